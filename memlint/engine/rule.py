@@ -1,0 +1,183 @@
+"""The rule base class and the example types that double as tests and documentation.
+
+A rule module must not touch libcst at import time (use `import libcst as cst` and refer to
+`cst.X` inside methods only): rule metadata is read on every run, libcst is loaded lazily and
+only when a file can match (see memlint.engine.lazy).
+"""
+
+from __future__ import annotations
+
+import inspect
+import re
+import textwrap
+from dataclasses import dataclass, field
+from typing import TYPE_CHECKING, Any, ClassVar, Mapping, Sequence
+
+if TYPE_CHECKING:  # pragma: no cover
+    import libcst as cst
+
+    from memlint.engine.context import Context
+
+DOC_SECTIONS = (
+    "What it does",
+    "Why is this bad?",
+    "Example",
+    "Use instead",
+    "Fix safety",
+    "Affected versions",
+    "References",
+)
+
+
+@dataclass(frozen=True)
+class Option:
+    """A per-rule option, set under `[tool.memlint.rules.CODE]`."""
+
+    default: Any
+    type: type | tuple[type, ...]
+    help: str
+
+
+@dataclass(frozen=True)
+class Valid:
+    """Source that must produce no finding of the rule."""
+
+    code: str
+    versions: Mapping[str, str] = field(default_factory=dict)
+    options: Mapping[str, Any] = field(default_factory=dict)
+    note: str = ""
+
+    @property
+    def source(self) -> str:
+        return textwrap.dedent(self.code).lstrip("\n")
+
+
+@dataclass(frozen=True)
+class Invalid:
+    """Source that must produce findings of the rule at `lines` (1-based rows of the dedented
+    source). `fixed`, when given, is the source after `--fix` (with `unsafe=True`, after
+    `--fix --unsafe-fixes`); `message` is a substring every finding's message must contain."""
+
+    code: str
+    lines: Sequence[int]
+    fixed: str | None = None
+    unsafe: bool = False
+    message: str | None = None
+    versions: Mapping[str, str] = field(default_factory=dict)
+    options: Mapping[str, Any] = field(default_factory=dict)
+    note: str = ""
+
+    @property
+    def source(self) -> str:
+        return textwrap.dedent(self.code).lstrip("\n")
+
+    @property
+    def fixed_source(self) -> str | None:
+        return None if self.fixed is None else textwrap.dedent(self.fixed).lstrip("\n")
+
+
+class Rule:
+    """Base class of every rule.
+
+    Subclasses set the class attributes below and define `visit_<NodeType>(self, node)`
+    methods, called in source order for every node of that libcst type. The docstring is
+    the rule's documentation, in Markdown, with the sections of DOC_SECTIONS.
+    """
+
+    code: ClassVar[str]
+    name: ClassVar[str]
+    summary: ClassVar[str]
+    # Libraries whose version decides whether the rule fires (for docs and the cache key).
+    libraries: ClassVar[tuple[str, ...]] = ()
+    # A file can match only if, for at least one group, it contains every byte string of it.
+    triggers: ClassVar[tuple[tuple[bytes, ...], ...]] = ()
+    options: ClassVar[Mapping[str, Option]] = {}
+    fix_availability: ClassVar[str] = "none"  # "none" | "sometimes" | "always"
+    valid: ClassVar[Sequence[Valid]] = ()
+    invalid: ClassVar[Sequence[Invalid]] = ()
+
+    def __init__(self, ctx: "Context") -> None:
+        self.ctx = ctx
+
+    # -- helpers for subclasses -------------------------------------------------------
+    @property
+    def option(self) -> Mapping[str, Any]:
+        return self.ctx.options_for(self.code)
+
+    def report(
+        self,
+        node: "cst.CSTNode",
+        message: str,
+        *,
+        fix: "FixSpec | None" = None,
+        end_node: "cst.CSTNode | None" = None,
+    ) -> None:
+        self.ctx.report(self, node, message, fix=fix, end_node=end_node)
+
+    # -- metadata ----------------------------------------------------------------------
+    @classmethod
+    def hooks(cls) -> dict[str, str]:
+        """libcst node type name -> method name, for every visit_<Type> the rule defines."""
+        return {
+            name[len("visit_"):]: name
+            for name, _ in inspect.getmembers(cls, inspect.isfunction)
+            if name.startswith("visit_")
+        }
+
+    @classmethod
+    def docs(cls) -> str:
+        return inspect.cleandoc(cls.__doc__ or "")
+
+    @classmethod
+    def doc_sections(cls) -> dict[str, str]:
+        """Section title -> body, parsed from the `## Title` headings of the docstring."""
+        sections: dict[str, str] = {}
+        current = None
+        lines: list[str] = []
+        for line in cls.docs().splitlines():
+            m = re.match(r"^##\s+(.*?)\s*$", line)
+            if m:
+                if current is not None:
+                    sections[current] = "\n".join(lines).strip()
+                current, lines = m.group(1), []
+            elif current is not None:
+                lines.append(line)
+        if current is not None:
+            sections[current] = "\n".join(lines).strip()
+        return sections
+
+    @classmethod
+    def could_match(cls, data: bytes) -> bool:
+        return any(all(t in data for t in group) for group in cls.triggers)
+
+
+@dataclass(frozen=True)
+class Replace:
+    """Replace a node's source (its syntactic range) with `text`."""
+
+    node: "cst.CSTNode"
+    text: str
+
+
+@dataclass(frozen=True)
+class InsertBefore:
+    """Insert a whole line `text` (without indentation or newline) before the statement
+    `stmt`, indented like it."""
+
+    stmt: "cst.CSTNode"
+    text: str
+
+
+@dataclass(frozen=True)
+class AddImport:
+    """Ensure the module has the top-level statement `text` (e.g. "import dask"); inserted
+    after the docstring, `__future__` imports and the leading import block."""
+
+    text: str
+
+
+@dataclass(frozen=True)
+class FixSpec:
+    applicability: str  # "safe" | "unsafe"
+    message: str
+    changes: Sequence[Replace | InsertBefore | AddImport]

@@ -1,0 +1,1 @@
+"""One rule per module, named `mem<code>_<name>.py`; memlint.engine.registry finds them."""
