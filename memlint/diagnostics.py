@@ -84,7 +84,6 @@ class Diagnostic:
         """The JSON shape of one finding, field for field as ruff writes it."""
         return {
             "code": self.code,
-            "name": self.name,
             "message": self.message,
             "filename": self.filename,
             "location": self.location.as_dict(),
