@@ -1,0 +1,303 @@
+"""Builds the SemanticModel in one walk over the module, collecting in the same walk the
+nodes that rules hook. Imported by the engine only when a file is parsed."""
+
+from __future__ import annotations
+
+from typing import Iterator
+
+import libcst as cst
+
+from memlint.analysis.model import (
+    SCOPE_CLASS,
+    SCOPE_COMPREHENSION,
+    SCOPE_FUNCTION,
+    SCOPE_LAMBDA,
+    Binding,
+    Scope,
+    SemanticModel,
+    dotted_name,
+)
+
+
+class ModelBuilder(cst.CSTVisitor):
+    """Builds the SemanticModel and, in the same walk, collects the nodes rules hook."""
+
+    def __init__(self, model: SemanticModel, hooked: frozenset[str]) -> None:
+        super().__init__()
+        self.m = model
+        self.hooked = hooked
+        self.collected: list[cst.CSTNode] = []
+        self.stack: list[cst.CSTNode] = []
+        self.scopes: list[Scope] = [model.module_scope]
+        self.counter = 0
+        # Nodes whose entry opens a scope, and the scope they open.
+        self.scope_entries: dict[cst.CSTNode, Scope] = {}
+        # Bindings made by an assignment take effect after its value is evaluated:
+        # their index is fixed when the assignment node is left.
+        self.pending: dict[cst.CSTNode, list[Binding]] = {}
+        self.current_assignment: cst.CSTNode | None = None
+
+    # libcst calls on_visit/on_leave for every node: doing the bookkeeping here rather
+    # than through visit_<Type> dispatch keeps the per-node cost to a few dict writes.
+    def on_visit(self, node: cst.CSTNode) -> bool:
+        m = self.m
+        if self.stack:
+            m.parent[node] = self.stack[-1]
+        m.index[node] = self.counter
+        self.counter += 1
+        entered = self.scope_entries.get(node)
+        if entered is not None:
+            self.scopes.append(entered)
+        scope = self.scopes[-1]
+        m.scope_of_node[node] = scope
+        if type(node) is cst.Name and self.stack and _is_reference(node, self.stack[-1]):
+            m.names.setdefault(node.value, []).append(node)
+        self.stack.append(node)
+        if type(node).__name__ in self.hooked:
+            self.collected.append(node)
+        handler = _HANDLERS.get(type(node))
+        if handler is not None:
+            handler(self, node, scope)
+        return True
+
+    def on_leave(self, original_node: cst.CSTNode) -> None:
+        self.stack.pop()
+        if original_node in self.scope_entries:
+            self.scopes.pop()
+        done = self.pending.pop(original_node, None)
+        if done:
+            for binding in done:
+                binding.index = self.counter
+
+    # -- helpers -------------------------------------------------------------------------
+    def _bind(self, scope: Scope, name: str, kind: str, node: cst.CSTNode, stmt: cst.CSTNode,
+              value=None, qualname=None, iterable=None) -> None:
+        if name in scope.globals:
+            scope = self.m.module_scope
+        binding = Binding(name, kind, node, stmt, self.counter, value=value,
+                          qualname=qualname, iterable=iterable)
+        scope.add(binding)
+        self._defer(binding)
+
+    def _defer(self, binding: Binding) -> None:
+        if self.current_assignment is not None:
+            self.pending.setdefault(self.current_assignment, []).append(binding)
+
+    def _bind_target(self, scope: Scope, target: cst.BaseExpression, kind: str,
+                     stmt: cst.CSTNode, value=None, iterable=None) -> None:
+        if isinstance(target, cst.Name):
+            self._bind(scope, target.value, kind, target, stmt, value=value, iterable=iterable)
+        elif isinstance(target, (cst.Tuple, cst.List)):
+            for el in target.elements:
+                inner = el.value
+                if isinstance(inner, cst.StarredElement):
+                    inner = inner.value
+                # Unpacking: the element's value is not tracked.
+                self._bind_target(scope, inner, kind, stmt, value=None, iterable=None)
+        elif isinstance(target, cst.StarredElement):
+            self._bind_target(scope, target.value, kind, stmt)
+        elif isinstance(target, cst.Attribute) and kind in ("assign", "annassign", "augassign"):
+            if SemanticModel._is_self_attribute(target):
+                cls = self._enclosing_class()
+                if cls is not None:
+                    binding = Binding(target.attr.value, kind, target, stmt, self.counter,
+                                      value=value if kind != "augassign" else None)
+                    self.m.attribute_bindings.setdefault((cls, target.attr.value), []).append(
+                        binding
+                    )
+                    self._defer(binding)
+
+    def _enclosing_class(self) -> cst.CSTNode | None:
+        # `self.x = ...` inside a method: the class is the scope above the function.
+        for scope in reversed(self.scopes):
+            if scope.kind == SCOPE_CLASS:
+                return scope.node
+        return None
+
+    def _new_scope(self, kind: str, node: cst.CSTNode, parent: Scope,
+                   entries: list[cst.CSTNode]) -> Scope:
+        scope = Scope(kind, node, parent)
+        for entry in entries:
+            if entry is not None:
+                self.scope_entries[entry] = scope
+        return scope
+
+
+def _is_reference(name: cst.Name, parent: cst.CSTNode) -> bool:
+    """False for names that are labels, not variables: attribute names, keywords of
+    arguments, imported names, and the names of defs, classes and parameters."""
+    if isinstance(parent, cst.Attribute):
+        return name is not parent.attr
+    if isinstance(parent, cst.Arg):
+        return name is not parent.keyword
+    if isinstance(parent, (cst.ImportAlias, cst.AsName, cst.FunctionDef, cst.ClassDef,
+                           cst.Param, cst.Global, cst.Nonlocal, cst.NameItem)):
+        return False
+    return True
+
+
+def _import(b: ModelBuilder, node: cst.Import, scope: Scope) -> None:
+    for alias in node.names:
+        full = dotted_name(alias.name)
+        if full is None:
+            continue
+        b.m.imported_modules.add(full)
+        if alias.asname is not None and isinstance(alias.asname.name, cst.Name):
+            b._bind(scope, alias.asname.name.value, "import", alias, node, qualname=full)
+        else:
+            # `import dask.array` binds `dask`, and `dask.array.x` then resolves by path.
+            top = full.split(".")[0]
+            b._bind(scope, top, "import", alias, node, qualname=top)
+
+
+def _import_from(b: ModelBuilder, node: cst.ImportFrom, scope: Scope) -> None:
+    if node.relative:
+        return  # a module of the checked project: not a library we know
+    base = dotted_name(node.module) if node.module is not None else None
+    if base is None or isinstance(node.names, cst.ImportStar):
+        return
+    b.m.imported_modules.add(base)
+    for alias in node.names:
+        name = dotted_name(alias.name)
+        if name is None:
+            continue
+        local = name
+        if alias.asname is not None and isinstance(alias.asname.name, cst.Name):
+            local = alias.asname.name.value
+        b._bind(scope, local, "import", alias, node, qualname=f"{base}.{name}")
+
+
+def _assign(b: ModelBuilder, node: cst.Assign, scope: Scope) -> None:
+    stmt = b.m.parent.get(node, node)
+    b.current_assignment = node
+    for t in node.targets:
+        b._bind_target(scope, t.target, "assign", stmt, value=node.value)
+    b.current_assignment = None
+
+
+def _ann_assign(b: ModelBuilder, node: cst.AnnAssign, scope: Scope) -> None:
+    stmt = b.m.parent.get(node, node)
+    b.current_assignment = node
+    b._bind_target(scope, node.target, "annassign", stmt, value=node.value)
+    b.current_assignment = None
+
+
+def _aug_assign(b: ModelBuilder, node: cst.AugAssign, scope: Scope) -> None:
+    stmt = b.m.parent.get(node, node)
+    b.current_assignment = node
+    b._bind_target(scope, node.target, "augassign", stmt)
+    b.current_assignment = None
+
+
+def _named_expr(b: ModelBuilder, node: cst.NamedExpr, scope: Scope) -> None:
+    # The walrus binds in the enclosing non-comprehension scope.
+    while scope.kind == SCOPE_COMPREHENSION and scope.parent is not None:
+        scope = scope.parent
+    b.current_assignment = node
+    b._bind_target(scope, node.target, "walrus", node, value=node.value)
+    b.current_assignment = None
+
+
+def _for(b: ModelBuilder, node: cst.For, scope: Scope) -> None:
+    b._bind_target(scope, node.target, "for", node, iterable=node.iter)
+
+
+def _comp_for(b: ModelBuilder, node: cst.CompFor, scope: Scope) -> None:
+    b._bind_target(scope, node.target, "for", node, iterable=node.iter)
+
+
+def _with(b: ModelBuilder, node: cst.With, scope: Scope) -> None:
+    for item in node.items:
+        if item.asname is not None:
+            b._bind_target(scope, item.asname.name, "with", node, value=None)
+
+
+def _function(b: ModelBuilder, node: cst.FunctionDef, scope: Scope) -> None:
+    b._bind(scope, node.name.value, "def", node, node)
+    inner = b._new_scope(SCOPE_FUNCTION, node, scope, [node.params, node.body])
+    for param in _all_params(node.params):
+        inner.add(Binding(param.name.value, "param", param, node, b.counter))
+
+
+def _lambda(b: ModelBuilder, node: cst.Lambda, scope: Scope) -> None:
+    inner = b._new_scope(SCOPE_LAMBDA, node, scope, [node.params, node.body])
+    for param in _all_params(node.params):
+        inner.add(Binding(param.name.value, "param", param, node, b.counter))
+
+
+def _class(b: ModelBuilder, node: cst.ClassDef, scope: Scope) -> None:
+    b._bind(scope, node.name.value, "class", node, node)
+    b._new_scope(SCOPE_CLASS, node, scope, [node.body])
+
+
+def _comprehension(b: ModelBuilder, node: cst.CSTNode, scope: Scope) -> None:
+    # The whole comprehension (elements and clauses) is one scope.
+    inner = Scope(SCOPE_COMPREHENSION, node, scope)
+    b.scope_entries[node] = inner
+    # on_visit already pushed nothing for this node (entries are looked up before the
+    # handler runs), so enter it now.
+    b.scopes.append(inner)
+    b.m.scope_of_node[node] = inner
+
+
+def _except(b: ModelBuilder, node: cst.ExceptHandler, scope: Scope) -> None:
+    if node.name is not None and isinstance(node.name.name, cst.Name):
+        b._bind(scope, node.name.name.value, "except", node.name.name, node)
+
+
+def _global(b: ModelBuilder, node: cst.Global, scope: Scope) -> None:
+    for item in node.names:
+        scope.globals.add(item.name.value)
+
+
+def _nonlocal(b: ModelBuilder, node: cst.Nonlocal, scope: Scope) -> None:
+    for item in node.names:
+        scope.nonlocals.add(item.name.value)
+
+
+def _del(b: ModelBuilder, node: cst.Del, scope: Scope) -> None:
+    if isinstance(node.target, cst.Name):
+        b._bind(scope, node.target.value, "del", node.target, node)
+
+
+def _all_params(params: cst.Parameters) -> Iterator[cst.Param]:
+    yield from params.posonly_params
+    yield from params.params
+    if isinstance(params.star_arg, cst.Param):
+        yield params.star_arg
+    yield from params.kwonly_params
+    if params.star_kwarg is not None:
+        yield params.star_kwarg
+
+
+_HANDLERS = {
+    cst.Import: _import,
+    cst.ImportFrom: _import_from,
+    cst.Assign: _assign,
+    cst.AnnAssign: _ann_assign,
+    cst.AugAssign: _aug_assign,
+    cst.NamedExpr: _named_expr,
+    cst.For: _for,
+    cst.CompFor: _comp_for,
+    cst.With: _with,
+    cst.FunctionDef: _function,
+    cst.Lambda: _lambda,
+    cst.ClassDef: _class,
+    cst.ListComp: _comprehension,
+    cst.SetComp: _comprehension,
+    cst.GeneratorExp: _comprehension,
+    cst.DictComp: _comprehension,
+    cst.ExceptHandler: _except,
+    cst.Global: _global,
+    cst.Nonlocal: _nonlocal,
+    cst.Del: _del,
+}
+
+
+def build(module: cst.Module, hooked: frozenset[str] = frozenset()) -> tuple[SemanticModel, list[cst.CSTNode]]:
+    """Walk `module` once: return its model and, in source order, the nodes whose type
+    name is in `hooked`."""
+    model = SemanticModel(module)
+    builder = ModelBuilder(model, hooked)
+    module.visit(builder)
+    return model, builder.collected

@@ -1,0 +1,364 @@
+"""The semantic model of one module, built in the engine's single traversal.
+
+It records, for every node, its parent, its pre-order index and its scope; for every scope,
+the names bound in it (imports with their dotted origin, assignments with their value).
+Rules ask it two questions:
+
+- `qualified_name(expr)`: what `np.memmap`, `mm`, `da.from_array` or `joblib.Parallel`
+  refers to, answered from the module's imports, never from the spelling of the last
+  attribute;
+- `origins(expr)`: which expressions a name (or `self.attr`) may hold at a given point,
+  following assignments in the same scope, conservatively across if/else and try/except.
+
+This replaces libcst's scope and qualified-name providers, which cost several parses.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from typing import Iterator
+
+import libcst as cst
+
+SCOPE_MODULE = "module"
+SCOPE_FUNCTION = "function"
+SCOPE_CLASS = "class"
+SCOPE_LAMBDA = "lambda"
+SCOPE_COMPREHENSION = "comprehension"
+
+
+@dataclass(eq=False)
+class Binding:
+    name: str
+    kind: str  # import | assign | annassign | augassign | walrus | for | with | param | def | class | except | del | global
+    node: cst.CSTNode  # the binding target (or the import alias / def)
+    stmt: cst.CSTNode  # the statement (or comprehension clause) that binds it
+    index: int  # pre-order index of `node`
+    value: cst.BaseExpression | None = None  # the bound expression, when known exactly
+    qualname: str | None = None  # imports: the dotted name it refers to
+    iterable: cst.BaseExpression | None = None  # for-loops and comprehensions
+
+
+@dataclass(eq=False)
+class Scope:
+    kind: str
+    node: cst.CSTNode
+    parent: "Scope | None"
+    bindings: dict[str, list[Binding]] = field(default_factory=dict)
+    globals: set[str] = field(default_factory=set)
+    nonlocals: set[str] = field(default_factory=set)
+
+    def add(self, binding: Binding) -> None:
+        self.bindings.setdefault(binding.name, []).append(binding)
+
+
+@dataclass(frozen=True)
+class Origin:
+    """A value an expression may have. `certain` is False when another path may bind
+    something else (the rule should say "may")."""
+
+    expr: cst.BaseExpression
+    certain: bool
+
+
+def comprehension_types() -> tuple[type, ...]:
+    # A function, not a constant: libcst must not be touched when this module is imported.
+    return (cst.ListComp, cst.SetComp, cst.GeneratorExp, cst.DictComp)
+
+
+def dotted_name(expr: cst.CSTNode) -> str | None:
+    """`a.b.c` for a Name/Attribute chain, else None."""
+    parts: list[str] = []
+    while isinstance(expr, cst.Attribute):
+        parts.append(expr.attr.value)
+        expr = expr.value
+    if isinstance(expr, cst.Name):
+        parts.append(expr.value)
+        return ".".join(reversed(parts))
+    return None
+
+
+class SemanticModel:
+    def __init__(self, module: cst.Module) -> None:
+        self.module = module
+        self.parent: dict[cst.CSTNode, cst.CSTNode] = {}
+        self.index: dict[cst.CSTNode, int] = {}
+        self.scope_of_node: dict[cst.CSTNode, Scope] = {}
+        self.module_scope = Scope(SCOPE_MODULE, module, None)
+        # (class node, attribute) -> bindings of `self.attribute = value` inside its methods
+        self.attribute_bindings: dict[tuple[cst.CSTNode, str], list[Binding]] = {}
+        self.imported_modules: set[str] = set()
+        # Every Name node by identifier, in source order (uses and targets alike).
+        self.names: dict[str, list[cst.Name]] = {}
+
+    # -- structure ---------------------------------------------------------------------
+    def ancestors(self, node: cst.CSTNode) -> Iterator[cst.CSTNode]:
+        parent = self.parent.get(node)
+        while parent is not None:
+            yield parent
+            parent = self.parent.get(parent)
+
+    def enclosing(self, node: cst.CSTNode, types: type | tuple[type, ...]) -> cst.CSTNode | None:
+        for anc in self.ancestors(node):
+            if isinstance(anc, types):
+                return anc
+        return None
+
+    def statement_of(self, node: cst.CSTNode) -> cst.CSTNode:
+        """The innermost statement containing `node` (a SimpleStatementLine or a compound
+        statement's header)."""
+        current = node
+        for anc in self.ancestors(node):
+            if isinstance(anc, (cst.SimpleStatementLine, cst.BaseCompoundStatement)):
+                return anc
+            current = anc
+        return current
+
+    def scope(self, node: cst.CSTNode) -> Scope:
+        return self.scope_of_node.get(node, self.module_scope)
+
+    def in_loop(self, node: cst.CSTNode) -> cst.CSTNode | None:
+        """The innermost for/while loop (in the same function) or comprehension whose body
+        holds `node`; None when the node runs once per call of its function."""
+        child = node
+        for anc in self.ancestors(node):
+            if isinstance(anc, (cst.FunctionDef, cst.Lambda, cst.ClassDef)):
+                return None
+            if isinstance(anc, cst.For) and child is not anc.iter and child is not anc.target:
+                return anc
+            if isinstance(anc, cst.While) and child is not anc.test:
+                return anc
+            if isinstance(anc, comprehension_types()):
+                return anc
+            child = anc
+        return None
+
+    # -- names -------------------------------------------------------------------------
+    def lookup(self, name: str, at: cst.CSTNode) -> tuple[Scope | None, list[Binding]]:
+        """The scope a name used at `at` resolves to, and its bindings there."""
+        scope = self.scope(at)
+        start = scope
+        while scope is not None:
+            if name in scope.globals:
+                scope = self.module_scope
+                continue
+            # Class bodies are not visible from functions nested in them.
+            if scope.kind == SCOPE_CLASS and scope is not start:
+                scope = scope.parent
+                continue
+            found = scope.bindings.get(name)
+            if found:
+                return scope, found
+            scope = scope.parent
+        return None, []
+
+    def qualified_name(self, expr: cst.CSTNode) -> str | None:
+        """The dotted name an expression refers to through the module's imports, e.g.
+        `np.memmap` -> "numpy.memmap", `mm` (from numpy import memmap as mm) ->
+        "numpy.memmap". Also follows simple aliases like `P = joblib.Parallel`."""
+        return self._qualified_name(expr, 0)
+
+    def _qualified_name(self, expr: cst.CSTNode, depth: int) -> str | None:
+        if depth > 8:
+            return None
+        if isinstance(expr, cst.Attribute):
+            base = self._qualified_name(expr.value, depth)
+            return f"{base}.{expr.attr.value}" if base else None
+        if isinstance(expr, cst.Name):
+            _, bindings = self.lookup(expr.value, expr)
+            if not bindings:
+                return None
+            reaching = self.reaching(bindings, expr)
+            names = set()
+            for b in reaching:
+                if b.kind == "import":
+                    names.add(b.qualname)
+                elif b.kind in ("assign", "annassign") and isinstance(
+                    b.value, (cst.Name, cst.Attribute)
+                ):
+                    names.add(self._qualified_name(b.value, depth + 1))
+                else:
+                    return None
+            return names.pop() if len(names) == 1 else None
+        return None
+
+    def uses_of(self, binding: Binding) -> list[cst.Name]:
+        """Name nodes (other than the target) whose value may come from `binding`."""
+        out = []
+        for name in self.names.get(binding.name, ()):
+            if name is binding.node:
+                continue
+            _, bindings = self.lookup(name.value, name)
+            if binding in bindings and binding in self.reaching(bindings, name):
+                out.append(name)
+        return out
+
+    def is_call_to(self, node: cst.CSTNode, *qualnames: str) -> bool:
+        return isinstance(node, cst.Call) and self.qualified_name(node.func) in qualnames
+
+    # -- values ------------------------------------------------------------------------
+    def reaching(self, bindings: list[Binding], at: cst.CSTNode) -> list[Binding]:
+        """The bindings that may supply the value of a name at `at`, newest first.
+
+        Bindings after the use are ignored unless the binding scope is an enclosing one
+        (a function runs after its module finished binding). Walking back from the use,
+        collection stops at the first binding that happens on every path to the use.
+        """
+        use_index = self.index.get(at, 1 << 60)
+        scope_node = None
+        if bindings:
+            scope_node = self._scope_node_for(bindings[0])
+        same_scope = scope_node is not None and self.scope(at).node is scope_node
+        # Comprehension targets are bound by clauses that follow the element in the source.
+        if same_scope and self.scope(at).kind != SCOPE_COMPREHENSION:
+            candidates = [b for b in bindings if b.index < use_index]
+        else:
+            candidates = list(bindings)
+        result: list[Binding] = []
+        covered_ifs: dict[cst.If, set[int]] = {}
+        use_chain = set(self._branch_chain(at)) if same_scope else set()
+        for b in reversed(candidates):
+            if b.kind in ("global", "del"):
+                continue
+            result.append(b)
+            chain = [n for n in self._branch_chain(b.node) if n not in use_chain]
+            if not chain:
+                break
+            if self._if_fully_covered(b, chain, covered_ifs):
+                break
+        return result
+
+    def _if_fully_covered(
+        self, b: Binding, chain: list[cst.CSTNode], covered: dict[cst.If, set[int]]
+    ) -> bool:
+        """True once every branch of an if/elif/else chain binds the name (so nothing older
+        can reach the use). Only for a binding directly in a branch, not nested deeper."""
+        if len(chain) != 1:
+            return False
+        branch = chain[0]
+        top, branches = self._if_chain(branch)
+        if top is None:
+            return False
+        seen = covered.setdefault(top, set())
+        for i, br in enumerate(branches):
+            if br is branch:
+                seen.add(i)
+        return isinstance(branches[-1], cst.Else) and len(seen) == len(branches)
+
+    def _if_chain(self, branch: cst.CSTNode) -> tuple[cst.If | None, list[cst.CSTNode]]:
+        # Climb to the outermost `if` of an if/elif chain containing `branch`.
+        node = branch if isinstance(branch, cst.If) else self.parent.get(branch)
+        if not isinstance(node, cst.If):
+            return None, []
+        top = node
+        while isinstance(self.parent.get(top), cst.If) and self.parent[top].orelse is top:
+            top = self.parent[top]
+        branches: list[cst.CSTNode] = []
+        cur: cst.CSTNode | None = top
+        while isinstance(cur, cst.If):
+            branches.append(cur)
+            cur = cur.orelse
+        if isinstance(cur, cst.Else):
+            branches.append(cur)
+        return top, branches
+
+    def _scope_node_for(self, b: Binding) -> cst.CSTNode:
+        return self.scope(b.node).node
+
+    def _branch_chain(self, node: cst.CSTNode) -> list[cst.CSTNode]:
+        """Conditional constructs between `node` and its scope, innermost first. For an
+        `if`, the If/Else node of the branch is listed (not the test)."""
+        chain: list[cst.CSTNode] = []
+        child = node
+        for anc in self.ancestors(node):
+            if isinstance(anc, (cst.FunctionDef, cst.Lambda, cst.ClassDef, cst.Module)):
+                break
+            if isinstance(anc, comprehension_types()):
+                break
+            if isinstance(anc, cst.If):
+                if child is anc.body:
+                    chain.append(anc)
+            elif isinstance(anc, (cst.Else, cst.ExceptHandler, cst.Finally, cst.MatchCase)):
+                chain.append(anc)
+            elif isinstance(anc, cst.Try):
+                if child is anc.body:
+                    chain.append(anc)
+            elif isinstance(anc, (cst.For, cst.While)):
+                if child is anc.body:
+                    chain.append(anc)
+            elif isinstance(anc, (cst.IfExp, cst.BooleanOperation)):
+                chain.append(anc)
+            child = anc
+        return chain
+
+    def origins(self, expr: cst.BaseExpression, *, depth: int = 0) -> list[Origin]:
+        """The expressions `expr` may evaluate to, following names and `self.attr` to
+        their assigned values (recursively). Unknown sources (parameters, unpacking, loop
+        variables over non-literals) yield nothing; an expression that is not a name
+        yields itself."""
+        return self._origins(expr, True, depth, set())
+
+    def _origins(
+        self, expr: cst.BaseExpression, certain: bool, depth: int, seen: set[int]
+    ) -> list[Origin]:
+        if depth > 12 or id(expr) in seen:
+            return []
+        seen = seen | {id(expr)}
+        expr = strip_parens(expr)
+        if isinstance(expr, cst.Name):
+            _, bindings = self.lookup(expr.value, expr)
+            if not bindings:
+                return []
+            reaching = self.reaching(bindings, expr)
+            sure = certain and len(reaching) == 1
+            out: list[Origin] = []
+            for b in reaching:
+                out.extend(self._binding_origins(b, sure, depth, seen))
+            return out
+        if self._is_self_attribute(expr):
+            bindings = self.self_attribute_bindings(expr)
+            sure = certain and len(bindings) == 1
+            out = []
+            for b in bindings:
+                if b.value is not None:
+                    out.extend(self._origins(b.value, sure, depth + 1, seen))
+            return out
+        if isinstance(expr, cst.NamedExpr):
+            return self._origins(expr.value, certain, depth + 1, seen)
+        return [Origin(expr, certain)]
+
+    def _binding_origins(
+        self, b: Binding, certain: bool, depth: int, seen: set[int]
+    ) -> list[Origin]:
+        if b.kind in ("assign", "annassign", "walrus") and b.value is not None:
+            return self._origins(b.value, certain, depth + 1, seen)
+        if b.kind == "for" and b.iterable is not None:
+            # `for x in [a, b]`: x may be any element of a literal sequence.
+            it = strip_parens(b.iterable)
+            if isinstance(b.node, cst.Name) and isinstance(it, (cst.List, cst.Tuple, cst.Set)):
+                out: list[Origin] = []
+                for el in it.elements:
+                    if isinstance(el, cst.Element):
+                        out.extend(self._origins(el.value, False, depth + 1, seen))
+                return out
+        return []
+
+    @staticmethod
+    def _is_self_attribute(expr: cst.CSTNode) -> bool:
+        return (
+            isinstance(expr, cst.Attribute)
+            and isinstance(expr.value, cst.Name)
+            and expr.value.value == "self"
+        )
+
+    def self_attribute_bindings(self, expr: cst.Attribute) -> list[Binding]:
+        cls = self.enclosing(expr, cst.ClassDef)
+        if cls is None:
+            return []
+        return self.attribute_bindings.get((cls, expr.attr.value), [])
+
+
+def strip_parens(expr: cst.BaseExpression) -> cst.BaseExpression:
+    # libcst keeps parentheses on the node itself (lpar/rpar), so nothing to unwrap;
+    # kept as one place to extend if wrappers ever need peeling.
+    return expr

@@ -1,0 +1,243 @@
+"""Check one file: decode, prefilter, parse once, build the model, dispatch every enabled
+rule in a single walk, suppress, position, and (on request) fix until stable."""
+
+from __future__ import annotations
+
+import ast
+import codecs
+import io
+import tokenize
+from dataclasses import dataclass, field
+from typing import Any, Callable, Mapping, Sequence
+
+from memlint.diagnostics import Diagnostic, Fix, Location
+from memlint.engine.rule import Rule
+
+SYNTAX_ERROR = ("MEM001", "syntax-error")
+MAX_FIX_ROUNDS = 10
+
+
+@dataclass
+class Settings:
+    """Everything a check needs besides the source; picklable for worker processes when
+    the version functions are module-level or bound methods of picklable objects."""
+
+    rules: Sequence[type[Rule]]
+    options: Mapping[str, Mapping[str, Any]]
+    resolve_version: Callable[[str], Any]
+    affected: Callable[[str, str], bool]
+
+
+@dataclass
+class FileResult:
+    filename: str
+    diagnostics: list[Diagnostic] = field(default_factory=list)
+    fixed_text: str | None = None  # set when fixing changed the text
+    fixes_applied: int = 0
+    encoding: str = "utf-8"
+    fix_error: str | None = None
+
+
+class DecodeError(Exception):
+    pass
+
+
+def decode(data: bytes) -> tuple[str, str]:
+    """Decode source bytes as Python does (BOM, coding cookie, else UTF-8), keeping
+    newlines exactly as they are."""
+    try:
+        encoding, _ = tokenize.detect_encoding(io.BytesIO(data).readline)
+    except SyntaxError as exc:
+        raise DecodeError(str(exc)) from None
+    try:
+        text = data.decode(encoding)
+    except UnicodeDecodeError as exc:
+        where = data[: exc.start].count(b"\n") + 1
+        if encoding in ("utf-8", "utf-8-sig"):
+            raise DecodeError(
+                f"file is not valid UTF-8 (byte 0x{data[exc.start]:02x} on line {where}) and "
+                "declares no other encoding; add a coding declaration such as "
+                "`# -*- coding: latin-1 -*-` or re-encode it as UTF-8"
+            ) from None
+        raise DecodeError(f"file cannot be decoded as {encoding} (line {where})") from None
+    except LookupError:
+        raise DecodeError(f"unknown encoding {encoding!r} declared") from None
+    if encoding == "utf-8-sig" and text.startswith("\ufeff"):
+        text = text[1:]
+    return text, encoding
+
+
+def encode(text: str, encoding: str) -> bytes:
+    if encoding == "utf-8-sig":
+        return codecs.BOM_UTF8 + text.encode("utf-8")
+    return text.encode(encoding)
+
+
+def could_match(data: bytes, rules: Sequence[type[Rule]]) -> list[type[Rule]]:
+    return [r for r in rules if r.could_match(data)]
+
+
+def syntax_error(filename: str, text: str, fallback: Exception | None = None) -> Diagnostic:
+    """MEM001 at the position Python's own parser gives (its messages are the clearest)."""
+    row, col, msg = 1, 1, str(fallback) if fallback else "invalid syntax"
+    try:
+        ast.parse(text, filename)
+    except SyntaxError as exc:
+        row = exc.lineno or 1
+        col = exc.offset or 1
+        msg = exc.msg
+    except (ValueError, RecursionError, MemoryError) as exc:  # NUL bytes, deep nesting
+        msg = str(exc)
+    else:
+        if fallback is not None:
+            msg = _first_line(str(fallback))
+    loc = Location(max(row, 1), max(col, 1))
+    return Diagnostic(
+        SYNTAX_ERROR[0], SYNTAX_ERROR[1], f"SyntaxError: {msg}", filename, loc, loc
+    )
+
+
+def _first_line(s: str) -> str:
+    return s.strip().splitlines()[0] if s.strip() else s
+
+
+def decode_error(filename: str, message: str) -> Diagnostic:
+    loc = Location(1, 1)
+    return Diagnostic(SYNTAX_ERROR[0], SYNTAX_ERROR[1], message, filename, loc, loc)
+
+
+def lint_text(text: str, filename: str, settings: Settings) -> list[Diagnostic]:
+    """Findings for decoded source `text` (already known to possibly match)."""
+    import libcst as cst
+
+    from memlint.analysis.builder import build
+    from memlint.engine.context import Context
+    from memlint.engine.suppression import Suppressions, skips_file
+
+    if skips_file(text):
+        return []
+    try:
+        module = cst.parse_module(text)
+    except (cst.ParserSyntaxError, RecursionError, ValueError) as exc:
+        return [syntax_error(filename, text, exc)]
+
+    hooks: dict[str, list[Callable]] = {}
+    rules_meta = list(settings.rules)
+    hooked = frozenset(t for r in rules_meta for t in r.hooks())
+    model, collected = build(module, hooked)
+    ctx = Context(
+        filename=filename,
+        source=text,
+        module=module,
+        model=model,
+        options=settings.options,
+        resolve_version=settings.resolve_version,
+        affected=settings.affected,
+    )
+    for rule_cls in rules_meta:
+        rule = rule_cls(ctx)
+        for type_name, method in rule_cls.hooks().items():
+            hooks.setdefault(type_name, []).append(getattr(rule, method))
+    for node in collected:
+        for handler in hooks.get(type(node).__name__, ()):
+            handler(node)
+    if not ctx.reports:
+        return []
+    return _finish(ctx, filename, text, module, Suppressions(text))
+
+
+def _finish(ctx, filename: str, text: str, module, suppressions) -> list[Diagnostic]:
+    from libcst.metadata import MetadataWrapper, PositionProvider
+
+    from memlint.engine.fixes import LineIndex, build_fix
+
+    # Positions cost a codegen pass: paid only by files that have findings.
+    positions = MetadataWrapper(module, unsafe_skip_copy=True).resolve(PositionProvider)
+
+    def position(node) -> tuple[Location, Location]:
+        rng = positions[node]
+        return (
+            Location(rng.start.line, rng.start.column + 1),
+            Location(rng.end.line, rng.end.column + 1),
+        )
+
+    index = LineIndex(text)
+    out: list[Diagnostic] = []
+    seen: set[tuple] = set()
+    for rep in ctx.reports:
+        start, end = position(rep.node)
+        if rep.end_node is not None:
+            end = position(rep.end_node)[1]
+        key = (rep.code, start, end, rep.message)
+        if key in seen:
+            continue
+        seen.add(key)
+        if suppressions.suppressing(rep.code, start.row) is not None:
+            continue
+        fix: Fix | None = None
+        if rep.fix is not None:
+            fix = build_fix(rep.fix, index=index, position=position, module=module)
+        out.append(
+            Diagnostic(rep.code, rep.name, rep.message, filename, start, end, fix=fix)
+        )
+    out.sort(key=Diagnostic.sort_key)
+    return out
+
+
+def check_text(text: str, filename: str, settings: Settings) -> list[Diagnostic]:
+    rules = [r for r in settings.rules if r.could_match(text.encode("utf-8", "surrogatepass"))]
+    if not rules:
+        return []
+    return lint_text(text, filename, _with_rules(settings, rules))
+
+
+def _with_rules(settings: Settings, rules: Sequence[type[Rule]]) -> Settings:
+    return Settings(rules, settings.options, settings.resolve_version, settings.affected)
+
+
+def check_bytes(data: bytes, filename: str, settings: Settings) -> FileResult:
+    result = FileResult(filename)
+    # A file that cannot match any enabled rule is neither decoded nor parsed; MEM001 is
+    # about files memlint could not analyse, not a general syntax check.
+    rules = could_match(data, settings.rules)
+    if not rules:
+        return result
+    try:
+        text, result.encoding = decode(data)
+    except DecodeError as exc:
+        result.diagnostics = [decode_error(filename, str(exc))]
+        return result
+    result.diagnostics = lint_text(text, filename, _with_rules(settings, rules))
+    return result
+
+
+def fix_text(
+    text: str, filename: str, settings: Settings, *, unsafe: bool
+) -> tuple[str, int, list[Diagnostic], str | None]:
+    """Apply fixes until nothing changes (at most MAX_FIX_ROUNDS rounds). Returns the new
+    text, the number of fixes applied, the findings left, and an error when a round's
+    result did not parse (that round is rolled back)."""
+    import libcst as cst
+
+    from memlint.engine.fixes import applicable, apply_fixes
+
+    applied_total = 0
+    error = None
+    diagnostics = check_text(text, filename, settings)
+    for _ in range(MAX_FIX_ROUNDS):
+        fixes = [d.fix for d in diagnostics if applicable(d.fix, unsafe)]
+        if not fixes:
+            break
+        new_text, applied = apply_fixes(text, fixes)
+        if applied == 0 or new_text == text:
+            break
+        try:
+            cst.parse_module(new_text)
+            compile(new_text, filename, "exec", flags=ast.PyCF_ONLY_AST, dont_inherit=True)
+        except Exception as exc:  # noqa: BLE001 - any failure means: keep the original
+            error = f"a fix produced code that does not parse ({_first_line(str(exc))}); the file was left as it was for that fix"
+            break
+        text = new_text
+        applied_total += applied
+        diagnostics = check_text(text, filename, settings)
+    return text, applied_total, diagnostics, error

@@ -1,0 +1,146 @@
+"""Fixes as text edits: built from a rule's FixSpec, applied without overlap."""
+
+from __future__ import annotations
+
+import re
+from typing import TYPE_CHECKING, Callable, Sequence
+
+from memlint.diagnostics import SAFE, Edit, Fix, Location
+
+if TYPE_CHECKING:  # pragma: no cover
+    import libcst as cst
+
+    from memlint.engine.rule import FixSpec
+
+NEWLINE_RE = re.compile(r"\r\n?|\n")
+
+
+class LineIndex:
+    """Converts between 1-based (row, column) and string offsets, counting newlines the
+    way libcst does (\\r\\n, \\r and \\n)."""
+
+    def __init__(self, text: str) -> None:
+        self.text = text
+        self.starts = [0] + [m.end() for m in NEWLINE_RE.finditer(text)]
+
+    def offset(self, loc: Location) -> int:
+        row = min(max(loc.row, 1), len(self.starts))
+        return min(self.starts[row - 1] + loc.column - 1, len(self.text))
+
+    def line(self, row: int) -> str:
+        start = self.starts[row - 1]
+        end = self.starts[row] if row < len(self.starts) else len(self.text)
+        return NEWLINE_RE.sub("", self.text[start:end])
+
+    def newline(self) -> str:
+        m = NEWLINE_RE.search(self.text)
+        return m.group(0) if m else "\n"
+
+
+def build_fix(
+    spec: "FixSpec",
+    *,
+    index: LineIndex,
+    position: Callable[["cst.CSTNode"], tuple[Location, Location]],
+    module: "cst.Module",
+) -> Fix:
+    import libcst as cst
+
+    from memlint.engine.rule import AddImport, InsertBefore, Replace
+
+    edits: list[Edit] = []
+    for change in spec.changes:
+        if isinstance(change, Replace):
+            start, end = position(change.node)
+            edits.append(Edit(change.text, start, end))
+        elif isinstance(change, InsertBefore):
+            start, _ = position(change.stmt)
+            line = index.line(start.row)
+            indent = line[: len(line) - len(line.lstrip())]
+            at = Location(start.row, 1)
+            edits.append(Edit(f"{indent}{change.text}{index.newline()}", at, at))
+        elif isinstance(change, AddImport):
+            edit = _import_edit(change.text, module, index, position)
+            if edit is not None:
+                edits.append(edit)
+        else:  # pragma: no cover - FixSpec only holds the three kinds
+            raise TypeError(change)
+    del cst
+    return Fix(spec.applicability, spec.message, tuple(edits))
+
+
+def _import_edit(
+    text: str,
+    module: "cst.Module",
+    index: LineIndex,
+    position: Callable[["cst.CSTNode"], tuple[Location, Location]],
+) -> Edit | None:
+    """Insert `text` after the docstring, `__future__` imports and the leading imports,
+    unless the module already holds that exact statement."""
+    import libcst as cst
+
+    insert_after = None
+    for i, stmt in enumerate(module.body):
+        if not isinstance(stmt, cst.SimpleStatementLine):
+            break
+        code = module.code_for_node(stmt).strip()
+        if code == text:
+            return None
+        first = stmt.body[0]
+        is_doc = i == 0 and isinstance(first, cst.Expr) and isinstance(
+            first.value, (cst.SimpleString, cst.ConcatenatedString)
+        )
+        if is_doc or isinstance(first, (cst.Import, cst.ImportFrom)):
+            insert_after = stmt
+            continue
+        break
+    # The import may also sit further down among other top-level imports.
+    for stmt in module.body:
+        if isinstance(stmt, cst.SimpleStatementLine) and module.code_for_node(stmt).strip() == text:
+            return None
+    if insert_after is None:
+        at = Location(1, 1)
+    else:
+        _, end = position(insert_after)
+        at = Location(end.row + 1, 1)
+        if end.row + 1 > len(index.starts):
+            # Last line of a file without a final newline.
+            return Edit(index.newline() + text, Location(end.row, len(index.line(end.row)) + 1),
+                        Location(end.row, len(index.line(end.row)) + 1))
+    return Edit(text + index.newline(), at, at)
+
+
+def apply_fixes(text: str, fixes: Sequence[Fix]) -> tuple[str, int]:
+    """Apply every fix whose edits overlap none already taken (in source order), and
+    return the new text and how many fixes were applied. Identical import insertions
+    from several fixes are applied once."""
+    index = LineIndex(text)
+    taken: list[tuple[int, int, str]] = []
+    applied = 0
+    ordered = sorted(fixes, key=lambda f: min((index.offset(e.location) for e in f.edits), default=0))
+    for fix in ordered:
+        spans = [(index.offset(e.location), index.offset(e.end_location), e.content) for e in fix.edits]
+        spans = [s for s in spans if s not in taken]  # a shared insertion counts once
+        if any(_overlaps(s, t) for s in spans for t in taken):
+            continue
+        taken.extend(spans)
+        applied += 1
+    out = text
+    for start, end, content in sorted(taken, key=lambda s: (s[0], s[1]), reverse=True):
+        out = out[:start] + content + out[end:]
+    return out, applied
+
+
+def _overlaps(a: tuple[int, int, str], b: tuple[int, int, str]) -> bool:
+    (s1, e1, _), (s2, e2, _) = a, b
+    if s1 == e1 and s2 == e2:
+        return s1 == s2  # two insertions at one point: order would be ambiguous
+    if s1 == e1:
+        return s2 < s1 < e2
+    if s2 == e2:
+        return s1 < s2 < e1
+    return s1 < e2 and s2 < e1
+
+
+def applicable(fix: Fix | None, unsafe: bool) -> bool:
+    return fix is not None and bool(fix.edits) and (fix.applicability == SAFE or unsafe)

@@ -1,0 +1,429 @@
+from __future__ import annotations
+
+import libcst as cst
+
+from memlint.analysis import memmap as mm
+from memlint.analysis.calls import arg, literal
+from memlint.engine.rule import FixSpec, Invalid, Replace, Rule, Valid
+
+C_AFFECTED = "<1.5.0"
+F_AFFECTED = ">=1.5.0"
+
+
+class MemmapReshape(Rule):
+    """
+    ## What it does
+    Finds a memory-mapped array opened as 1-D (`np.memmap` without `shape=` or with a 1-D
+    shape, or a `.npy`/joblib file of unknown shape opened with `mmap_mode`) and then
+    reshaped to more than one dimension, on the joblib versions that rebuild such a view
+    with the wrong memory order in their worker processes.
+
+    ## Why is this bad?
+    joblib's process backends do not pickle a memmap-backed array: they send the file name,
+    offset, shape and order, and each worker maps the file again. Before joblib 1.5.0 the
+    order came from the 1-D base, which is both C- and F-contiguous, so a C-order reshape
+    was rebuilt column-major: the workers silently compute on scrambled values
+    (joblib #1703, fixed by #1704 in 1.5.0). From 1.5.0 on, an `order="F"` reshape of a
+    1-D base is rebuilt row-major instead, with the same effect. No error is raised.
+
+    ## Example
+    ```python
+    import numpy as np
+    from joblib import Parallel, delayed
+
+    data = np.memmap("data.bin", dtype=np.float64, mode="r").reshape(5, 3)
+    sums = Parallel(n_jobs=2)(delayed(np.sum)(data, axis=1) for _ in range(2))
+    ```
+
+    ## Use instead
+    ```python
+    import numpy as np
+    from joblib import Parallel, delayed
+
+    data = np.memmap("data.bin", dtype=np.float64, mode="r", shape=(5, 3))
+    sums = Parallel(n_jobs=2)(delayed(np.sum)(data, axis=1) for _ in range(2))
+    ```
+    When the number of rows is not known in advance, compute it from the file size:
+    `shape=(os.path.getsize(path) // (itemsize * ncols), ncols)`.
+
+    ## Fix safety
+    The fix is safe: it moves explicit dimensions from the reshape into `np.memmap(...,
+    shape=...)` (with `order="F"` when the reshape had it), which maps the same bytes with
+    the same layout. It is offered only when the reshape is chained on the `np.memmap` call
+    or is the only use of the name it is bound to, and every dimension is explicit (no
+    `-1`, no unpacking).
+
+    ## Affected versions
+    - joblib < 1.5.0: C-order reshapes (the default).
+    - joblib >= 1.5.0 (1.5.0 to 1.6.0 checked): `order="F"` reshapes.
+
+    ## References
+    - [joblib #1703: np.memmap array layout changes when passed to Parallel](https://github.com/joblib/joblib/issues/1703)
+    - [joblib #1704: fix memmap reducing when the base array is 1-D](https://github.com/joblib/joblib/pull/1704)
+    - [joblib: working with numerical data in shared memory](https://joblib.readthedocs.io/en/stable/parallel_numpy.html)
+    """
+
+    code = "MEM101"
+    name = "memmap-reshape"
+    summary = "1-D memmap reshaped to N-D arrives scrambled in joblib workers"
+    libraries = ("joblib",)
+    triggers = ((b"memmap", b"reshape"), (b"mmap_mode", b"reshape"), (b"memmap", b".shape"),
+                (b"mmap_mode", b".shape"))
+    fix_availability = "sometimes"
+
+    valid = (
+        Valid(
+            """
+            import numpy as np
+            data = np.memmap("data.bin", dtype=np.float64, mode="r", shape=(5, 3))
+            rows = data.reshape(3, 5)
+            """,
+            versions={"joblib": "1.4.2"},
+            note="an N-D shape given up front, later C-order reshapes are fine",
+        ),
+        Valid(
+            """
+            import numpy as np
+            data = np.fromfile("data.bin", dtype=np.float64).reshape(5, 3)
+            """,
+            versions={"joblib": "1.4.2"},
+            note="np.fromfile reads into memory: nothing is memory-mapped",
+        ),
+        Valid(
+            """
+            import numpy as np
+            tokens = np.memmap("train.bin", dtype=np.uint16, mode="r")
+            batch = tokens[0:1024]
+            """,
+            versions={"joblib": "1.4.2"},
+            note="a 1-D memmap that is only sliced",
+        ),
+        Valid(
+            """
+            import numpy as np
+            data = np.memmap("data.bin", dtype=np.float64, mode="r")
+            data = np.array(data)
+            grid = data.reshape(5, 3)
+            """,
+            versions={"joblib": "1.4.2"},
+            note="the name is rebound to an in-memory copy before the reshape",
+        ),
+        Valid(
+            """
+            import numpy as np
+            data = np.memmap("data.bin", dtype=np.float64, mode="r").reshape(5, 3)
+            """,
+            versions={"joblib": "1.6.0"},
+            note="C-order reshapes are rebuilt correctly from joblib 1.5.0 on",
+        ),
+        Valid(
+            """
+            import numpy as np
+            data = np.memmap("data.bin", dtype=np.float64, mode="r").reshape(5, 3, order="F")
+            """,
+            versions={"joblib": "1.4.2"},
+            note="before 1.5.0 an F-order rebuild of a 1-D base happens to be right",
+        ),
+        Valid(
+            """
+            import numpy as np
+            flat = np.memmap("data.bin", dtype=np.float64, mode="r").reshape(-1)
+            """,
+            versions={"joblib": "1.4.2"},
+            note="a reshape to one dimension",
+        ),
+        Valid(
+            """
+            import numpy as np
+            data = np.load("data.npy").reshape(5, 3)
+            """,
+            versions={"joblib": "1.4.2"},
+            note="np.load without mmap_mode reads into memory",
+        ),
+    )
+    invalid = (
+        Invalid(
+            """
+            import numpy as np
+            data = np.memmap("data.bin", dtype=np.float64, mode="r").reshape(5, 3)
+            """,
+            lines=[2],
+            message="joblib 1.4.2",
+            versions={"joblib": "1.4.2"},
+            fixed="""
+            import numpy as np
+            data = np.memmap("data.bin", dtype=np.float64, mode="r", shape=(5, 3))
+            """,
+        ),
+        Invalid(
+            """
+            import numpy
+            from numpy import memmap as mm
+            raw = mm("data.bin", numpy.float32, "r")
+            grid = raw.reshape((4, 6))
+            """,
+            lines=[4],
+            versions={"joblib": "1.3.2"},
+            fixed="""
+            import numpy
+            from numpy import memmap as mm
+            raw = mm("data.bin", numpy.float32, "r", shape=(4, 6))
+            grid = raw
+            """,
+        ),
+        Invalid(
+            """
+            import numpy as np
+            data = (
+                np.memmap("data.bin", dtype="<f4", mode="r", shape=(60,))
+                .reshape(3, 4, 5)
+            )
+            """,
+            lines=[3],
+            versions={"joblib": "1.4.2"},
+            fixed="""
+            import numpy as np
+            data = (
+                np.memmap("data.bin", dtype="<f4", mode="r", shape=(3, 4, 5))
+            )
+            """,
+        ),
+        Invalid(
+            """
+            import numpy as np
+            data = np.memmap("data.bin", dtype=np.float64, mode="r").reshape(5, 3, order="F")
+            """,
+            lines=[2],
+            versions={"joblib": "1.6.0"},
+            message='order="F"',
+            fixed="""
+            import numpy as np
+            data = np.memmap("data.bin", dtype=np.float64, mode="r", shape=(5, 3), order="F")
+            """,
+        ),
+        Invalid(
+            """
+            import numpy as np
+            def load(path, ncols):
+                data = np.memmap(path, dtype=np.float64, mode="r")
+                data = data.reshape(-1, ncols)
+                return data
+            """,
+            lines=[4],
+            versions={"joblib": "1.4.2"},
+            message="file size",
+            note="-1 in the shape: no fix, the message says how to compute the shape",
+        ),
+        Invalid(
+            """
+            import numpy as np
+            arr = np.load("flat.npy", mmap_mode="r")
+            grid = np.reshape(arr, (5, 3))
+            """,
+            lines=[3],
+            versions={"joblib": "1.4.2"},
+            message="may",
+        ),
+        Invalid(
+            """
+            import numpy as np
+            def read(path, lazy):
+                if lazy:
+                    data = np.memmap(path, dtype="<u2", mode="r")
+                else:
+                    data = np.fromfile(path, dtype="<u2")
+                data.shape = (128, 128)
+                return data
+            """,
+            lines=[7],
+            versions={"joblib": "1.4.2"},
+            message="may",
+        ),
+        Invalid(
+            """
+            import numpy as np
+            import joblib
+            model = joblib.load("weights.pkl", mmap_mode="r")
+            m = model.reshape(10, 10)
+            """,
+            lines=[4],
+            versions={"joblib": "1.2.0"},
+        ),
+    )
+
+    def visit_Call(self, node: cst.Call) -> None:
+        target, dims, order = mm.reshape_info(node, self.ctx.model)
+        if target is None:
+            return
+        if dims is not None and len(dims) < 2:
+            return
+        for m in self._flagged(target):
+            self._report(node, m, dims, order)
+            return
+
+    def visit_Assign(self, node: cst.Assign) -> None:
+        # `m.shape = (5, 3)` reshapes in place.
+        for t in node.targets:
+            target = t.target
+            if isinstance(target, cst.Attribute) and target.attr.value == "shape":
+                value = node.value
+                if isinstance(value, (cst.Tuple, cst.List)) and len(value.elements) < 2:
+                    continue
+                for m in self._flagged(target.value):
+                    self._report(node, m, None, "C", shape_assignment=True)
+                    return
+
+    def _flagged(self, target: cst.BaseExpression) -> list[mm.Memmap]:
+        out = []
+        for m in mm.memmaps(target, self.ctx.model):
+            if any(op in (mm.TRANSPOSE, mm.RESHAPE) for op in m.ops):
+                continue  # the base of the new view is no longer 1-D: not this hazard
+            if m.kind == mm.MEMMAP and m.base_ndim != 1:
+                continue
+            if m.kind == mm.OPEN_MEMMAP and m.base_ndim not in (None, 1):
+                continue
+            out.append(m)
+        return out
+
+    def _report(self, node, m: mm.Memmap, dims, order, shape_assignment=False) -> None:
+        lib = "joblib"
+        if order == "F":
+            if not self.ctx.affected(lib, F_AFFECTED):
+                return
+        elif order == "C":
+            if not self.ctx.affected(lib, C_AFFECTED):
+                return
+        elif not (self.ctx.affected(lib, C_AFFECTED) or self.ctx.affected(lib, F_AFFECTED)):
+            return
+        version = self.ctx.version(lib).describe()
+        known_1d = m.kind == mm.MEMMAP and m.certain and not m.ops
+        opened = {
+            mm.MEMMAP: "`np.memmap` opened without an N-D `shape=`",
+            mm.LOAD: "`np.load(..., mmap_mode=...)` result",
+            mm.OPEN_MEMMAP: "`open_memmap` result of unknown shape",
+            mm.JOBLIB_LOAD: "`joblib.load(..., mmap_mode=...)` result",
+        }[m.kind]
+        how = "`.shape = ...`" if shape_assignment else (
+            'an `order="F"` reshape' if order == "F" else "a reshape"
+        )
+        verb = "is" if known_1d else "may be"
+        fixed_in = "fixed in 1.5.0" if order != "F" else "broken since 1.5.0"
+        message = (
+            f"{opened} {verb} 1-D, and {how} makes an N-D view of it: {version} rebuilds "
+            f"such a view with the wrong memory order in process workers, so `Parallel` "
+            f"hands them scrambled values (joblib #1703, {fixed_in})."
+        )
+        fix = self._fix(node, m, dims, order) if not shape_assignment else None
+        if fix is not None:
+            message += " Pass the shape to np.memmap instead."
+        else:
+            message += (
+                " Open the memmap with its N-D `shape=`; if the row count is unknown, "
+                "compute it from the file size: `shape=(os.path.getsize(path) // "
+                "(itemsize * ncols), ncols)`."
+            )
+        self.report(node, message, fix=fix)
+
+    # -- fix -------------------------------------------------------------------------------
+    def _fix(self, node: cst.Call, m: mm.Memmap, dims, order) -> FixSpec | None:
+        if m.kind != mm.MEMMAP or not m.certain or dims is None or order not in ("C", "F"):
+            return None
+        if any(_is_minus_one(d) for d in dims):
+            return None
+        model = self.ctx.model
+        target = node.func.value if isinstance(node.func, cst.Attribute) else node.args[0].value
+        source = m.source
+        if arg(source, "order", 5) is not None:
+            return None
+        shape = "(" + ", ".join(self.ctx.code_for(d).strip() for d in dims) + ("," if len(dims) == 1 else "") + ")"
+        new_call = _with_shape(source, shape, order)
+        if new_call is None:
+            return None
+        new_code = self.ctx.code_for(new_call)
+        title = f"Pass shape={shape} to np.memmap" + (' with order="F"' if order == "F" else "")
+        if target is source:
+            # Chained: np.memmap(...).reshape(...) -> np.memmap(..., shape=...)
+            if not isinstance(node.func, cst.Attribute):
+                return None
+            return FixSpec("safe", title, [Replace(node, _chained_code(node, new_call, self.ctx))])
+        if not isinstance(target, cst.Name):
+            return None
+        _, bindings = model.lookup(target.value, target)
+        reaching = model.reaching(bindings, target)
+        if len(reaching) != 1:
+            return None
+        binding = reaching[0]
+        if binding.kind != "assign" or binding.value is not source:
+            return None
+        if model.uses_of(binding) != [target]:
+            return None
+        # The dimensions must already be bound where np.memmap is called.
+        for d in dims:
+            for name in _names_in(d):
+                _, bs = model.lookup(name.value, name)
+                if any(model.index.get(b.node, 0) >= model.index[source] and b.kind != "import" for b in model.reaching(bs, name)):
+                    return None
+        return FixSpec(
+            "safe",
+            title,
+            [Replace(source, new_code), Replace(node, target.value)],
+        )
+
+
+def _is_minus_one(d: cst.BaseExpression) -> bool:
+    return literal(d, None) == -1 or isinstance(d, cst.StarredElement)
+
+
+def _names_in(expr: cst.CSTNode) -> list[cst.Name]:
+    found: list[cst.Name] = []
+
+    class Collect(cst.CSTVisitor):
+        def visit_Name(self, n: cst.Name) -> None:
+            found.append(n)
+
+        def visit_Attribute(self, n: cst.Attribute) -> bool:
+            n.value.visit(self)
+            return False
+
+    expr.visit(Collect())
+    return found
+
+
+def _with_shape(call: cst.Call, shape: str, order: str) -> cst.Call | None:
+    shape_expr = cst.parse_expression(shape)
+    args = list(call.args)
+    existing = arg(call, "shape", 4)
+    if existing is not None:
+        args[args.index(existing)] = existing.with_changes(value=shape_expr)
+    else:
+        if any(a.star for a in args):
+            return None
+        args = _append(args, cst.Arg(shape_expr, keyword=cst.Name("shape"),
+                                     equal=cst.AssignEqual(cst.SimpleWhitespace(""), cst.SimpleWhitespace(""))))
+    if order == "F":
+        args = _append(args, cst.Arg(cst.SimpleString('"F"'), keyword=cst.Name("order"),
+                                     equal=cst.AssignEqual(cst.SimpleWhitespace(""), cst.SimpleWhitespace(""))))
+    return call.with_changes(args=args)
+
+
+def _append(args: list[cst.Arg], new: cst.Arg) -> list[cst.Arg]:
+    """Append an argument, keeping the call's layout: with a trailing comma the new
+    argument takes it over, and the old last one takes its predecessor's separator."""
+    if not args:
+        return [new]
+    last = args[-1]
+    if isinstance(last.comma, cst.Comma):
+        separator = args[-2].comma if len(args) > 1 and isinstance(args[-2].comma, cst.Comma) else _space_comma()
+        return args[:-1] + [last.with_changes(comma=separator), new.with_changes(comma=last.comma)]
+    return args[:-1] + [last.with_changes(comma=_space_comma()), new]
+
+
+def _space_comma() -> cst.Comma:
+    return cst.Comma(whitespace_after=cst.SimpleWhitespace(" "))
+
+
+def _chained_code(reshape: cst.Call, new_call: cst.Call, ctx) -> str:
+    # `(np.memmap(...)).reshape(5, 3)`: the receiver's own parentheses go with it; the
+    # reshape call's parentheses (if any) wrap the whole replaced range already.
+    receiver = reshape.func.value  # type: ignore[union-attr]
+    return ctx.code_for(receiver.with_changes(args=new_call.args))
