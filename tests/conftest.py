@@ -1,0 +1,63 @@
+from __future__ import annotations
+
+import os
+import subprocess
+import sys
+import textwrap
+from pathlib import Path
+
+import pytest
+
+REPO = Path(__file__).resolve().parents[1]
+
+
+class Run:
+    def __init__(self, proc: subprocess.CompletedProcess) -> None:
+        self.returncode = proc.returncode
+        self.stdout = proc.stdout
+        self.stderr = proc.stderr
+
+    def __repr__(self) -> str:  # shown by pytest when an assertion fails
+        return f"Run(returncode={self.returncode}, stdout={self.stdout!r}, stderr={self.stderr!r})"
+
+
+def run_memlint(*args: str, cwd: Path, input: str | bytes | None = None, env: dict | None = None) -> Run:
+    """Run `python -m memlint ARGS` as a user would, from this checkout."""
+    full_env = {**os.environ, "PYTHONPATH": str(REPO), **(env or {})}
+    full_env.pop("MEMLINT_CACHE_DIR", None)
+    data = input.encode() if isinstance(input, str) else input
+    proc = subprocess.run(
+        [sys.executable, "-m", "memlint", *args],
+        cwd=cwd,
+        input=data,
+        capture_output=True,
+        env=full_env,
+        timeout=120,
+    )
+    return Run(
+        subprocess.CompletedProcess(
+            proc.args, proc.returncode, proc.stdout.decode("utf-8", "replace"), proc.stderr.decode("utf-8", "replace")
+        )
+    )
+
+
+@pytest.fixture
+def memlint():
+    return run_memlint
+
+
+@pytest.fixture
+def project(tmp_path):
+    """Write files into a temporary project: project({"a.py": "...", "pyproject.toml": "..."})."""
+
+    def make(files: dict[str, str | bytes]) -> Path:
+        for name, content in files.items():
+            path = tmp_path / name
+            path.parent.mkdir(parents=True, exist_ok=True)
+            if isinstance(content, bytes):
+                path.write_bytes(content)
+            else:
+                path.write_text(textwrap.dedent(content).lstrip("\n"))
+        return tmp_path
+
+    return make
