@@ -35,13 +35,23 @@ def build_parser() -> argparse.ArgumentParser:
     )
     p.add_argument("paths", nargs="*", type=Path, help="files or directories to check (default: .); - reads stdin")
     p.add_argument("--fix", action="store_true", help="apply safe fixes")
+    p.add_argument("--fix-only", action="store_true",
+                   help="apply fixes, then neither report nor exit 1 for the findings left")
     p.add_argument("--unsafe-fixes", action="store_true", help="also consider unsafe fixes")
     p.add_argument("--diff", action="store_true", help="print the diff of the fixes, change nothing; exit 1 if any")
     p.add_argument("--select", type=_codes, default=None, help="codes or prefixes to enable (replaces the config)")
     p.add_argument("--ignore", type=_codes, default=[], help="codes or prefixes to disable")
     p.add_argument("--extend-select", type=_codes, default=[], help="codes or prefixes to enable in addition")
-    p.add_argument("--format", "--output-format", dest="format", default="full", help="full, concise or json")
+    p.add_argument("--show-fixes", action="store_true", help="with --fix, list the fixes applied per file")
+    p.add_argument("--add-noqa", action="store_true",
+                   help="write `# noqa: CODE` on every line with a finding, change nothing else")
+    p.add_argument("--format", "--output-format", dest="format", default="full",
+                   help="full, concise, json, json-lines, github or sarif")
     p.add_argument("--stdin-filename", default=None, help="the file name of the source read from stdin")
+    p.add_argument("--show-findings", action="store_true",
+                   help="with --fix on stdin, also write the findings left to stderr")
+    p.add_argument("--force-exclude", action="store_true",
+                   help="apply the excludes to files named on the command line too (pre-commit)")
     p.add_argument("--exit-zero", action="store_true", help="exit 0 even when findings remain")
     p.add_argument("--statistics", action="store_true", help="print the count of findings per rule")
     p.add_argument("--config", type=Path, default=None, help="path to a pyproject.toml or memlint.toml")
@@ -90,15 +100,23 @@ def _check(args: argparse.Namespace) -> int:
         overrides["ignore"] = tuple(args.ignore)
     if args.extend_select:
         overrides["extend_select"] = tuple(args.extend_select)
+    if args.fix_only:
+        args.fix = True
+    if args.add_noqa and (args.fix or args.diff):
+        raise UsageError("memlint: error: --add-noqa cannot be combined with --fix or --diff")
     projects = ProjectCache(args.config, overrides)
     opts = FixOptions(fix=args.fix, unsafe=args.unsafe_fixes, diff=args.diff)
     paths = args.paths or [Path(".")]
     try:
         if [str(p) for p in paths] == ["-"]:
+            if args.add_noqa:
+                raise UsageError("memlint: error: --add-noqa needs files, not stdin")
             return _check_stdin(args, projects, opts)
         if any(str(p) == "-" for p in paths):
             raise UsageError("memlint: error: `-` (stdin) cannot be combined with other paths")
-        files = relevant_files(paths, projects)
+        files = relevant_files(paths, projects, force_exclude=args.force_exclude)
+        if args.add_noqa:
+            return _add_noqa(files, projects)
         result = run_files(files, projects, opts)
     except _config_error_types() as exc:
         print(_one_line(exc), file=sys.stderr)
@@ -127,6 +145,20 @@ def _check_stdin(args, projects, opts) -> int:
         if error:
             print(f"memlint: {name}: {error}", file=sys.stderr)
         remaining = [d for d in result.diagnostics]
+        if args.show_findings and remaining:
+            from memlint import reporters
+            from memlint.engine.checker import DecodeError, decode
+
+            try:
+                after = {filename: decode(fixed if fixed is not None else data)[0]}
+            except DecodeError:
+                after = None
+            sys.stderr.write(reporters.render(
+                args.format, remaining, cwd=Path.cwd(), show_fixes_hint=False,
+                unsafe_fixes_enabled=args.unsafe_fixes, sources=after,
+            ))
+        if args.fix_only:
+            return EXIT_OK
         return EXIT_OK if not remaining or args.exit_zero else EXIT_FINDINGS
     result, fixed, error = process_bytes(data, filename, project, opts)
     out = RunResult(diagnostics=sorted(result.diagnostics, key=lambda d: d.sort_key()))
@@ -157,6 +189,8 @@ def _report(args, result) -> int:
             noun = "fix" if result.fixed == 1 else "fixes"
             print(f"Would apply {result.fixed} {noun}.", file=sys.stderr)
         return EXIT_FINDINGS if result.diffs and not args.exit_zero else EXIT_OK
+    if args.fix_only:
+        return _report_fix_only(args, result)
     diagnostics = result.diagnostics
     if args.statistics:
         sys.stdout.write(reporters.render_statistics(diagnostics, unsafe_fixes_enabled=args.unsafe_fixes))
@@ -169,6 +203,8 @@ def _report(args, result) -> int:
             sources=result.sources or None,
         )
         sys.stdout.write(output)
+        if args.show_fixes and args.fix and args.format in ("full", "concise"):
+            sys.stdout.write(_fixes_listing(result))
         if args.fix and result.fixed and args.format in ("full", "concise"):
             noun = "error" if result.fixed == 1 else "errors"
             print(f"Fixed {result.fixed} {noun}.")
@@ -177,6 +213,51 @@ def _report(args, result) -> int:
     if diagnostics and not args.exit_zero:
         return EXIT_FINDINGS
     return EXIT_OK
+
+
+def _report_fix_only(args, result) -> int:
+    """--fix-only: what was fixed, never the findings left (exit 0 unless an error)."""
+    if args.format in ("full", "concise"):
+        if args.show_fixes:
+            sys.stdout.write(_fixes_listing(result))
+        noun = "error" if result.fixed == 1 else "errors"
+        print(f"Fixed {result.fixed} {noun}." if result.fixed else "No errors fixed.")
+    if result.errors and any("cannot read" in e for e in result.errors):
+        return EXIT_ERROR
+    return EXIT_OK
+
+
+def _fixes_listing(result) -> str:
+    """`--show-fixes`: per file, how many fixes of each rule were applied (ruff's shape)."""
+    from collections import Counter
+
+    from memlint.engine.registry import all_rules
+    from memlint.reporters.common import display_path
+
+    rules = all_rules()
+    lines = []
+    for filename in sorted(result.fixed_codes):
+        counts = Counter(result.fixed_codes[filename])
+        if not counts:
+            continue
+        lines.append(f"- {display_path(filename, Path.cwd())}:")
+        for code, n in sorted(counts.items()):
+            name = rules[code].name if code in rules else ""
+            lines.append(f"    {n} × {code} ({name})" if name else f"    {n} × {code}")
+    if not lines:
+        return "No fixes applied.\n"
+    return "Fixes applied:\n" + "".join(line + "\n" for line in lines)
+
+
+def _add_noqa(files, projects) -> int:
+    from memlint.engine.noqa import add_noqa_files
+
+    added, errors = add_noqa_files(files, projects)
+    for err in errors:
+        print(err, file=sys.stderr)
+    noun = "directive" if added == 1 else "directives"
+    print(f"Added {added} noqa {noun}.", file=sys.stderr)
+    return EXIT_ERROR if any("cannot read" in e for e in errors) else EXIT_OK
 
 
 def _rule_command(argv: list[str]) -> int:

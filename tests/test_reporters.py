@@ -60,7 +60,7 @@ def sources(cwd: Path) -> dict[str, str]:
 
 
 def test_formats() -> None:
-    assert FORMATS == ("full", "concise", "json")
+    assert FORMATS == ("full", "concise", "json", "json-lines", "github", "sarif")
 
 
 def test_unknown_format(cwd: Path) -> None:

@@ -18,21 +18,30 @@ def _cases(kind: str):
             yield pytest.param(rule, example, id=f"{rule.code}-{kind}-{i}")
 
 
+def _select(rule, example):
+    return [rule.code, *example.extend_select]
+
+
+def _own(found, example):
+    # Findings of the rules enabled alongside (extend_select) are not the example's subject.
+    return [d for d in found if d.code not in example.extend_select]
+
+
 @pytest.mark.parametrize("rule, example", list(_cases("valid")))
 def test_valid_example_is_quiet(rule, example):
     found = check_source(
-        example.source, "example.py", select=[rule.code], versions=example.versions,
+        example.source, "example.py", select=_select(rule, example), versions=example.versions,
         options={rule.code: example.options},
     )
-    assert [(d.code, d.location.row, d.message) for d in found] == []
+    assert [(d.code, d.location.row, d.message) for d in _own(found, example)] == []
 
 
 @pytest.mark.parametrize("rule, example", list(_cases("invalid")))
 def test_invalid_example_reports(rule, example):
-    found = check_source(
-        example.source, "example.py", select=[rule.code], versions=example.versions,
+    found = _own(check_source(
+        example.source, "example.py", select=_select(rule, example), versions=example.versions,
         options={rule.code: example.options},
-    )
+    ), example)
     assert [d.code for d in found] == [rule.code] * len(example.lines)
     assert [d.location.row for d in found] == list(example.lines)
     if example.message is not None:
@@ -48,19 +57,19 @@ def test_invalid_example_reports(rule, example):
 @pytest.mark.parametrize("rule, example", list(_cases("invalid")))
 def test_invalid_example_fix(rule, example):
     fixed = fix_source(
-        example.source, "example.py", unsafe=example.unsafe, select=[rule.code],
+        example.source, "example.py", unsafe=example.unsafe, select=_select(rule, example),
         versions=example.versions, options={rule.code: example.options},
     )
     if example.fixed_source is None:
-        found = check_source(example.source, "example.py", select=[rule.code], versions=example.versions,
-                             options={rule.code: example.options})
+        found = check_source(example.source, "example.py", select=_select(rule, example),
+                             versions=example.versions, options={rule.code: example.options})
         fixable = [d for d in found if d.fix and (d.fix.applicability == "safe" or example.unsafe)]
         assert fixable == [], "the example has a fix; give its fixed source"
         assert fixed == example.source
         return
     assert fixed == example.fixed_source
     # Fixing twice changes nothing more.
-    assert fix_source(fixed, "example.py", unsafe=example.unsafe, select=[rule.code],
+    assert fix_source(fixed, "example.py", unsafe=example.unsafe, select=_select(rule, example),
                       versions=example.versions, options={rule.code: example.options}) == fixed
 
 
@@ -75,6 +84,8 @@ def test_rule_documentation_sections(rule):
 
 @pytest.mark.parametrize("rule", RULES, ids=lambda r: r.code)
 def test_rule_has_examples_and_triggers(rule):
+    # A rule reports only through visit_ hooks, or (MEM002) by judging suppressions.
+    assert bool(rule.hooks()) != rule.judges_suppressions
     assert rule.valid and rule.invalid and rule.triggers
     # Each invalid example must contain the rule's trigger bytes, or the engine would
     # never parse it.

@@ -7,7 +7,7 @@ import ast
 import codecs
 import io
 import tokenize
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from typing import Any, Callable, Mapping, Sequence
 
 from memlint.diagnostics import Diagnostic, Fix, Location
@@ -26,6 +26,17 @@ class Settings:
     options: Mapping[str, Mapping[str, Any]]
     resolve_version: Callable[[str], Any]
     affected: Callable[[str, str], bool]
+    # Codes of every rule enabled for the file, kept when `rules` is narrowed to those that
+    # can match it (MEM002 judges suppressions against all of them). None: the codes of `rules`.
+    enabled_codes: frozenset[str] | None = None
+    # False under flake8, which applies `# noqa` itself: memlint applies only its own
+    # `# memlint: ignore[...]` comments (and still records which `# noqa` would be used).
+    apply_noqa: bool = True
+
+    def enabled(self) -> frozenset[str]:
+        if self.enabled_codes is None:
+            return frozenset(r.code for r in self.rules)
+        return self.enabled_codes
 
 
 @dataclass
@@ -36,6 +47,7 @@ class FileResult:
     fixes_applied: int = 0
     encoding: str = "utf-8"
     fix_error: str | None = None
+    fixed_codes: list[str] = field(default_factory=list)  # code of each fix applied
 
 
 class DecodeError(Exception):
@@ -108,22 +120,41 @@ def decode_error(filename: str, message: str) -> Diagnostic:
 
 def lint_text(text: str, filename: str, settings: Settings) -> list[Diagnostic]:
     """Findings for decoded source `text` (already known to possibly match)."""
-    import libcst as cst
-
-    from memlint.analysis.builder import build
-    from memlint.engine.context import Context
     from memlint.engine.suppression import Suppressions, skips_file
 
     if skips_file(text):
         return []
-    try:
-        module = cst.parse_module(text)
-    except (cst.ParserSyntaxError, RecursionError, ValueError) as exc:
-        return [syntax_error(filename, text, exc)]
+    walkers = [r for r in settings.rules if not r.judges_suppressions]
+    judges = [r for r in settings.rules if r.judges_suppressions]
+    out: list[Diagnostic] = []
+    suppressions = None
+    parsed = False
+    # A file only a suppression-judging rule can match is tokenized, never parsed by libcst.
+    if any(r.hooks() for r in walkers):
+        import libcst as cst
+
+        try:
+            module = cst.parse_module(text)
+        except (cst.ParserSyntaxError, RecursionError, ValueError) as exc:
+            return [syntax_error(filename, text, exc)]
+        parsed = True
+        ctx = _dispatch(module, text, filename, walkers, settings)
+        if ctx.reports:
+            suppressions = Suppressions(text)
+            out = _finish(ctx, filename, text, module, suppressions, settings.apply_noqa)
+    if judges:
+        suppressions = suppressions or Suppressions(text)
+        out.extend(_judge(judges, suppressions, filename, text, settings, parsed))
+        out.sort(key=Diagnostic.sort_key)
+    return out
+
+
+def _dispatch(module, text: str, filename: str, rules: Sequence[type[Rule]], settings: Settings):
+    from memlint.analysis.builder import build
+    from memlint.engine.context import Context
 
     hooks: dict[str, list[Callable]] = {}
-    rules_meta = list(settings.rules)
-    hooked = frozenset(t for r in rules_meta for t in r.hooks())
+    hooked = frozenset(t for r in rules for t in r.hooks())
     model, collected = build(module, hooked)
     ctx = Context(
         filename=filename,
@@ -134,19 +165,38 @@ def lint_text(text: str, filename: str, settings: Settings) -> list[Diagnostic]:
         resolve_version=settings.resolve_version,
         affected=settings.affected,
     )
-    for rule_cls in rules_meta:
+    for rule_cls in rules:
         rule = rule_cls(ctx)
         for type_name, method in rule_cls.hooks().items():
             hooks.setdefault(type_name, []).append(getattr(rule, method))
     for node in collected:
         for handler in hooks.get(type(node).__name__, ()):
             handler(node)
-    if not ctx.reports:
+    return ctx
+
+
+def _judge(judges, suppressions, filename: str, text: str, settings: Settings, parsed: bool) -> list[Diagnostic]:
+    """Findings of the suppression-judging rules, themselves subject to suppression."""
+    if not suppressions.items or not suppressions.complete:
         return []
-    return _finish(ctx, filename, text, module, Suppressions(text))
+    found: list[Diagnostic] = []
+    for rule_cls in judges:
+        found.extend(
+            rule_cls.check_suppressions(
+                suppressions, filename=filename, text=text, enabled=settings.enabled()
+            )
+        )
+    if found and not parsed:
+        # Never offer to edit a file that does not compile (it was not parsed here).
+        try:
+            compile(text, filename, "exec", flags=ast.PyCF_ONLY_AST, dont_inherit=True)
+        except (SyntaxError, ValueError, RecursionError, MemoryError):
+            return []
+    kinds = ("noqa", "ignore") if settings.apply_noqa else ("ignore",)
+    return [d for d in found if suppressions.suppressing(d.code, d.location.row, kinds) is None]
 
 
-def _finish(ctx, filename: str, text: str, module, suppressions) -> list[Diagnostic]:
+def _finish(ctx, filename: str, text: str, module, suppressions, apply_noqa: bool = True) -> list[Diagnostic]:
     from libcst.metadata import MetadataWrapper, PositionProvider
 
     from memlint.engine.fixes import LineIndex, build_fix
@@ -172,7 +222,8 @@ def _finish(ctx, filename: str, text: str, module, suppressions) -> list[Diagnos
         if key in seen:
             continue
         seen.add(key)
-        if suppressions.suppressing(rep.code, start.row) is not None:
+        kinds = ("noqa", "ignore") if apply_noqa else ("ignore",)
+        if suppressions.suppressing(rep.code, start.row, kinds) is not None:
             continue
         fix: Fix | None = None
         if rep.fix is not None:
@@ -192,7 +243,7 @@ def check_text(text: str, filename: str, settings: Settings) -> list[Diagnostic]
 
 
 def _with_rules(settings: Settings, rules: Sequence[type[Rule]]) -> Settings:
-    return Settings(rules, settings.options, settings.resolve_version, settings.affected)
+    return replace(settings, rules=rules, enabled_codes=settings.enabled())
 
 
 def check_bytes(data: bytes, filename: str, settings: Settings) -> FileResult:
@@ -212,11 +263,13 @@ def check_bytes(data: bytes, filename: str, settings: Settings) -> FileResult:
 
 
 def fix_text(
-    text: str, filename: str, settings: Settings, *, unsafe: bool
+    text: str, filename: str, settings: Settings, *, unsafe: bool,
+    fixed_codes: list[str] | None = None,
 ) -> tuple[str, int, list[Diagnostic], str | None]:
     """Apply fixes until nothing changes (at most MAX_FIX_ROUNDS rounds). Returns the new
     text, the number of fixes applied, the findings left, and an error when a round's
-    result did not parse (that round is rolled back)."""
+    result did not parse (that round is rolled back). The code of each applied fix is
+    appended to `fixed_codes` when given (for --show-fixes)."""
     import libcst as cst
 
     from memlint.engine.fixes import applicable, apply_fixes
@@ -225,10 +278,11 @@ def fix_text(
     error = None
     diagnostics = check_text(text, filename, settings)
     for _ in range(MAX_FIX_ROUNDS):
-        fixes = [d.fix for d in diagnostics if applicable(d.fix, unsafe)]
-        if not fixes:
+        fixable = [d for d in diagnostics if applicable(d.fix, unsafe)]
+        if not fixable:
             break
-        new_text, applied = apply_fixes(text, fixes)
+        taken: list[Fix] = []
+        new_text, applied = apply_fixes(text, [d.fix for d in fixable], taken)
         if applied == 0 or new_text == text:
             break
         try:
@@ -239,5 +293,8 @@ def fix_text(
             break
         text = new_text
         applied_total += applied
+        if fixed_codes is not None:
+            code_of = {id(d.fix): d.code for d in fixable}
+            fixed_codes.extend(code_of[id(f)] for f in taken)
         diagnostics = check_text(text, filename, settings)
     return text, applied_total, diagnostics, error

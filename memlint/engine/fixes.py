@@ -110,10 +110,12 @@ def _import_edit(
     return Edit(text + index.newline(), at, at)
 
 
-def apply_fixes(text: str, fixes: Sequence[Fix]) -> tuple[str, int]:
+def apply_fixes(
+    text: str, fixes: Sequence[Fix], applied_out: list[Fix] | None = None
+) -> tuple[str, int]:
     """Apply every fix whose edits overlap none already taken (in source order), and
-    return the new text and how many fixes were applied. Identical import insertions
-    from several fixes are applied once."""
+    return the new text and how many fixes were applied (appended to `applied_out` when
+    given). Identical import insertions from several fixes are applied once."""
     index = LineIndex(text)
     taken: list[tuple[int, int, str]] = []
     applied = 0
@@ -125,6 +127,8 @@ def apply_fixes(text: str, fixes: Sequence[Fix]) -> tuple[str, int]:
             continue
         taken.extend(spans)
         applied += 1
+        if applied_out is not None:
+            applied_out.append(fix)
     out = text
     for start, end, content in sorted(taken, key=lambda s: (s[0], s[1]), reverse=True):
         out = out[:start] + content + out[end:]

@@ -16,7 +16,9 @@ from typing import TYPE_CHECKING, Any, ClassVar, Mapping, Sequence
 if TYPE_CHECKING:  # pragma: no cover
     import libcst as cst
 
+    from memlint.diagnostics import Diagnostic
     from memlint.engine.context import Context
+    from memlint.engine.suppression import Suppressions
 
 DOC_SECTIONS = (
     "What it does",
@@ -46,6 +48,8 @@ class Valid:
     versions: Mapping[str, str] = field(default_factory=dict)
     options: Mapping[str, Any] = field(default_factory=dict)
     note: str = ""
+    # Other rules enabled alongside (for rules about other rules' findings, such as MEM002).
+    extend_select: Sequence[str] = ()
 
     @property
     def source(self) -> str:
@@ -56,7 +60,8 @@ class Valid:
 class Invalid:
     """Source that must produce findings of the rule at `lines` (1-based rows of the dedented
     source). `fixed`, when given, is the source after `--fix` (with `unsafe=True`, after
-    `--fix --unsafe-fixes`); `message` is a substring every finding's message must contain."""
+    `--fix --unsafe-fixes`); `message` is a substring every finding's message must contain.
+    `extend_select` enables other rules alongside; only the rule's own findings are counted."""
 
     code: str
     lines: Sequence[int]
@@ -66,6 +71,7 @@ class Invalid:
     versions: Mapping[str, str] = field(default_factory=dict)
     options: Mapping[str, Any] = field(default_factory=dict)
     note: str = ""
+    extend_select: Sequence[str] = ()
 
     @property
     def source(self) -> str:
@@ -95,6 +101,10 @@ class Rule:
     fix_availability: ClassVar[str] = "none"  # "none" | "sometimes" | "always"
     valid: ClassVar[Sequence[Valid]] = ()
     invalid: ClassVar[Sequence[Invalid]] = ()
+    # A rule about the suppression comments themselves (MEM002) sets this and overrides
+    # `check_suppressions`: it has no visit_ hooks and runs after every other rule's
+    # findings were matched against the comments.
+    judges_suppressions: ClassVar[bool] = False
 
     def __init__(self, ctx: "Context") -> None:
         self.ctx = ctx
@@ -145,6 +155,14 @@ class Rule:
         if current is not None:
             sections[current] = "\n".join(lines).strip()
         return sections
+
+    @classmethod
+    def check_suppressions(
+        cls, suppressions: "Suppressions", *, filename: str, text: str, enabled: frozenset[str]
+    ) -> "list[Diagnostic]":
+        """Findings about `suppressions` (whose `used` sets are filled) in `text`, given the
+        codes of the rules `enabled` for the file. Only for `judges_suppressions` rules."""
+        return []
 
     @classmethod
     def could_match(cls, data: bytes) -> bool:

@@ -48,6 +48,7 @@ class RunResult:
     errors: list[str] = field(default_factory=list)  # one-line problems (unreadable files...)
     sources: dict[str, str] = field(default_factory=dict)
     outputs: dict[str, bytes] = field(default_factory=dict)  # fixed bytes by filename
+    fixed_codes: dict[str, list[str]] = field(default_factory=dict)  # codes fixed, by file
 
 
 def process_bytes(
@@ -63,7 +64,9 @@ def process_bytes(
     if not (opts.fix or opts.diff) or not any(d.fix for d in result.diagnostics):
         return result, None, None
     text, encoding = decode(data)
-    new_text, applied, remaining, error = fix_text(text, filename, settings, unsafe=opts.unsafe)
+    new_text, applied, remaining, error = fix_text(
+        text, filename, settings, unsafe=opts.unsafe, fixed_codes=result.fixed_codes
+    )
     result.diagnostics = [d for d in remaining if project.enabled(d.code, filename)]
     result.fixes_applied = applied
     if new_text == text:
@@ -149,6 +152,7 @@ def run_files(files: Iterable[Path], projects: ProjectCache, opts: FixOptions) -
         out.diagnostics.extend(result.diagnostics)
         if fixed is not None:
             out.fixed += result.fixes_applied
+            out.fixed_codes[filename] = result.fixed_codes
             if opts.diff:
                 from memlint.engine.checker import decode
 
@@ -160,11 +164,15 @@ def run_files(files: Iterable[Path], projects: ProjectCache, opts: FixOptions) -
     return out
 
 
-def relevant_files(paths: Sequence[Path], projects: ProjectCache) -> list[Path]:
-    """Expand the given paths, with the excludes of the project the first of them is in."""
+def relevant_files(
+    paths: Sequence[Path], projects: ProjectCache, force_exclude: bool = False
+) -> list[Path]:
+    """Expand the given paths, with the excludes of the project the first of them is in
+    (applied to files named explicitly too with `force_exclude`, as pre-commit needs)."""
     from memlint.engine.discovery import discover
 
     first = paths[0].resolve() if paths else Path.cwd()
     anchor = first if first.is_dir() else first.parent
     cfg = projects.for_file(anchor / "__init__.py").config
-    return discover(paths, root=cfg.root, exclude=cfg.exclude, extend_exclude=cfg.extend_exclude)
+    return discover(paths, root=cfg.root, exclude=cfg.exclude, extend_exclude=cfg.extend_exclude,
+                    force_exclude=force_exclude)

@@ -1,9 +1,11 @@
 """Suppression comments, flake8-compatible.
 
-- `# noqa` and `# noqa: MEM101,MEM102` (case-insensitive, flake8's grammar) on any physical
-  line of the logical line (statement) where the finding starts, as flake8 applies them;
-- `# memlint: ignore[MEM101, MEM2]` trailing on that logical line, or alone on the line
-  directly above the statement;
+- `# noqa` and `# noqa: MEM101,MEM102` (case-insensitive, flake8's grammar) on the line
+  where the finding starts. Lines joined by a token that spans them (a multi-line string, a
+  backslash continuation) count as one, exactly as flake8 maps `# noqa`, so the flake8
+  plugin and `memlint check` suppress the same findings;
+- `# memlint: ignore[MEM101, MEM2]` trailing on any line of the logical line (statement),
+  or alone on the line directly above the statement;
 - `# memlint: skip-file` anywhere in the file: nothing in it is reported.
 """
 
@@ -32,12 +34,15 @@ class Suppression:
     """One suppression comment: `codes` is None for a bare `# noqa`."""
 
     row: int  # where the comment is
-    column: int
+    column: int  # 1-based column of the comment's `#`
     kind: str  # "noqa" | "ignore"
     codes: tuple[str, ...] | None
-    text: str
-    rows: range  # the rows (of the statement) it covers
-    used: set[str] = field(default_factory=set)
+    text: str  # the whole comment
+    rows: range  # the rows whose findings it covers
+    used: set[str] = field(default_factory=set)  # codes of the findings it covered
+    # Offsets in `text` of the directive and of its code list ((-1, -1) when it has none).
+    span: tuple[int, int] = (0, 0)
+    codes_span: tuple[int, int] = (-1, -1)
 
     def matches(self, code: str) -> bool:
         if self.codes is None:
@@ -49,40 +54,52 @@ class Suppressions:
     def __init__(self, text: str) -> None:
         self.items: list[Suppression] = []
         self._by_row: dict[int, list[Suppression]] = {}
+        # False when the file did not tokenize and comments were found by a line scan: the
+        # comments are then good enough to suppress, not to be judged or rewritten (MEM002).
+        self.complete = True
         self._build(text)
 
     def _build(self, text: str) -> None:
-        comments = _comments(text)
-        if not comments:
-            return
-        logical = _logical_ranges(text)
-        for (row, col), comment in comments:
-            span = logical.get(row, range(row, row + 1))
+        scan = _scan(text)
+        self.complete = scan.complete
+        logical = scan.logical
+        for (row, col), comment in scan.comments:
             m = NOQA_RE.search(comment)
             if m:
                 codes = _split_codes(m.group("codes")) if m.group("codes") else None
-                self._add(Suppression(row, col, "noqa", codes, comment, span))
+                span = scan.noqa.get(row, range(row, row + 1))
+                self._add(Suppression(row, col, "noqa", codes, comment, span,
+                                      span=m.span(), codes_span=m.span("codes")))
             m = IGNORE_RE.search(comment)
             if m:
                 codes = _split_codes(m.group("codes"))
+                span = logical.get(row, range(row, row + 1))
                 if row not in logical:
                     # A comment on its own line covers the statement that follows it.
                     nxt = _next_code_row(logical, row)
                     if nxt is not None:
                         span = logical[nxt]
-                self._add(Suppression(row, col, "ignore", codes, comment, span))
+                self._add(Suppression(row, col, "ignore", codes, comment, span,
+                                      span=m.span(), codes_span=m.span("codes")))
 
     def _add(self, s: Suppression) -> None:
         self.items.append(s)
         for r in s.rows:
             self._by_row.setdefault(r, []).append(s)
 
-    def suppressing(self, code: str, row: int) -> Suppression | None:
+    def suppressing(
+        self, code: str, row: int, kinds: tuple[str, ...] = ("noqa", "ignore")
+    ) -> Suppression | None:
+        """The first suppression of one of `kinds` covering `code` at `row`. Every covering
+        suppression, of any kind, is marked used: a `# noqa` that flake8 would apply is used
+        even when memlint leaves it to flake8 (the flake8 plugin)."""
+        found = None
         for s in self._by_row.get(row, ()):
             if s.matches(code):
                 s.used.add(code)
-                return s
-        return None
+                if found is None and s.kind in kinds:
+                    found = s
+        return found
 
 
 def _split_codes(raw: str) -> tuple[str, ...]:
@@ -90,44 +107,59 @@ def _split_codes(raw: str) -> tuple[str, ...]:
 
 
 def _comments(text: str) -> list[tuple[tuple[int, int], str]]:
-    """(row, col) and text of every comment token; on a tokenize error, a line-based scan."""
+    return _scan(text).comments
+
+
+@dataclass
+class _Scan:
+    comments: list[tuple[tuple[int, int], str]] = field(default_factory=list)  # ((row, col), text)
+    logical: dict[int, range] = field(default_factory=dict)  # row -> rows of its statement
+    noqa: dict[int, range] = field(default_factory=dict)  # row -> rows a noqa there covers
+    complete: bool = True
+
+
+def _scan(text: str) -> _Scan:
+    """One tokenize pass. On a tokenize error the comments come from a line-based scan
+    (which may take a `#` in a string for a comment) and `complete` is False."""
+    out = _Scan()
     if "#" not in text:
-        return []
-    out = []
+        return out
+    far = text.count("\n") + 2
+    lo, hi = far, -1
+    stmt_start = None
     try:
         for tok in tokenize.generate_tokens(io.StringIO(text).readline):
-            if tok.type == tokenize.COMMENT:
-                out.append(((tok.start[0], tok.start[1] + 1), tok.string))
+            kind, (srow, scol), (erow, _) = tok.type, tok.start, tok.end
+            if kind == tokenize.COMMENT:
+                out.comments.append(((srow, scol + 1), tok.string))
+            # flake8's noqa line mapping (processor._noqa_line_mapping): a range runs from one
+            # NL/NEWLINE token to the next, so only a token spanning lines widens it.
+            if kind not in (tokenize.ENDMARKER, tokenize.DEDENT):
+                lo, hi = min(lo, srow), max(hi, erow)
+                if kind in (tokenize.NL, tokenize.NEWLINE):
+                    span = range(lo, hi + 1)
+                    for r in span:
+                        out.noqa[r] = span
+                    lo, hi = far, -1
+            # Logical lines (statements), for `# memlint: ignore[...]`.
+            if kind in (tokenize.NL, tokenize.COMMENT, tokenize.INDENT, tokenize.DEDENT):
+                continue
+            if kind == tokenize.ENDMARKER:
+                break
+            if stmt_start is None:
+                stmt_start = srow
+            if kind == tokenize.NEWLINE:
+                span = range(stmt_start, erow + 1)
+                for r in span:
+                    out.logical[r] = span
+                stmt_start = None
     except (tokenize.TokenError, IndentationError, SyntaxError):
-        out = []
+        out = _Scan(complete=False)
         for i, line in enumerate(text.splitlines(), start=1):
             pos = line.find("#")
             if pos >= 0:
-                out.append(((i, pos + 1), line[pos:]))
+                out.comments.append(((i, pos + 1), line[pos:]))
     return out
-
-
-def _logical_ranges(text: str) -> dict[int, range]:
-    """Physical row -> the rows of the logical line (statement) holding it."""
-    ranges: dict[int, range] = {}
-    start = None
-    try:
-        for tok in tokenize.generate_tokens(io.StringIO(text).readline):
-            if tok.type in (tokenize.NL, tokenize.COMMENT, tokenize.INDENT, tokenize.DEDENT,
-                            tokenize.ENCODING):
-                continue
-            if tok.type == tokenize.ENDMARKER:
-                break
-            if start is None:
-                start = tok.start[0]
-            if tok.type == tokenize.NEWLINE:
-                span = range(start, tok.end[0] + 1)
-                for r in span:
-                    ranges[r] = span
-                start = None
-    except (tokenize.TokenError, IndentationError, SyntaxError):
-        pass
-    return ranges
 
 
 def _next_code_row(logical: dict[int, range], row: int) -> int | None:

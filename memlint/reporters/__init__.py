@@ -18,6 +18,9 @@ _FORMAT_MODULES = {
     "full": "memlint.reporters.full",
     "concise": "memlint.reporters.concise",
     "json": "memlint.reporters.json",
+    "json-lines": "memlint.reporters.json_lines",
+    "github": "memlint.reporters.github",
+    "sarif": "memlint.reporters.sarif",
 }
 
 FORMATS = tuple(_FORMAT_MODULES)
