@@ -13,6 +13,7 @@ from pathlib import Path
 import pytest
 
 pytest.importorskip("flake8")
+pytestmark = pytest.mark.integration
 
 REPO = Path(__file__).resolve().parents[2]
 
@@ -173,3 +174,16 @@ def test_flake8_bad_config_is_one_clear_line(tmp_path, plugin_path):
     out = proc.stdout + proc.stderr
     assert "Traceback" not in out
     assert "selekt" in out and "memlint.toml" in out
+
+
+def test_after_add_noqa_flake8_and_memlint_are_both_silent(tmp_path, plugin_path, memlint):
+    tree = {k: v for k, v in TREE.items() if not k.startswith("fixed/")}
+    root = write_tree(tmp_path, tree)
+    run = memlint("--add-noqa", ".", cwd=root)
+    assert run.returncode == 0 and run.stderr.startswith("Added 3 noqa directives."), run
+    # What is left is MEM002 (stale noqa comments), which --add-noqa does not baseline.
+    expected = {(f, r, c) for f, r, c in EXPECTED if c == "MEM002" and f.startswith("pkg/")}
+    from_memlint = memlint_findings(memlint, root)
+    assert {(f, r, c) for f, r, _, c in from_memlint} == expected
+    proc = flake8("--select", "MEM", FORMAT, ".", cwd=root, pythonpath=plugin_path)
+    assert flake8_findings(proc) == from_memlint

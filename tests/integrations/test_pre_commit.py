@@ -31,7 +31,10 @@ def rows(path):
 FIXED = SEED.replace('mode="r").reshape(5, 3)', 'mode="r", shape=(5, 3))')
 CLEAN = 'import numpy as np\n\ndata = np.memmap("d.bin", dtype=np.float64, mode="r", shape=(5, 3))\n'
 
-pytestmark = pytest.mark.skipif(shutil.which("git") is None, reason="git is not installed")
+pytestmark = [
+    pytest.mark.integration,
+    pytest.mark.skipif(shutil.which("git") is None, reason="git is not installed"),
+]
 
 
 def git(*args: str, cwd: Path) -> None:
