@@ -70,3 +70,20 @@ def test_a_missing_section_is_caught():
 
     headings = re.findall(r"^### (.+)$", rule_markdown(Incomplete), flags=re.MULTILINE)
     assert [h for h in headings if h in DOC_SECTIONS] != list(DOC_SECTIONS)
+
+
+def test_readme_shows_every_pre_commit_hook():
+    yaml = pytest.importorskip("yaml")
+    root = RULES_MD.parent
+    hooks = yaml.safe_load((root / ".pre-commit-hooks.yaml").read_text())
+    assert [h["id"] for h in hooks] == ["memlint", "memlint-fix"]
+    for hook in hooks:
+        assert hook["language"] == "python" and hook["require_serial"] is True
+        assert hook["types_or"] == ["python", "pyi"]
+        assert hook["entry"].startswith("memlint check --force-exclude")
+    assert "--fix" in hooks[1]["entry"].split()
+    readme = (root / "README.md").read_text(encoding="utf-8")
+    for hook in hooks:
+        assert f"id: {hook['id']}" in readme
+    for section in ("### flake8", "### pre-commit", "### Editors", "**VS Code.**", "**Neovim.**"):
+        assert section in readme
