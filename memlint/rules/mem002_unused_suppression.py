@@ -66,8 +66,9 @@ class UnusedSuppression(Rule):
     name = "unused-suppression"
     summary = "Suppression comment that suppresses nothing"
     judges_suppressions = True
-    # Every judged comment holds one of these (the usual spellings of the directives).
-    triggers = ((b"noqa",), (b"NOQA",), (b"NoQA",), (b"memlint",))
+    # A judged comment holds a directive (in its usual spellings) and a MEM code: a file
+    # whose only suppressions are for other tools is not even tokenized.
+    triggers = ((b"noqa", b"MEM"), (b"NOQA", b"MEM"), (b"NoQA", b"MEM"), (b"memlint", b"MEM"))
     fix_availability = "always"
 
     valid = (
