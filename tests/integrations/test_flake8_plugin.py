@@ -56,6 +56,9 @@ TREE = {
 
         data = {MEMMAP_RESHAPE}
         """,
+    # Encodings and newlines: flake8 decodes the lines, memlint the bytes; columns agree.
+    "pkg/bom_crlf.py": b'\xef\xbb\xbfimport numpy as np\r\ndata = np.memmap("d", mode="r").reshape(5, 3)\r\n',
+    "pkg/latin1.py": b'# -*- coding: latin-1 -*-\nimport numpy as np\ns = "\xe9"; data = np.memmap(s, mode="r").reshape(5, 3)\n',
     # A project of its own, pinned to a joblib that rebuilds C-order reshapes correctly.
     "fixed/memlint.toml": """
         [versions]
@@ -76,15 +79,20 @@ EXPECTED = {
     ("pkg/layout.py", 13, "MEM002"),  # ... so it suppresses nothing
     ("pkg/layout.py", 14, "MEM002"),  # nothing to suppress on a line with shape=
     ("pkg/transpose.py", 6, "MEM102"),
+    ("pkg/bom_crlf.py", 2, "MEM101"),
+    ("pkg/latin1.py", 3, "MEM101"),
     ("fixed/job.py", 4, "MEM002"),  # joblib 1.6.0: the noqa suppresses nothing
 }
 
 
-def write_tree(root: Path, files: dict[str, str]) -> Path:
+def write_tree(root: Path, files: dict[str, str | bytes]) -> Path:
     for name, content in files.items():
         path = root / name
         path.parent.mkdir(parents=True, exist_ok=True)
-        path.write_text(textwrap.dedent(content).lstrip("\n"))
+        if isinstance(content, bytes):
+            path.write_bytes(content)
+        else:
+            path.write_text(textwrap.dedent(content).lstrip("\n"))
     return root
 
 
@@ -180,7 +188,7 @@ def test_after_add_noqa_flake8_and_memlint_are_both_silent(tmp_path, plugin_path
     tree = {k: v for k, v in TREE.items() if not k.startswith("fixed/")}
     root = write_tree(tmp_path, tree)
     run = memlint("--add-noqa", ".", cwd=root)
-    assert run.returncode == 0 and run.stderr.startswith("Added 3 noqa directives."), run
+    assert run.returncode == 0 and run.stderr.startswith("Added 5 noqa directives."), run
     # What is left is MEM002 (stale noqa comments), which --add-noqa does not baseline.
     expected = {(f, r, c) for f, r, c in EXPECTED if c == "MEM002" and f.startswith("pkg/")}
     from_memlint = memlint_findings(memlint, root)
