@@ -13,6 +13,7 @@ EXPR_DATAFRAME = ">=2024.3.0"
 
 ARRAY = "array"
 DATAFRAME = "dataframe"
+BAG = "bag"  # dask.bag's map_partitions embeds its arguments in every task
 
 _FUNCTIONS = {
     "dask.array.map_blocks": ("map_blocks", ARRAY),
@@ -467,7 +468,7 @@ class LargeObjectInTask(Rule):
                 return None
             found = dl.dask_value(receiver, model)
             if found is not None and found.kind == dl.BAG:
-                api = DATAFRAME  # dask.bag's map_partitions lifts nothing either
+                api = BAG
         else:
             return None
         func = arg(node, "func", 0)
@@ -494,7 +495,7 @@ class LargeObjectInTask(Rule):
 
     def _lifts(self, call: _Call, found: dl.DataLike) -> bool:
         """Whether dask stores this argument once as its own graph key."""
-        if call.api == DATAFRAME and self.ctx.affected("dask", EXPR_DATAFRAME):
+        if call.api == BAG or (call.api == DATAFRAME and self.ctx.affected("dask", EXPR_DATAFRAME)):
             return False
         if found.sized:
             return True  # sizeof measures it: over 1 MB it is lifted, under it is small
@@ -516,17 +517,23 @@ class LargeObjectInTask(Rule):
             message += f" Pass `{spelling}({code})` to store it once in the graph."
         else:
             message += " Wrap it once in `dask.delayed(...)` to store it once in the graph."
-        self.report(value, message, fix=fix)
+        # A positional argument's range holds its parentheses; a keyword's starts at the value.
+        self.report(a if a.keyword is None else value, message, fix=fix)
 
     def _why(self, call: _Call, found: dl.DataLike) -> str:
-        tasks = "every partition's task" if call.api == DATAFRAME else "every task"
-        if call.api == DATAFRAME and (found.sized or found.container == "list"):
+        tasks = "every task" if call.api == ARRAY else "every partition's task"
+        plain = found.sized or found.container == "list" or found.kind in (
+            dl.LITERAL, dl.COMPREHENSION
+        )
+        if plain and call.api == DATAFRAME and self.ctx.affected("dask", EXPR_DATAFRAME):
             version = self.ctx.version("dask").describe()
             return (
                 f"`{call.method}` copies it into {tasks}, since dask.dataframe's "
                 f"`map_partitions` lifts no argument into a graph key from dask 2024.3.0 on "
                 f"({version})."
             )
+        if plain and call.api == BAG:
+            return f"dask.bag's `{call.method}` copies it into {tasks}; it lifts no argument."
         if found.kind in (dl.LITERAL, dl.COMPREHENSION):
             return (
                 f"`{call.method}` copies it into {tasks}; dask lifts only lists of "
@@ -545,7 +552,7 @@ class LargeObjectInTask(Rule):
             "Use a module-level function and pass the object as a `dask.delayed(...)` "
             "argument, or `client.scatter(obj, broadcast=True)`."
         )
-        tasks = "every partition's task" if call.api == DATAFRAME else "every task"
+        tasks = "every task" if call.api == ARRAY else "every partition's task"
         target, label = self._function_value(func)
         if target is None:
             return
