@@ -432,6 +432,7 @@ def test_captures_nothing_large():
         ("import dask\nprobe(1)", ("dask.delayed", False)),
         ("import dask.array\nprobe(1)", ("dask.delayed", False)),
         ("from dask import delayed\ndask = 3\nprobe(1)", ("delayed", False)),
+        ("from dask import delayed as dly\nprobe(1)", ("dly", False)),
         ("dask = 3\nprobe(1)", None),
     ],
 )
