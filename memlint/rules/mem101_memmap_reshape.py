@@ -257,6 +257,8 @@ class MemmapReshape(Rule):
             return
         if dims is not None and len(dims) < 2:
             return
+        if self._sliced_apart(node, dims, order):
+            return
         for m in self._flagged(target):
             self._report(node, m, dims, order)
             return
@@ -269,8 +271,11 @@ class MemmapReshape(Rule):
                 value = node.value
                 if isinstance(value, (cst.Tuple, cst.List)) and len(value.elements) < 2:
                     continue
+                if isinstance(value, (cst.Integer, cst.UnaryOperation)):
+                    continue  # `m.shape = -1`: still 1-D
+                dims = [e.value for e in value.elements] if isinstance(value, (cst.Tuple, cst.List)) else None
                 for m in self._flagged(target.value):
-                    self._report(node, m, None, "C", shape_assignment=True)
+                    self._report(node, m, dims, "C", shape_assignment=True)
                     return
 
     def _flagged(self, target: cst.BaseExpression) -> list[mm.Memmap]:
@@ -282,8 +287,19 @@ class MemmapReshape(Rule):
                 continue
             if m.kind == mm.OPEN_MEMMAP and m.base_ndim not in (None, 1):
                 continue
+            if m.layout == "strided":
+                continue  # `m[::2].reshape(...)` copies
             out.append(m)
         return out
+
+    def _sliced_apart(self, node: cst.Call, dims, order) -> bool:
+        """`m.reshape(-1, d + 1)[:, 1:]` (faiss): the view that leaves the expression is
+        not contiguous, and joblib ships the strides of such views, so it arrives intact."""
+        parent = self.ctx.model.parent.get(node)
+        if not (isinstance(parent, cst.Subscript) and parent.value is node) or order not in ("C", "F"):
+            return False
+        layout, _ = mm.subscript_layout(order, len(dims) if dims is not None else None, parent)
+        return layout == "strided"
 
     def _report(self, node, m: mm.Memmap, dims, order, shape_assignment=False) -> None:
         lib = "joblib"
@@ -296,7 +312,10 @@ class MemmapReshape(Rule):
         elif not (self.ctx.affected(lib, C_AFFECTED) or self.ctx.affected(lib, F_AFFECTED)):
             return
         version = self.ctx.version(lib).describe()
-        known_1d = m.kind == mm.MEMMAP and m.certain and not m.ops
+        known_1d = (
+            m.kind == mm.MEMMAP and m.certain and m.base_ndim_certain
+            and all(op in (mm.VIEW, mm.SLICE) for op in m.ops)
+        )
         opened = {
             mm.MEMMAP: "`np.memmap` opened without an N-D `shape=`",
             mm.LOAD: "`np.load(..., mmap_mode=...)` result",
@@ -307,9 +326,10 @@ class MemmapReshape(Rule):
             'an `order="F"` reshape' if order == "F" else "a reshape"
         )
         verb = "is" if known_1d else "may be"
+        makes = "makes" if dims is not None else "may make"
         fixed_in = "fixed in 1.5.0" if order != "F" else "broken since 1.5.0"
         message = (
-            f"{opened} {verb} 1-D, and {how} makes an N-D view of it: {version} rebuilds "
+            f"{opened} {verb} 1-D, and {how} {makes} an N-D view of it: {version} rebuilds "
             f"such a view with the wrong memory order in process workers, so `Parallel` "
             f"hands them scrambled values (joblib #1703, {fixed_in})."
         )
@@ -326,7 +346,9 @@ class MemmapReshape(Rule):
 
     # -- fix -------------------------------------------------------------------------------
     def _fix(self, node: cst.Call, m: mm.Memmap, dims, order) -> FixSpec | None:
-        if m.kind != mm.MEMMAP or not m.certain or dims is None or order not in ("C", "F"):
+        if m.kind != mm.MEMMAP or not (m.certain and m.base_ndim_certain) or m.ops:
+            return None
+        if dims is None or order not in ("C", "F"):
             return None
         if any(_is_minus_one(d) for d in dims):
             return None
