@@ -167,11 +167,9 @@ def _report(args, result) -> int:
             cwd=Path.cwd(),
             unsafe_fixes_enabled=args.unsafe_fixes,
             sources=result.sources or None,
+            fixed=result.fixed if args.fix else 0,
         )
         sys.stdout.write(output)
-        if args.fix and result.fixed and args.format in ("full", "concise"):
-            noun = "error" if result.fixed == 1 else "errors"
-            print(f"Fixed {result.fixed} {noun}.")
     if result.errors and any("cannot read" in e for e in result.errors):
         return EXIT_ERROR
     if diagnostics and not args.exit_zero:

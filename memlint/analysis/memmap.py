@@ -382,15 +382,17 @@ def reshape_info(call: cst.Call, model: "SemanticModel") -> tuple[cst.BaseExpres
     if isinstance(call.func, cst.Attribute) and call.func.attr.value == "reshape" and not model.qualified_name(call.func):
         target = call.func.value
         dim_args = [a for a in call.args if a.keyword is None]
+        order_position = None  # m.reshape(3, 4): every positional argument is a dimension
     elif model.qualified_name(call.func) == "numpy.reshape" and call.args:
         target = call.args[0].value
         dim_args = [a for a in call.args[1:2] if a.keyword is None]
         newshape = arg(call, "newshape") or arg(call, "shape")
         if newshape is not None:
             dim_args = [newshape]
+        order_position = 2  # np.reshape(a, newshape, order)
     else:
         return None, None, None
-    order_expr = arg_value(call, "order", None if isinstance(call.func, cst.Attribute) else 2)
+    order_expr = arg_value(call, "order", order_position)
     order = "C" if order_expr is None else literal(order_expr, None)
     if order == "A":
         order = "C"

@@ -362,6 +362,8 @@ class SemanticModel:
             return []
         seen = seen | {id(expr)}
         expr = strip_parens(expr)
+        if isinstance(expr, cst.Name) and expr.value in ("None", "True", "False"):
+            return [Origin(expr, certain)]
         if isinstance(expr, cst.Name):
             _, bindings = self.lookup(expr.value, expr)
             if not bindings:
