@@ -27,6 +27,26 @@ TRANSPOSE = (
 )
 
 
+@pytest.fixture
+def inproc(monkeypatch, capsysbinary):
+    """Like the `memlint` fixture, but calls memlint.cli.main in this process: for tests
+    that run the command many times (a process per run costs the libcst import)."""
+    import io
+    import sys
+    from types import SimpleNamespace
+
+    def run(*args: str, cwd: Path, input: str | bytes | None = None):
+        monkeypatch.chdir(cwd)
+        data = input.encode() if isinstance(input, str) else (input or b"")
+        monkeypatch.setattr(sys, "stdin", io.TextIOWrapper(io.BytesIO(data)))
+        code = cli.main(list(args))
+        out, err = capsysbinary.readouterr()
+        return SimpleNamespace(returncode=code, stdout=out.decode("utf-8", "replace"),
+                               stderr=err.decode("utf-8", "replace"))
+
+    return run
+
+
 def no_traceback(run) -> None:
     assert "Traceback" not in run.stderr and "Traceback" not in run.stdout
 
@@ -56,19 +76,19 @@ def test_exit_2_on_usage_error(memlint, project) -> None:
     assert run.stderr == "memlint: error: unrecognized arguments: --no-such-flag (see `memlint --help`)\n"
 
 
-def test_check_may_be_omitted_and_the_default_path_is_the_current_directory(memlint, project) -> None:
+def test_check_may_be_omitted_and_the_default_path_is_the_current_directory(inproc, project) -> None:
     root = project({"pyproject.toml": PINNED, "pkg/bad.py": BAD, "ok.py": GOOD})
-    with_check = memlint("check", cwd=root)
-    without = memlint(cwd=root)
-    explicit = memlint("check", ".", cwd=root)
+    with_check = inproc("check", cwd=root)
+    without = inproc(cwd=root)
+    explicit = inproc("check", ".", cwd=root)
     assert with_check.returncode == without.returncode == explicit.returncode == 1
     assert with_check.stdout == without.stdout == explicit.stdout
     assert without.stdout.startswith("pkg/bad.py:2:8: MEM101 ")
 
 
-def test_findings_are_sorted_by_file_and_position(memlint, project) -> None:
+def test_findings_are_sorted_by_file_and_position(inproc, project) -> None:
     root = project({"pyproject.toml": PINNED, "b.py": BAD, "a.py": f"import numpy as np\nx = 1\n{RESHAPE}\n" + RESHAPE + "\n"})
-    run = memlint("--format", "concise", cwd=root)
+    run = inproc("--format", "concise", cwd=root)
     assert [line.split(" ")[0] for line in run.stdout.splitlines()[:3]] == ["a.py:3:8:", "a.py:4:8:", "b.py:2:8:"]
 
 
@@ -82,9 +102,9 @@ def test_fix_writes_the_fixed_file_and_exits_0_when_all_is_fixed(memlint, projec
     assert (root / "bad.py").read_text() == GOOD
 
 
-def test_fix_summary_counts_what_remains(memlint, project) -> None:
+def test_fix_summary_counts_what_remains(inproc, project) -> None:
     root = project({"pyproject.toml": PINNED, "bad.py": BAD, "other.py": UNFIXABLE})
-    run = memlint("check", "--fix", "--format", "concise", ".", cwd=root)
+    run = inproc("check", "--fix", "--format", "concise", ".", cwd=root)
     assert run.returncode == 1
     lines = run.stdout.splitlines()
     assert lines[0].startswith("other.py:3:12: MEM101 ")
@@ -93,11 +113,11 @@ def test_fix_summary_counts_what_remains(memlint, project) -> None:
     assert (root / "other.py").read_text() == UNFIXABLE
 
 
-def test_fix_twice_equals_fix_once(memlint, project) -> None:
+def test_fix_twice_equals_fix_once(inproc, project) -> None:
     root = project({"pyproject.toml": PINNED, "bad.py": BAD + "raw = np.memmap('e.bin', mode='r')\ngrid = raw.reshape(2, 2)\n"})
-    assert memlint("--fix", ".", cwd=root).returncode == 0
+    assert inproc("--fix", ".", cwd=root).returncode == 0
     once = (root / "bad.py").read_text()
-    again = memlint("--fix", ".", cwd=root)
+    again = inproc("--fix", ".", cwd=root)
     assert (again.returncode, again.stdout) == (0, "All checks passed!\n")
     assert (root / "bad.py").read_text() == once
 
@@ -161,11 +181,11 @@ def test_unsafe_fixes_only_with_the_flag(project, monkeypatch, capsys, with_unsa
 # -- selection -------------------------------------------------------------------------------------
 
 
-def test_select_ignore_extend_select(memlint, project) -> None:
+def test_select_ignore_extend_select(inproc, project) -> None:
     root = project({"pyproject.toml": PINNED, "a.py": BAD, "t.py": TRANSPOSE})
 
     def codes(*args):
-        run = memlint("--format", "json", *args, ".", cwd=root)
+        run = inproc("--format", "json", *args, ".", cwd=root)
         return sorted({d["code"] for d in json.loads(run.stdout)}), run.returncode
 
     assert codes() == (["MEM101", "MEM102"], 1)
@@ -176,11 +196,11 @@ def test_select_ignore_extend_select(memlint, project) -> None:
     assert codes("--select", "MEM101", "--extend-select", "MEM102") == (["MEM101", "MEM102"], 1)
 
 
-def test_select_replaces_the_config_and_extend_select_adds_to_it(memlint, project) -> None:
+def test_select_replaces_the_config_and_extend_select_adds_to_it(inproc, project) -> None:
     root = project({"pyproject.toml": PINNED + '[tool.memlint]\nselect = ["MEM102"]\n', "a.py": BAD, "t.py": TRANSPOSE})
-    run = memlint("--format", "concise", cwd=root)
+    run = inproc("--format", "concise", cwd=root)
     assert [line.split(" ")[1] for line in run.stdout.splitlines()[:-1]] == ["MEM102"]
-    run = memlint("--format", "concise", "--extend-select", "MEM101", cwd=root)
+    run = inproc("--format", "concise", "--extend-select", "MEM101", cwd=root)
     assert sorted(line.split(" ")[1] for line in run.stdout.splitlines()[:-2]) == ["MEM101", "MEM102"]
 
 
@@ -207,9 +227,9 @@ def test_format_full_shows_the_source_and_the_fix(memlint, project) -> None:
     ]
 
 
-def test_format_concise(memlint, project) -> None:
+def test_format_concise(inproc, project) -> None:
     root = project({"pyproject.toml": PINNED, "bad.py": BAD, "t.py": TRANSPOSE})
-    run = memlint("--format", "concise", cwd=root)
+    run = inproc("--format", "concise", cwd=root)
     lines = run.stdout.splitlines()
     assert len(lines) == 4
     assert lines[0].startswith("bad.py:2:8: MEM101 [*] ")
@@ -217,9 +237,9 @@ def test_format_concise(memlint, project) -> None:
     assert lines[2:] == ["Found 2 errors.", "[*] 1 fixable with the --fix option."]
 
 
-def test_format_json_has_exactly_the_design_keys(memlint, project) -> None:
+def test_format_json_has_exactly_the_design_keys(inproc, project) -> None:
     root = project({"pyproject.toml": PINNED, "bad.py": BAD, "t.py": TRANSPOSE})
-    run = memlint("--format", "json", cwd=root)
+    run = inproc("--format", "json", cwd=root)
     assert run.returncode == 1
     data = json.loads(run.stdout)
     assert [list(d) for d in data] == [
@@ -252,11 +272,11 @@ def test_unknown_format_is_a_usage_error(memlint, project) -> None:
     assert run.stderr == "memlint: error: unknown --format 'xml' (choose from full, concise, json)\n"
 
 
-def test_exit_zero_and_statistics(memlint, project) -> None:
+def test_exit_zero_and_statistics(inproc, project) -> None:
     root = project({"pyproject.toml": PINNED, "a.py": BAD + RESHAPE + "\n", "t.py": TRANSPOSE})
-    run = memlint("--exit-zero", cwd=root)
+    run = inproc("--exit-zero", cwd=root)
     assert run.returncode == 0 and "Found 3 errors." in run.stdout
-    run = memlint("--statistics", cwd=root)
+    run = inproc("--statistics", cwd=root)
     assert run.returncode == 1
     assert run.stdout == "2  MEM101  [*]  memmap-reshape\n1  MEM102  [ ]  memmap-transpose-to-workers\n"
 
@@ -290,15 +310,15 @@ def test_stdin_fix_with_nothing_to_fix_returns_the_input_bytes_unchanged(memlint
     assert (unfixable.returncode, unfixable.stdout) == (1, UNFIXABLE)
 
 
-def test_stdin_resolves_project_root_and_versions_from_the_filename(memlint, project) -> None:
+def test_stdin_resolves_project_root_and_versions_from_the_filename(inproc, project) -> None:
     root = project({
         "pyproject.toml": PINNED,
         "new/pyproject.toml": '[tool.memlint.versions]\njoblib = "1.6.0"\n',
     })
-    old = memlint("-", "--stdin-filename", "bad.py", cwd=root, input=BAD)
-    new = memlint("-", "--stdin-filename", "new/bad.py", cwd=root, input=BAD)
+    old = inproc("-", "--stdin-filename", "bad.py", cwd=root, input=BAD)
+    new = inproc("-", "--stdin-filename", "new/bad.py", cwd=root, input=BAD)
     assert old.returncode == 1 and new.returncode == 0
-    config_from_sub = memlint("-", "--stdin-filename", "bad.py", cwd=root / "new", input=BAD)
+    config_from_sub = inproc("-", "--stdin-filename", "bad.py", cwd=root / "new", input=BAD)
     assert config_from_sub.returncode == 0
 
 
@@ -312,14 +332,14 @@ def test_stdin_diff(memlint, project) -> None:
 # -- config, version, rules -------------------------------------------------------------------
 
 
-def test_config_path(memlint, project) -> None:
+def test_config_path(inproc, project) -> None:
     root = project({
         "pyproject.toml": PINNED,
         "ci/memlint.toml": '[versions]\njoblib = "1.6.0"\n',
         "bad.py": BAD,
     })
-    assert memlint("bad.py", cwd=root).returncode == 1
-    run = memlint("--config", "ci/memlint.toml", "bad.py", cwd=root)
+    assert inproc("bad.py", cwd=root).returncode == 1
+    run = inproc("--config", "ci/memlint.toml", "bad.py", cwd=root)
     assert (run.returncode, run.stdout) == (0, "All checks passed!\n")
 
 
@@ -391,7 +411,7 @@ def test_missing_path_is_one_line_exit_2(memlint, project) -> None:
     assert (run.returncode, run.stdout, run.stderr) == (2, "", "memlint: path does not exist: nope.py\n")
 
 
-def test_gitignored_files_are_skipped_but_a_named_file_is_checked(memlint, project) -> None:
+def test_gitignored_files_are_skipped_but_a_named_file_is_checked(inproc, project) -> None:
     root = project({
         "pyproject.toml": PINNED,
         ".gitignore": "generated/\nscratch.py\n",
@@ -399,15 +419,15 @@ def test_gitignored_files_are_skipped_but_a_named_file_is_checked(memlint, proje
         "scratch.py": BAD,
         "keep.py": GOOD,
     })
-    run = memlint(cwd=root)
+    run = inproc(cwd=root)
     assert (run.returncode, run.stdout) == (0, "All checks passed!\n")
-    named = memlint("--format", "concise", "scratch.py", cwd=root)
+    named = inproc("--format", "concise", "scratch.py", cwd=root)
     assert named.returncode == 1 and named.stdout.startswith("scratch.py:2:8: MEM101 ")
 
 
-def test_default_excludes(memlint, project) -> None:
+def test_default_excludes(inproc, project) -> None:
     root = project({"pyproject.toml": PINNED, ".venv/lib/bad.py": BAD, "build/bad.py": BAD, "ok.py": GOOD})
-    assert memlint(cwd=root).returncode == 0
+    assert inproc(cwd=root).returncode == 0
 
 
 def test_unreadable_file_is_one_line_exit_2(project, monkeypatch, capsys) -> None:

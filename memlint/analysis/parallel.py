@@ -187,3 +187,22 @@ def _backend_arguments(call: cst.Call, backend_position: int) -> bool | None:
     if literal(arg_value(call, "require"), None) == "sharedmem":
         return True
     return None
+
+
+def run_of_task_argument(node: cst.CSTNode, model: "SemanticModel") -> ParallelRun | None:
+    """The run whose `delayed(f)(...)` task receives `node` (or an expression holding it)
+    as an argument, when the task is written inside the `Parallel(...)(...)` call."""
+    task = None
+    child = node
+    for anc in model.ancestors(node):
+        if task is None:
+            if isinstance(anc, cst.Call) and is_delayed_task(anc, model) and any(a is child for a in anc.args):
+                task = anc
+        elif isinstance(anc, cst.Call):
+            run = parallel_run(anc, model)
+            if run is not None and any(t is task for t in run.tasks):
+                return run
+        if isinstance(anc, (cst.FunctionDef, cst.ClassDef, cst.Lambda)):
+            return None
+        child = anc
+    return None

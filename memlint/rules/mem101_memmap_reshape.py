@@ -4,6 +4,7 @@ import libcst as cst
 
 from memlint.analysis import memmap as mm
 from memlint.analysis.calls import arg, literal
+from memlint.analysis.parallel import run_of_task_argument, thread_backend
 from memlint.engine.rule import FixSpec, Invalid, Replace, Rule, Valid
 
 C_AFFECTED = "<1.5.0"
@@ -257,7 +258,7 @@ class MemmapReshape(Rule):
             return
         if dims is not None and len(dims) < 2:
             return
-        if self._sliced_apart(node, dims, order):
+        if self._sliced_apart(node, dims, order) or self._only_threads(node):
             return
         for m in self._flagged(target):
             self._report(node, m, dims, order)
@@ -291,6 +292,27 @@ class MemmapReshape(Rule):
                 continue  # `m[::2].reshape(...)` copies
             out.append(m)
         return out
+
+    def _only_threads(self, node: cst.Call) -> bool:
+        """`grid = m.reshape(...)` whose every use is an argument of a joblib task run by
+        threads: nothing is rebuilt from the file, so the layout cannot go wrong."""
+        model = self.ctx.model
+        assign = model.parent.get(node)
+        if not (isinstance(assign, cst.Assign) and assign.value is node and len(assign.targets) == 1):
+            return False
+        target = assign.targets[0].target
+        if not isinstance(target, cst.Name):
+            return False
+        _, bindings = model.lookup(target.value, target)
+        binding = next((b for b in bindings if b.node is target), None)
+        uses = model.uses_of(binding) if binding is not None else []
+        if not uses:
+            return False
+        for use in uses:
+            run = run_of_task_argument(use, model)
+            if run is None or thread_backend(run, model) is not True:
+                return False
+        return True
 
     def _sliced_apart(self, node: cst.Call, dims, order) -> bool:
         """`m.reshape(-1, d + 1)[:, 1:]` (faiss): the view that leaves the expression is
