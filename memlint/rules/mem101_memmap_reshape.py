@@ -16,8 +16,16 @@ class MemmapReshape(Rule):
     ## What it does
     Finds a memory-mapped array opened as 1-D (`np.memmap` without `shape=` or with a 1-D
     shape, or a `.npy`/joblib file of unknown shape opened with `mmap_mode`) and then
-    reshaped to more than one dimension, on the joblib versions that rebuild such a view
-    with the wrong memory order in their worker processes.
+    reshaped to more than one dimension (`.reshape(...)`, `np.reshape(m, ...)` or
+    `m.shape = (...)`), on the joblib versions that rebuild such a view with the wrong
+    memory order in their worker processes.
+
+    It stays quiet when the shape is given up front, when `shape=` may come through
+    `**kwargs`, when the array is copied first (`np.array`, `.copy()`, arithmetic), when
+    the reshaped view is at once sliced into a non-contiguous view (`m.reshape(-1, d)[:,
+    1:]`: joblib ships its strides), and when the view only goes to joblib tasks run by
+    threads. A memmap on some paths only (`if lazy:`), a `shape=count` that is probably an
+    element count, or dimensions it cannot read make the message say "may".
 
     ## Why is this bad?
     joblib's process backends do not pickle a memmap-backed array: they send the file name,
@@ -141,6 +149,35 @@ class MemmapReshape(Rule):
             versions={"joblib": "1.4.2"},
             note="np.load without mmap_mode reads into memory",
         ),
+        Valid(
+            """
+            import numpy as np
+            def ivecs_mmap(fname):
+                a = np.memmap(fname, dtype="int32", mode="r")
+                return a.reshape(-1, a[0] + 1)[:, 1:]
+            """,
+            versions={"joblib": "1.4.2"},
+            note="faiss: the reshaped view is at once sliced apart; joblib ships the strides",
+        ),
+        Valid(
+            """
+            import numpy as np
+            from joblib import Parallel, delayed
+            data = np.memmap("data.bin", dtype=np.float64, mode="r").reshape(5, 3)
+            rows = Parallel(n_jobs=2, prefer="threads")(delayed(np.sum)(data[i]) for i in range(5))
+            """,
+            versions={"joblib": "1.4.2"},
+            note="the view only goes to thread workers, which share the parent's memory",
+        ),
+        Valid(
+            """
+            import numpy as np
+            def read(path, **kwds):
+                return np.memmap(path, mode="r", **kwds).reshape(5, 3)
+            """,
+            versions={"joblib": "1.4.2"},
+            note="shape= may come through **kwds: unknown, so quiet",
+        ),
     )
     invalid = (
         Invalid(
@@ -239,6 +276,25 @@ class MemmapReshape(Rule):
             lines=[7],
             versions={"joblib": "1.4.2"},
             message="may",
+        ),
+        Invalid(
+            """
+            import numpy as np
+            def traces(path, n_samples, n_channels):
+                raw = np.memmap(path, dtype="<i2", mode="r", shape=n_samples * n_channels)
+                by_channel = np.memmap(path, dtype="<i2", mode="r", shape=n_samples)
+                return raw.reshape(n_samples, n_channels), by_channel.reshape(-1, 2)
+            """,
+            lines=[5, 5],
+            versions={"joblib": "1.4.2"},
+            fixed="""
+            import numpy as np
+            def traces(path, n_samples, n_channels):
+                raw = np.memmap(path, dtype="<i2", mode="r", shape=(n_samples, n_channels))
+                by_channel = np.memmap(path, dtype="<i2", mode="r", shape=n_samples)
+                return raw, by_channel.reshape(-1, 2)
+            """,
+            note="an element count as the shape: the second one is a guess, so no fix",
         ),
         Invalid(
             """
