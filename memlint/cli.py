@@ -93,6 +93,11 @@ def _check(args: argparse.Namespace) -> int:
     projects = ProjectCache(args.config, overrides)
     opts = FixOptions(fix=args.fix, unsafe=args.unsafe_fixes, diff=args.diff)
     paths = args.paths or [Path(".")]
+    if args.stdin_filename is not None:
+        # As ruff does: --stdin-filename means the source comes from stdin.
+        for other in (p for p in args.paths if str(p) != "-"):
+            print(f"memlint: warning: ignoring {other} in favour of standard input", file=sys.stderr)
+        paths = [Path("-")]
     try:
         if [str(p) for p in paths] == ["-"]:
             return _check_stdin(args, projects, opts)

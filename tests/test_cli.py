@@ -322,6 +322,15 @@ def test_stdin_resolves_project_root_and_versions_from_the_filename(inproc, proj
     assert config_from_sub.returncode == 0
 
 
+def test_stdin_filename_alone_reads_stdin(memlint, project) -> None:
+    root = project({"pyproject.toml": PINNED, "other.py": GOOD})
+    run = memlint("--fix", "--stdin-filename", "bad.py", cwd=root, input=BAD)
+    assert (run.returncode, run.stdout, run.stderr) == (0, GOOD, "")
+    run = memlint("--format", "concise", "--stdin-filename", "bad.py", "other.py", cwd=root, input=BAD)
+    assert run.returncode == 1 and run.stdout.startswith("bad.py:2:8: MEM101 ")
+    assert run.stderr == "memlint: warning: ignoring other.py in favour of standard input\n"
+
+
 def test_stdin_diff(memlint, project) -> None:
     root = project({"pyproject.toml": PINNED})
     run = memlint("--diff", "-", "--stdin-filename", "bad.py", cwd=root, input=BAD)

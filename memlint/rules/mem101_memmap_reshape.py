@@ -314,11 +314,11 @@ class MemmapReshape(Rule):
             return
         if dims is not None and len(dims) < 2:
             return
-        if self._sliced_apart(node, dims, order) or self._only_threads(node):
+        if self._sliced_apart(node, dims, order):
             return
-        for m in self._flagged(target):
-            self._report(node, m, dims, order)
-            return
+        flagged = self._flagged(target)
+        if flagged and not self._only_threads(node):
+            self._report(node, flagged[0], dims, order)
 
     def visit_Assign(self, node: cst.Assign) -> None:
         # `m.shape = (5, 3)` reshapes in place.
