@@ -215,8 +215,8 @@ def fix_text(
     text: str, filename: str, settings: Settings, *, unsafe: bool
 ) -> tuple[str, int, list[Diagnostic], str | None]:
     """Apply fixes until nothing changes (at most MAX_FIX_ROUNDS rounds). Returns the new
-    text, the number of fixes applied, the findings left, and an error when a round's
-    result did not parse (that round is rolled back)."""
+    text, the number of fixes applied, the findings left, and an error when a fix made
+    code that does not parse (that fix is left out; the others of its round are kept)."""
     from memlint.engine.fixes import applicable, apply_fixes
 
     applied_total = 0
