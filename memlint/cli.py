@@ -107,6 +107,11 @@ def _check(args: argparse.Namespace) -> int:
     projects = ProjectCache(args.config, overrides)
     opts = FixOptions(fix=args.fix, unsafe=args.unsafe_fixes, diff=args.diff)
     paths = args.paths or [Path(".")]
+    if args.stdin_filename is not None:
+        # As ruff does: --stdin-filename means the source comes from stdin.
+        for other in (p for p in args.paths if str(p) != "-"):
+            print(f"memlint: warning: ignoring {other} in favour of standard input", file=sys.stderr)
+        paths = [Path("-")]
     try:
         if [str(p) for p in paths] == ["-"]:
             if args.add_noqa:
@@ -195,19 +200,17 @@ def _report(args, result) -> int:
     if args.statistics:
         sys.stdout.write(reporters.render_statistics(diagnostics, unsafe_fixes_enabled=args.unsafe_fixes))
     else:
+        if args.show_fixes and args.fix and args.format in ("full", "concise"):
+            sys.stdout.write(_fixes_listing(result))
         output = reporters.render(
             args.format,
             diagnostics,
             cwd=Path.cwd(),
             unsafe_fixes_enabled=args.unsafe_fixes,
             sources=result.sources or None,
+            fixed=result.fixed if args.fix else 0,
         )
         sys.stdout.write(output)
-        if args.show_fixes and args.fix and args.format in ("full", "concise"):
-            sys.stdout.write(_fixes_listing(result))
-        if args.fix and result.fixed and args.format in ("full", "concise"):
-            noun = "error" if result.fixed == 1 else "errors"
-            print(f"Fixed {result.fixed} {noun}.")
     if result.errors and any("cannot read" in e for e in result.errors):
         return EXIT_ERROR
     if diagnostics and not args.exit_zero:

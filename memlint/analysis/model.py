@@ -173,6 +173,10 @@ class SemanticModel:
             for b in reaching:
                 if b.kind == "import":
                     names.add(b.qualname)
+                elif b.kind in ("assign", "annassign") and _is_none(b.value):
+                    # `try: import numpy as np / except ImportError: np = None`: calling
+                    # through None would fail, so the import is the only meaningful value.
+                    continue
                 elif b.kind in ("assign", "annassign") and isinstance(
                     b.value, (cst.Name, cst.Attribute)
                 ):
@@ -216,17 +220,69 @@ class SemanticModel:
             candidates = list(bindings)
         result: list[Binding] = []
         covered_ifs: dict[cst.If, set[int]] = {}
-        use_chain = set(self._branch_chain(at)) if same_scope else set()
+        covered_tries: dict[cst.Try, set[object]] = {}
+        use_chain_list = self._branch_chain(at) if same_scope else []
+        use_chain = set(use_chain_list)
         for b in reversed(candidates):
             if b.kind in ("global", "del"):
                 continue
+            full_chain = self._branch_chain(b.node)
+            if same_scope and self._exclusive_branches(full_chain, use_chain_list):
+                continue  # bound in another branch of an if/elif/else or try/except
             result.append(b)
-            chain = [n for n in self._branch_chain(b.node) if n not in use_chain]
+            chain = [n for n in full_chain if n not in use_chain]
             if not chain:
                 break
             if self._if_fully_covered(b, chain, covered_ifs):
                 break
+            if self._try_fully_covered(chain, covered_tries):
+                break
         return result
+
+    def _exclusive_branches(self, b_chain: list[cst.CSTNode], use_chain: list[cst.CSTNode]) -> bool:
+        """True when the binding and the use sit in different branches of one if/elif/else
+        chain (or in different handlers of one try), with no loop around both that could
+        carry the value from one iteration to the next."""
+        common = set(b_chain) & set(use_chain)
+        if any(isinstance(n, (cst.For, cst.While)) for n in common):
+            return False
+        use_tops = {}
+        for n in use_chain:
+            top = self._branch_group(n)
+            if top is not None:
+                use_tops[top[0]] = top[1]
+        for n in b_chain:
+            top = self._branch_group(n)
+            if top is not None and top[0] in use_tops and use_tops[top[0]] is not top[1]:
+                return True
+        return False
+
+    def _branch_group(self, branch: cst.CSTNode) -> tuple[cst.CSTNode, cst.CSTNode] | None:
+        """(the construct, the branch) for a branch of an if-chain or an except handler."""
+        if isinstance(branch, cst.ExceptHandler):
+            return self.parent.get(branch), branch
+        if isinstance(branch, cst.Else) and not isinstance(self.parent.get(branch), cst.If):
+            return None
+        top, _ = self._if_chain(branch)
+        return (top, branch) if top is not None else None
+
+    def _try_fully_covered(self, chain: list[cst.CSTNode], covered: dict[cst.Try, set[object]]) -> bool:
+        """True once the try body (or its else) and every except handler bind the name
+        directly: whichever way the try ends, the older value is gone."""
+        if len(chain) != 1:
+            return False
+        node = chain[0]
+        if isinstance(node, cst.Try):
+            tr, key = node, "body"
+        elif isinstance(node, cst.ExceptHandler) and isinstance(self.parent.get(node), cst.Try):
+            tr, key = self.parent[node], node
+        elif isinstance(node, cst.Else) and isinstance(self.parent.get(node), cst.Try):
+            tr, key = self.parent[node], "body"
+        else:
+            return False
+        seen = covered.setdefault(tr, set())
+        seen.add(key)
+        return bool(tr.handlers) and "body" in seen and all(h in seen for h in tr.handlers)
 
     def _if_fully_covered(
         self, b: Binding, chain: list[cst.CSTNode], covered: dict[cst.If, set[int]]
@@ -281,7 +337,8 @@ class SemanticModel:
             elif isinstance(anc, (cst.Else, cst.ExceptHandler, cst.Finally, cst.MatchCase)):
                 chain.append(anc)
             elif isinstance(anc, cst.Try):
-                if child is anc.body:
+                # With only a `finally`, an exception in the body never reaches the use.
+                if child is anc.body and anc.handlers:
                     chain.append(anc)
             elif isinstance(anc, (cst.For, cst.While)):
                 if child is anc.body:
@@ -305,6 +362,8 @@ class SemanticModel:
             return []
         seen = seen | {id(expr)}
         expr = strip_parens(expr)
+        if isinstance(expr, cst.Name) and expr.value in ("None", "True", "False"):
+            return [Origin(expr, certain)]
         if isinstance(expr, cst.Name):
             _, bindings = self.lookup(expr.value, expr)
             if not bindings:
@@ -325,6 +384,11 @@ class SemanticModel:
             return out
         if isinstance(expr, cst.NamedExpr):
             return self._origins(expr.value, certain, depth + 1, seen)
+        if isinstance(expr, cst.IfExp):
+            # `a if cond else b`: either one, neither for sure.
+            return self._origins(expr.body, False, depth + 1, seen) + self._origins(
+                expr.orelse, False, depth + 1, seen
+            )
         return [Origin(expr, certain)]
 
     def _binding_origins(
@@ -356,6 +420,10 @@ class SemanticModel:
         if cls is None:
             return []
         return self.attribute_bindings.get((cls, expr.attr.value), [])
+
+
+def _is_none(expr: cst.BaseExpression | None) -> bool:
+    return isinstance(expr, cst.Name) and expr.value == "None"
 
 
 def strip_parens(expr: cst.BaseExpression) -> cst.BaseExpression:

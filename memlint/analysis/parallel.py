@@ -13,7 +13,7 @@ from typing import TYPE_CHECKING, Iterator
 
 import libcst as cst
 
-from memlint.analysis.calls import arg_value, literal
+from memlint.analysis.calls import arg, arg_value, literal
 
 if TYPE_CHECKING:  # pragma: no cover
     from memlint.analysis.model import SemanticModel
@@ -96,39 +96,113 @@ def _delayed_calls(expr: cst.BaseExpression, model: "SemanticModel", depth: int 
     elif isinstance(expr, cst.Name):
         for origin in model.origins(expr):
             yield from _delayed_calls(origin.expr, model, depth + 1)
+        yield from _appended(expr, model, depth)
+
+
+def _appended(name: cst.Name, model: "SemanticModel", depth: int) -> Iterator[cst.Call]:
+    """Tasks added to a list bound to `name` by `tasks.append(t)`, `tasks.extend([...])`
+    or `tasks += [...]` before it is handed to Parallel."""
+    _, bindings = model.lookup(name.value, name)
+    for b in model.reaching(bindings, name):
+        if b.kind == "augassign":
+            aug = model.parent.get(b.node)
+            if isinstance(aug, cst.AugAssign):
+                yield from _delayed_calls(aug.value, model, depth + 1)
+            # the list it extends is bound earlier: look at the older bindings too
+            older = [o for o in bindings if o.index < b.index and o.kind == "assign"]
+            for o in older[-1:]:
+                yield from _list_additions(o, model, depth)
+        elif b.kind in ("assign", "annassign"):
+            yield from _list_additions(b, model, depth)
+
+
+def _list_additions(b, model: "SemanticModel", depth: int) -> Iterator[cst.Call]:
+    for use in model.uses_of(b):
+        parent = model.parent.get(use)
+        if not (isinstance(parent, cst.Attribute) and parent.value is use):
+            continue
+        call = model.parent.get(parent)
+        if isinstance(call, cst.Call) and call.func is parent and call.args:
+            if parent.attr.value in ("append", "insert"):
+                yield from _delayed_calls(call.args[-1].value, model, depth + 1)
+            elif parent.attr.value == "extend":
+                yield from _delayed_calls(call.args[0].value, model, depth + 1)
 
 
 def is_delayed_task(expr: cst.BaseExpression, model: "SemanticModel") -> bool:
-    """`delayed(f)(...)`."""
-    return (
-        isinstance(expr, cst.Call)
-        and isinstance(expr.func, cst.Call)
-        and model.qualified_name(expr.func.func) in DELAYED
-    )
+    """`delayed(f)(...)`, or `task(...)` after `task = delayed(f)`."""
+    if not isinstance(expr, cst.Call):
+        return False
+    func = expr.func
+    if isinstance(func, cst.Call):
+        return model.qualified_name(func.func) in DELAYED
+    if isinstance(func, cst.Name):
+        return any(
+            isinstance(o.expr, cst.Call) and model.qualified_name(o.expr.func) in DELAYED
+            for o in model.origins(func)
+        )
+    return False
 
 
 def uses_threads(run: ParallelRun, model: "SemanticModel") -> bool:
-    """Whether the run's workers share the parent's memory (nothing is pickled)."""
+    """Whether the run's workers certainly share the parent's memory (nothing is
+    pickled)."""
+    return thread_backend(run, model) is True
+
+
+def thread_backend(run: ParallelRun, model: "SemanticModel") -> bool | None:
+    """True when the run executes in the parent's memory (a thread or sequential backend,
+    `prefer="threads"`, `require="sharedmem"`, `n_jobs=1`, or an enclosing
+    `with parallel_config(...)`/`parallel_backend(...)` saying so); False when it uses
+    worker processes; None when the backend is a variable we cannot read."""
     ctor = run.constructor
-    backend = literal(arg_value(ctor, "backend", 1), None)
-    if backend in THREAD_BACKENDS:
-        return True
-    if literal(arg_value(ctor, "prefer"), None) == "threads":
-        return True
-    if literal(arg_value(ctor, "require"), None) == "sharedmem":
-        return True
-    if backend is not None:
-        return False  # an explicit process backend wins over an enclosing context
+    verdict = _backend_arguments(ctor, backend_position=1)
+    if verdict is not None:
+        return verdict
+    n_jobs = literal(arg_value(ctor, "n_jobs", 0), None)
+    if n_jobs == 1:
+        return True  # joblib falls back to its sequential backend: no pickling
+    if arg(ctor, "backend", 1) is not None:
+        return None  # a backend we cannot read
     for anc in model.ancestors(run.call):
         if isinstance(anc, cst.With):
             for item in anc.items:
                 ctx = item.item
                 if isinstance(ctx, cst.Call) and model.qualified_name(ctx.func) in BACKEND_CONTEXTS:
-                    b = literal(arg_value(ctx, "backend", 0), None)
-                    if b in THREAD_BACKENDS:
-                        return True
-                    if literal(arg_value(ctx, "prefer"), None) == "threads":
-                        return True
-                    if literal(arg_value(ctx, "require"), None) == "sharedmem":
-                        return True
+                    inner = _backend_arguments(ctx, backend_position=0)
+                    if inner is not None:
+                        return inner
     return False
+
+
+def _backend_arguments(call: cst.Call, backend_position: int) -> bool | None:
+    """What `backend=`, `prefer=` and `require=` of one call say: True for threads,
+    False for an explicit process backend, None when they say nothing readable."""
+    backend = literal(arg_value(call, "backend", backend_position), None)
+    if isinstance(backend, str):
+        # An explicit backend wins over `prefer=` and over an enclosing context.
+        return backend in THREAD_BACKENDS
+    if literal(arg_value(call, "prefer"), None) == "threads":
+        return True
+    if literal(arg_value(call, "require"), None) == "sharedmem":
+        return True
+    return None
+
+
+def run_of_task_argument(node: cst.CSTNode, model: "SemanticModel") -> ParallelRun | None:
+    """The run whose `delayed(f)(...)` task receives `node` (or an expression holding it)
+    as an argument, when the task is written inside the `Parallel(...)(...)` call."""
+    task = None
+    child = node
+    for anc in model.ancestors(node):
+        if task is None:
+            if isinstance(anc, cst.Call) and is_delayed_task(anc, model) and any(a is child for a in anc.args):
+                task = anc
+        elif isinstance(anc, cst.Call):
+            run = parallel_run(anc, model)
+            if run is not None and any(t is task for t in run.tasks):
+                return run
+        if isinstance(anc, (cst.FunctionDef, cst.ClassDef, cst.Lambda)):
+            return None
+        child = anc
+    return None

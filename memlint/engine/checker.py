@@ -267,30 +267,41 @@ def fix_text(
     fixed_codes: list[str] | None = None,
 ) -> tuple[str, int, list[Diagnostic], str | None]:
     """Apply fixes until nothing changes (at most MAX_FIX_ROUNDS rounds). Returns the new
-    text, the number of fixes applied, the findings left, and an error when a round's
-    result did not parse (that round is rolled back). The code of each applied fix is
-    appended to `fixed_codes` when given (for --show-fixes)."""
-    import libcst as cst
-
+    text, the number of fixes applied, the findings left, and an error when a fix made
+    code that does not parse (that fix is left out; the others of its round are kept).
+    The code of each applied fix is appended to `fixed_codes` when given (--show-fixes)."""
     from memlint.engine.fixes import applicable, apply_fixes
 
     applied_total = 0
     error = None
     diagnostics = check_text(text, filename, settings)
+    rejected: set = set()  # fixes whose result did not parse: never tried again
     for _ in range(MAX_FIX_ROUNDS):
-        fixable = [d for d in diagnostics if applicable(d.fix, unsafe)]
+        fixable = [d for d in diagnostics if applicable(d.fix, unsafe) and d.fix not in rejected]
         if not fixable:
             break
+        fixes = [d.fix for d in fixable]
         taken: list[Fix] = []
-        new_text, applied = apply_fixes(text, [d.fix for d in fixable], taken)
+        new_text, applied = apply_fixes(text, fixes, taken)
         if applied == 0 or new_text == text:
             break
-        try:
-            cst.parse_module(new_text)
-            compile(new_text, filename, "exec", flags=ast.PyCF_ONLY_AST, dont_inherit=True)
-        except Exception as exc:  # noqa: BLE001 - any failure means: keep the original
-            error = f"a fix produced code that does not parse ({_first_line(str(exc))}); the file was left as it was for that fix"
-            break
+        problem = _parse_problem(new_text, filename)
+        if problem is not None:
+            # Roll the round back, then keep those fixes that parse on their own.
+            error = (
+                f"a fix produced code that does not parse ({problem}); "
+                "that fix was not applied"
+            )
+            new_text, applied, taken = text, 0, []
+            for fix in fixes:
+                candidate, n = apply_fixes(new_text, [fix])
+                if n and _parse_problem(candidate, filename) is None:
+                    new_text, applied = candidate, applied + n
+                    taken.append(fix)
+                else:
+                    rejected.add(fix)
+            if applied == 0:
+                break
         text = new_text
         applied_total += applied
         if fixed_codes is not None:
@@ -298,3 +309,15 @@ def fix_text(
             fixed_codes.extend(code_of[id(f)] for f in taken)
         diagnostics = check_text(text, filename, settings)
     return text, applied_total, diagnostics, error
+
+
+def _parse_problem(text: str, filename: str) -> str | None:
+    """Why `text` does not parse (for libcst or for Python), or None when it does."""
+    import libcst as cst
+
+    try:
+        cst.parse_module(text)
+        compile(text, filename, "exec", flags=ast.PyCF_ONLY_AST, dont_inherit=True)
+    except Exception as exc:  # noqa: BLE001 - any failure means: keep the original
+        return _first_line(str(exc))
+    return None

@@ -34,6 +34,7 @@ def render(
     show_fixes_hint: bool = True,
     unsafe_fixes_enabled: bool = False,
     sources: Mapping[str, str] | None = None,
+    fixed: int = 0,
 ) -> str:
     """The complete output of `fmt` for `diagnostics`, ready to write as is (non-empty text
     ends with a newline). Findings come out sorted by file, row, column and code."""
@@ -45,5 +46,6 @@ def render(
         show_fixes_hint=show_fixes_hint,
         unsafe_fixes_enabled=unsafe_fixes_enabled,
         sources=sources,
+        fixed=fixed,
     )
     return module.render(in_order(diagnostics), options)

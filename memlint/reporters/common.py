@@ -17,6 +17,7 @@ class RenderOptions:
     show_fixes_hint: bool = True
     unsafe_fixes_enabled: bool = False
     sources: Mapping[str, str] | None = None
+    fixed: int = 0  # findings fixed by --fix in this run (they are not in the list)
 
 
 def in_order(diagnostics: Sequence[Diagnostic]) -> list[Diagnostic]:
@@ -59,9 +60,14 @@ def header(diagnostic: Diagnostic, options: RenderOptions) -> str:
 
 def summary(diagnostics: Sequence[Diagnostic], options: RenderOptions) -> list[str]:
     """The closing lines: how many findings, and how many `--fix` could take care of."""
-    if not diagnostics:
+    if options.fixed:
+        # ruff's shape after --fix: the total found, then how many were fixed and remain.
+        total = options.fixed + len(diagnostics)
+        lines = [f"Found {_plural(total, 'error')} ({options.fixed} fixed, {len(diagnostics)} remaining)."]
+    elif not diagnostics:
         return ["All checks passed!"]
-    lines = [f"Found {_plural(len(diagnostics), 'error')}."]
+    else:
+        lines = [f"Found {_plural(len(diagnostics), 'error')}."]
     if not options.show_fixes_hint:
         return lines
     unsafe = options.unsafe_fixes_enabled

@@ -4,6 +4,7 @@ import libcst as cst
 
 from memlint.analysis import memmap as mm
 from memlint.analysis.calls import arg, literal
+from memlint.analysis.parallel import run_of_task_argument, thread_backend
 from memlint.engine.rule import FixSpec, Invalid, Replace, Rule, Valid
 
 C_AFFECTED = "<1.5.0"
@@ -15,8 +16,16 @@ class MemmapReshape(Rule):
     ## What it does
     Finds a memory-mapped array opened as 1-D (`np.memmap` without `shape=` or with a 1-D
     shape, or a `.npy`/joblib file of unknown shape opened with `mmap_mode`) and then
-    reshaped to more than one dimension, on the joblib versions that rebuild such a view
-    with the wrong memory order in their worker processes.
+    reshaped to more than one dimension (`.reshape(...)`, `np.reshape(m, ...)` or
+    `m.shape = (...)`), on the joblib versions that rebuild such a view with the wrong
+    memory order in their worker processes.
+
+    It stays quiet when the shape is given up front, when `shape=` may come through
+    `**kwargs`, when the array is copied first (`np.array`, `.copy()`, arithmetic), when
+    the reshaped view is at once sliced into a non-contiguous view (`m.reshape(-1, d)[:,
+    1:]`: joblib ships its strides), and when the view only goes to joblib tasks run by
+    threads. A memmap on some paths only (`if lazy:`), a `shape=count` that is probably an
+    element count, or dimensions it cannot read make the message say "may".
 
     ## Why is this bad?
     joblib's process backends do not pickle a memmap-backed array: they send the file name,
@@ -140,6 +149,35 @@ class MemmapReshape(Rule):
             versions={"joblib": "1.4.2"},
             note="np.load without mmap_mode reads into memory",
         ),
+        Valid(
+            """
+            import numpy as np
+            def ivecs_mmap(fname):
+                a = np.memmap(fname, dtype="int32", mode="r")
+                return a.reshape(-1, a[0] + 1)[:, 1:]
+            """,
+            versions={"joblib": "1.4.2"},
+            note="faiss: the reshaped view is at once sliced apart; joblib ships the strides",
+        ),
+        Valid(
+            """
+            import numpy as np
+            from joblib import Parallel, delayed
+            data = np.memmap("data.bin", dtype=np.float64, mode="r").reshape(5, 3)
+            rows = Parallel(n_jobs=2, prefer="threads")(delayed(np.sum)(data[i]) for i in range(5))
+            """,
+            versions={"joblib": "1.4.2"},
+            note="the view only goes to thread workers, which share the parent's memory",
+        ),
+        Valid(
+            """
+            import numpy as np
+            def read(path, **kwds):
+                return np.memmap(path, mode="r", **kwds).reshape(5, 3)
+            """,
+            versions={"joblib": "1.4.2"},
+            note="shape= may come through **kwds: unknown, so quiet",
+        ),
     )
     invalid = (
         Invalid(
@@ -242,6 +280,25 @@ class MemmapReshape(Rule):
         Invalid(
             """
             import numpy as np
+            def traces(path, n_samples, n_channels):
+                raw = np.memmap(path, dtype="<i2", mode="r", shape=n_samples * n_channels)
+                by_channel = np.memmap(path, dtype="<i2", mode="r", shape=n_samples)
+                return raw.reshape(n_samples, n_channels), by_channel.reshape(-1, 2)
+            """,
+            lines=[5, 5],
+            versions={"joblib": "1.4.2"},
+            fixed="""
+            import numpy as np
+            def traces(path, n_samples, n_channels):
+                raw = np.memmap(path, dtype="<i2", mode="r", shape=(n_samples, n_channels))
+                by_channel = np.memmap(path, dtype="<i2", mode="r", shape=n_samples)
+                return raw, by_channel.reshape(-1, 2)
+            """,
+            note="an element count as the shape: the second one is a guess, so no fix",
+        ),
+        Invalid(
+            """
+            import numpy as np
             import joblib
             model = joblib.load("weights.pkl", mmap_mode="r")
             m = model.reshape(10, 10)
@@ -257,9 +314,11 @@ class MemmapReshape(Rule):
             return
         if dims is not None and len(dims) < 2:
             return
-        for m in self._flagged(target):
-            self._report(node, m, dims, order)
+        if self._sliced_apart(node, dims, order):
             return
+        flagged = self._flagged(target)
+        if flagged and not self._only_threads(node):
+            self._report(node, flagged[0], dims, order)
 
     def visit_Assign(self, node: cst.Assign) -> None:
         # `m.shape = (5, 3)` reshapes in place.
@@ -269,8 +328,11 @@ class MemmapReshape(Rule):
                 value = node.value
                 if isinstance(value, (cst.Tuple, cst.List)) and len(value.elements) < 2:
                     continue
+                if isinstance(value, (cst.Integer, cst.UnaryOperation)):
+                    continue  # `m.shape = -1`: still 1-D
+                dims = [e.value for e in value.elements] if isinstance(value, (cst.Tuple, cst.List)) else None
                 for m in self._flagged(target.value):
-                    self._report(node, m, None, "C", shape_assignment=True)
+                    self._report(node, m, dims, "C", shape_assignment=True)
                     return
 
     def _flagged(self, target: cst.BaseExpression) -> list[mm.Memmap]:
@@ -282,8 +344,40 @@ class MemmapReshape(Rule):
                 continue
             if m.kind == mm.OPEN_MEMMAP and m.base_ndim not in (None, 1):
                 continue
+            if m.layout == "strided":
+                continue  # `m[::2].reshape(...)` copies
             out.append(m)
         return out
+
+    def _only_threads(self, node: cst.Call) -> bool:
+        """`grid = m.reshape(...)` whose every use is an argument of a joblib task run by
+        threads: nothing is rebuilt from the file, so the layout cannot go wrong."""
+        model = self.ctx.model
+        assign = model.parent.get(node)
+        if not (isinstance(assign, cst.Assign) and assign.value is node and len(assign.targets) == 1):
+            return False
+        target = assign.targets[0].target
+        if not isinstance(target, cst.Name):
+            return False
+        _, bindings = model.lookup(target.value, target)
+        binding = next((b for b in bindings if b.node is target), None)
+        uses = model.uses_of(binding) if binding is not None else []
+        if not uses:
+            return False
+        for use in uses:
+            run = run_of_task_argument(use, model)
+            if run is None or thread_backend(run, model) is not True:
+                return False
+        return True
+
+    def _sliced_apart(self, node: cst.Call, dims, order) -> bool:
+        """`m.reshape(-1, d + 1)[:, 1:]` (faiss): the view that leaves the expression is
+        not contiguous, and joblib ships the strides of such views, so it arrives intact."""
+        parent = self.ctx.model.parent.get(node)
+        if not (isinstance(parent, cst.Subscript) and parent.value is node) or order not in ("C", "F"):
+            return False
+        layout, _ = mm.subscript_layout(order, len(dims) if dims is not None else None, parent)
+        return layout == "strided"
 
     def _report(self, node, m: mm.Memmap, dims, order, shape_assignment=False) -> None:
         lib = "joblib"
@@ -296,7 +390,10 @@ class MemmapReshape(Rule):
         elif not (self.ctx.affected(lib, C_AFFECTED) or self.ctx.affected(lib, F_AFFECTED)):
             return
         version = self.ctx.version(lib).describe()
-        known_1d = m.kind == mm.MEMMAP and m.certain and not m.ops
+        known_1d = (
+            m.kind == mm.MEMMAP and m.certain and m.base_ndim_certain
+            and all(op in (mm.VIEW, mm.SLICE) for op in m.ops)
+        )
         opened = {
             mm.MEMMAP: "`np.memmap` opened without an N-D `shape=`",
             mm.LOAD: "`np.load(..., mmap_mode=...)` result",
@@ -307,9 +404,10 @@ class MemmapReshape(Rule):
             'an `order="F"` reshape' if order == "F" else "a reshape"
         )
         verb = "is" if known_1d else "may be"
+        makes = "makes" if dims is not None else "may make"
         fixed_in = "fixed in 1.5.0" if order != "F" else "broken since 1.5.0"
         message = (
-            f"{opened} {verb} 1-D, and {how} makes an N-D view of it: {version} rebuilds "
+            f"{opened} {verb} 1-D, and {how} {makes} an N-D view of it: {version} rebuilds "
             f"such a view with the wrong memory order in process workers, so `Parallel` "
             f"hands them scrambled values (joblib #1703, {fixed_in})."
         )
@@ -326,7 +424,9 @@ class MemmapReshape(Rule):
 
     # -- fix -------------------------------------------------------------------------------
     def _fix(self, node: cst.Call, m: mm.Memmap, dims, order) -> FixSpec | None:
-        if m.kind != mm.MEMMAP or not m.certain or dims is None or order not in ("C", "F"):
+        if m.kind != mm.MEMMAP or not (m.certain and m.base_ndim_certain) or m.ops:
+            return None
+        if dims is None or order not in ("C", "F"):
             return None
         if any(_is_minus_one(d) for d in dims):
             return None

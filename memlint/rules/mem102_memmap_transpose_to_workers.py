@@ -3,7 +3,7 @@ from __future__ import annotations
 import libcst as cst
 
 from memlint.analysis import memmap as mm
-from memlint.analysis.parallel import parallel_run, uses_threads
+from memlint.analysis.parallel import parallel_run, thread_backend
 from memlint.engine.rule import Invalid, Rule, Valid
 
 
@@ -48,9 +48,14 @@ class MemmapTransposeToWorkers(Rule):
     There is no fix: the right rewrite depends on what the worker does with the array.
 
     ## Affected versions
-    Every joblib version (1.4.2, 1.5.0 and 1.6.0 measured; issue #1019 is open). Thread
-    backends (`backend="threading"`, `prefer="threads"`, `require="sharedmem"`) are not
-    affected.
+    Every joblib version for a memmap opened N-D (1.4.2, 1.5.0 and 1.6.0 measured; issue
+    #1019 is open). A memmap opened 1-D (no `shape=`) is rebuilt F-ordered before 1.5.0
+    and C-ordered from 1.5.0 on (joblib #1703), so `m.reshape(-1, n).T` arrives wrong on
+    joblib >= 1.5.0 and `m.reshape(n, -1, order="F").T` on joblib < 1.5.0 (both measured
+    on 1.4.2 and 1.6.0). Not affected: non-contiguous views (`m.T[0:2]` of a 2-D memmap),
+    whose strides joblib ships; thread backends (`backend="threading"`,
+    `prefer="threads"`, `require="sharedmem"`, or an enclosing `parallel_config` /
+    `parallel_backend` saying so); and `n_jobs=1`, which runs in the parent process.
 
     ## References
     - [joblib #1019: probable bug with strides of memmap](https://github.com/joblib/joblib/issues/1019)
@@ -112,6 +117,34 @@ class MemmapTransposeToWorkers(Rule):
             out = Parallel(n_jobs=2, prefer="threads")(delayed(np.sum)(data.T) for _ in range(2))
             """,
         ),
+        Valid(
+            """
+            import numpy as np
+            from joblib import Parallel, delayed
+            m = np.memmap("data.bin", dtype=np.float64, mode="r").reshape(-1, 4).T
+            out = Parallel(n_jobs=2)(delayed(np.sum)(m) for _ in range(2))
+            """,
+            versions={"joblib": "1.4.2"},
+            note="a C reshape of a 1-D memmap, transposed, is F-ordered: joblib < 1.5 rebuilds it right",
+        ),
+        Valid(
+            """
+            import numpy as np
+            from joblib import Parallel, delayed
+            data = np.memmap("data.bin", dtype=np.float64, mode="r", shape=(3, 4))
+            out = Parallel(n_jobs=2)(delayed(np.sum)(data.T[0:2]) for _ in range(2))
+            """,
+            note="a non-contiguous view: joblib ships its strides",
+        ),
+        Valid(
+            """
+            import numpy as np
+            from joblib import Parallel, delayed
+            data = np.memmap("data.bin", dtype=np.float64, mode="r", shape=(3, 4))
+            out = Parallel(n_jobs=1)(delayed(np.sum)(data.T) for _ in range(2))
+            """,
+            note="n_jobs=1 runs the tasks in the parent process",
+        ),
     )
     invalid = (
         Invalid(
@@ -162,25 +195,51 @@ class MemmapTransposeToWorkers(Rule):
             """,
             lines=[5],
         ),
+        Invalid(
+            """
+            import numpy as np
+            from joblib import Parallel, delayed
+            m = np.memmap("data.bin", dtype=np.float64, mode="r").reshape(-1, 4).T
+            out = Parallel(n_jobs=2)(delayed(np.sum)(m) for _ in range(2))
+            """,
+            lines=[4],
+            versions={"joblib": "1.6.0"},
+            message="joblib 1.6.0",
+        ),
     )
 
     def visit_Call(self, node: cst.Call) -> None:
         model = self.ctx.model
         run = parallel_run(node, model)
-        if run is None or not run.tasks or uses_threads(run, model):
+        if run is None or not run.tasks:
+            return
+        threads = thread_backend(run, model)
+        if threads is True:
             return
         for _task, argument in run.task_arguments():
             for m in mm.memmaps(argument.value, model):
-                if m.last_op == mm.TRANSPOSE:
-                    self._report(argument.value, m)
-                    break
+                affected = mm.transpose_hazard(m)
+                if affected is None:
+                    continue
+                if affected and not self.ctx.affected("joblib", affected):
+                    continue
+                self._report(argument.value, m, affected, backend_unknown=threads is None)
+                break
 
-    def _report(self, expr: cst.BaseExpression, m: mm.Memmap) -> None:
+    def _report(self, expr: cst.BaseExpression, m: mm.Memmap, affected: str,
+                backend_unknown: bool) -> None:
         verb = "is" if m.certain else "may be"
+        workers = "workers that may be processes (the backend is not a literal)" if backend_unknown else "process workers"
+        if affected:
+            # A transposed view of a 1-D memmap: right or wrong depends on the version.
+            version = self.ctx.version("joblib").describe()
+            why = f"{version} rebuilds it with the wrong memory order (joblib #1703)"
+        else:
+            why = "the worker sees wrong values (joblib #1019, every version)"
         self.report(
             expr,
-            f"This argument {verb} a transposed view of a memmap: joblib rebuilds it in "
-            "each worker from the file with the base's memory order, so the worker sees "
-            "wrong values (joblib #1019, every version). Transpose inside the worker, or "
-            "pass `np.ascontiguousarray(view)` (a copy in RAM).",
+            f"This argument {verb} a transposed view of a memmap sent to {workers}: "
+            f"joblib rebuilds it in each worker from the file with the base's memory order, "
+            f"so {why}. Transpose inside the worker, or pass `np.ascontiguousarray(view)` "
+            "(a copy in RAM).",
         )
