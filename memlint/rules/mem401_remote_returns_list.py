@@ -203,6 +203,20 @@ class RemoteReturnsList(Rule):
                     return None
             """,
         ),
+        Valid(
+            """
+            import ray
+
+            @ray.remote
+            class Reader:
+                def _split(self, rows):
+                    return [r for r in rows if r]
+
+                def read(self, rows):
+                    return len(self._split(rows))
+            """,
+            note="a helper the actor calls itself: its list never goes through Ray",
+        ),
     )
     invalid = (
         Invalid(
@@ -352,7 +366,7 @@ class RemoteReturnsList(Rule):
             return
         model = self.ctx.model
         remote = ray.enclosing_remote(node, model)
-        if remote is None or ray.is_generator(remote.func):
+        if remote is None or ray.is_generator(remote.func, model):
             return
         built = self._built_list(node.value, remote.func, 0)
         if built is None:
@@ -423,7 +437,7 @@ class RemoteReturnsList(Rule):
     def _grown_in_loop(self, binding, func: cst.FunctionDef, at: cst.CSTNode) -> bool:
         """Whether the list is grown in a loop before `at` (or in a loop holding `at`)."""
         model = self.ctx.model
-        for use in model.uses_of(binding):
+        for use in ray.uses_within(binding, func, model):
             loop = model.in_loop(use)
             if ray.function_of(use, model) is not func or loop is None:
                 continue
@@ -448,7 +462,7 @@ class RemoteReturnsList(Rule):
             or block.body[-1] is not line
         ):
             return None  # the return must be the function's last statement
-        if any(r is not ret and r.value is not None for r in ray.own_nodes(func, cst.Return)):
+        if any(r is not ret and r.value is not None for r in ray.own_nodes(func, cst.Return, model)):
             return None
         if isinstance(ret.value, cst.ListComp):
             gen = cst.GeneratorExp(
@@ -482,7 +496,7 @@ class RemoteReturnsList(Rule):
         ):
             return None
         changes: list = [DeleteStatement(init_line), DeleteStatement(ret_line)]
-        for use in model.uses_of(binding):
+        for use in ray.uses_within(binding, func, model):
             if use is name:
                 continue
             call = _grow_call(use, model)

@@ -319,7 +319,7 @@ class LargeArgByValue(Rule):
         chosen = None
         loop = model.in_loop(value)
         while loop is not None:
-            if any(_inside(b, loop, model) for b in self._binding_nodes(value)):
+            if any(ray.inside(b, loop, model) for b in self._binding_nodes(value)):
                 break
             chosen = loop
             loop = model.in_loop(loop)
@@ -335,9 +335,9 @@ class LargeArgByValue(Rule):
     def _report_loop(self, call: cst.Call, value, found: dl.DataLike, loop: cst.CSTNode) -> None:
         model = self.ctx.model
         stmt = loop if isinstance(loop, (cst.For, cst.While)) else model.statement_of(loop)
-        uses = [u for u in self._remote_uses(value) if _inside(u, loop, model)]
+        uses = [u for u in self._remote_uses(value) if ray.inside(u, loop, model)]
         others = [u for u in self._all_uses(value)
-                  if _inside(u, loop, model) and not any(u is x for x in uses)]
+                  if ray.inside(u, loop, model) and not any(u is x for x in uses)]
         self._report(value, found, "to `.remote()` in a loop", "before the loop", stmt, uses, others)
 
     def _report_repeats(self, value, found: dl.DataLike) -> None:
@@ -374,12 +374,20 @@ class LargeArgByValue(Rule):
     def _all_uses(self, value) -> list[cst.BaseExpression]:
         model = self.ctx.model
         if isinstance(value, cst.Name):
-            _, bindings = model.lookup(value.value, value)
-            out = []
-            for name in model.names.get(value.value, ()):
-                if model.lookup(name.value, name)[1] == bindings and not _is_target(name, model):
-                    out.append(name)
-            return out
+            scope, bindings = model.lookup(value.value, value)
+            cache = self.__dict__.setdefault("_uses", {})
+            key = id(bindings)
+            if key not in cache:
+                within = None if scope is None or scope is model.module_scope else scope.node
+                names = model.names.get(value.value, ()) if within is None else (
+                    ray.names_within(value.value, within, model)
+                )
+                cache[key] = [
+                    name for name in names
+                    if model.lookup(name.value, name)[1] is bindings
+                    and not _is_target(name, model)
+                ]
+            return cache[key]
         # `self.attr` in the same method.
         func = ray.function_of(value, model)
         out = []
@@ -446,14 +454,10 @@ def _remote_argument(use: cst.CSTNode, model) -> bool:
     return isinstance(arg, cst.Arg) and not arg.star and ray.is_remote_call(model.parent.get(arg))
 
 
-def _inside(node: cst.CSTNode, container: cst.CSTNode | None, model) -> bool:
-    return container is not None and any(a is container for a in model.ancestors(node))
-
-
 def _runs_with(use: cst.CSTNode, stmt: cst.CSTNode, model) -> bool:
     """Whether `use` runs whenever the statement `stmt` runs, at or after it: it is in
     `stmt` itself, or in a later statement of the same block (or of a `with` body there)."""
-    if _inside(use, stmt, model):
+    if ray.inside(use, stmt, model):
         return True
     block = model.parent.get(stmt)
     current = model.statement_of(use)

@@ -141,6 +141,27 @@ def test_actor_methods_and_enclosing_remote():
     assert ray.runs_remotely(returns[2], model) is None
 
 
+def test_dunders_and_self_called_helpers_are_not_actor_tasks():
+    module, model = parse(
+        """
+        import ray
+
+        @ray.remote
+        class Actor:
+            def __init__(self):
+                self.items = []
+
+            def _collect(self):
+                return [x for x in self.items]
+
+            def run(self):
+                return len(self._collect())
+        """
+    )
+    found = {f.name.value: ray.remote_function(f, model) is not None for f in find(module, cst.FunctionDef)}
+    assert found == {"__init__": False, "_collect": False, "run": True}
+
+
 def test_decorator_is_not_inside_the_function():
     module, model = parse(
         """
