@@ -147,6 +147,22 @@ class RemoteCapturesLargeGlobal(Rule):
         ),
         Valid(
             """
+            import ray
+            from gymnasium.spaces import Discrete, MultiBinary
+
+            def check(env):
+                spaces = {"discrete": Discrete(5), "multi": MultiBinary([3, 10])}
+
+                @ray.remote
+                def _do_check(name):
+                    return env(spaces[name])
+
+                return _do_check
+            """,
+            note="a dict of objects with no sign of data (rllib's test_utils shape)",
+        ),
+        Valid(
+            """
             import numpy as np
             import ray
 
@@ -251,7 +267,7 @@ class RemoteCapturesLargeGlobal(Rule):
     def _check(self, defn: cst.FunctionDef | cst.ClassDef, label: str) -> None:
         model = self.ctx.model
         for expr, found in dl.captured(defn, model, self.option["large-literal-min-items"]):
-            if found.kind in (dl.INSTANCE, dl.OBJECT) and not found.certain:
+            if _guess(found):
                 continue  # an object with no sign of data: too weak a guess here
             what = "class" if isinstance(defn, cst.ClassDef) else "function"
             module_level = False
@@ -275,3 +291,11 @@ class RemoteCapturesLargeGlobal(Rule):
                 f"The {label} {verb} `{code}`, {found.what} {where}: {cost}. Pass it as an "
                 f"argument through `ray.put({code})`, or load it inside the task.",
             )
+
+
+def _guess(found: dl.DataLike) -> bool:
+    """An object (or a container of objects) known only by its class, with no data seen."""
+    inner = found
+    while inner.kind == dl.CONTAINER and inner.element is not None:
+        inner = inner.element
+    return inner.kind in (dl.INSTANCE, dl.OBJECT) and not inner.certain
