@@ -239,9 +239,9 @@ _OWN: "weakref.WeakKeyDictionary[SemanticModel, dict]" = weakref.WeakKeyDictiona
 
 def own_nodes(func: cst.FunctionDef, kinds: type | tuple[type, ...],
               model: "SemanticModel | None" = None) -> Iterator[cst.CSTNode]:
-    """Nodes of the given types in `func`'s body, not in nested functions, lambdas or
-    classes (their returns and yields are their own). With `model`, one walk per function
-    serves every later question about it."""
+    """The `return` and `yield` nodes of `func` (those of the given kinds), not those of
+    nested functions, lambdas or classes. With `model`, one walk per function serves every
+    later question about it."""
     cache = _OWN.setdefault(model, {}) if model is not None else {}
     found = cache.get(func)
     if found is None:
