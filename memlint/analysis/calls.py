@@ -100,12 +100,14 @@ def with_item(name: cst.Name, model: "SemanticModel") -> cst.BaseExpression | No
     return None
 
 
-def keyword_edit(call: cst.Call, keyword: str, value: str, code_for) -> tuple[cst.CSTNode, str] | None:
+def keyword_edit(call: cst.Call, keyword: str, value: str, code_for,
+                 position: int | None = None) -> tuple[cst.CSTNode, str] | None:
     """A (node, text) replacement that makes `call` pass `keyword=value`: the value of an
-    existing `keyword=` argument is replaced, else the argument is appended after the last
-    one (by rewriting that argument, whose range excludes its comma, so the call's layout
-    and any trailing comma stay as they are). None for a call without arguments."""
-    existing = arg(call, keyword)
+    existing argument (`keyword=`, or the positional one at `position`) is replaced, else
+    the argument is appended after the last one (by rewriting that argument, whose range
+    excludes its comma, so the call's layout and any trailing comma stay as they are).
+    None for a call without arguments."""
+    existing = arg(call, keyword, position)
     if existing is not None:
         return existing.value, value
     if not call.args:

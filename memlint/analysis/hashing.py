@@ -62,6 +62,7 @@ class Hashing:
     where: str = ""
     switch_call: cst.Call | None = None
     has_star_kwargs: bool = False
+    switch_position: int | None = None  # where the flag sits positionally in switch_call
 
 
 def hashing_call(call: cst.Call, model: "SemanticModel") -> Hashing | None:
@@ -93,7 +94,7 @@ def _delayed_object(call: cst.Call, model: "SemanticModel") -> Hashing | None:
     if not on:
         return None
     return Hashing(call, "delayed", (call.args[0].value,), where=where, switch_call=call,
-                   has_star_kwargs=_star_kwargs(call))
+                   has_star_kwargs=_star_kwargs(call), switch_position=2)
 
 
 def _delayed_call(call: cst.Call, model: "SemanticModel") -> Hashing | None:
@@ -124,7 +125,8 @@ def _delayed_call(call: cst.Call, model: "SemanticModel") -> Hashing | None:
         if not a.star and not (a.keyword is not None and a.keyword.value in ("pure", "dask_key_name"))
     )
     return Hashing(call, "delayed-call", values, where=where, switch_call=switch_call,
-                   has_star_kwargs=_star_kwargs(call))
+                   has_star_kwargs=_star_kwargs(switch_call),
+                   switch_position=2 if switch_call is not call else None)
 
 
 def _delayed_function(func: cst.BaseExpression, model: "SemanticModel") -> tuple[cst.Call | None, bool] | None:
@@ -200,8 +202,8 @@ def _client_call(call: cst.Call, method: str) -> Hashing | None:
         if isinstance(value, (cst.Dict, cst.DictComp)):
             return None  # keyed by the dict's keys
         if isinstance(value, (cst.List, cst.Tuple, cst.ListComp, cst.GeneratorExp, cst.Set)):
-            return Hashing(call, "scatter", (), (value,), _default("hash", switch), call, star_kwargs)
-        return Hashing(call, "scatter", (value,), (), _default("hash", switch), call, star_kwargs)
+            return Hashing(call, "scatter", (), (value,), _default("hash", switch), call, star_kwargs, 4)
+        return Hashing(call, "scatter", (value,), (), _default("hash", switch), call, star_kwargs, 4)
     own = _SUBMIT_OWN if method == "submit" else _MAP_OWN
     pure = arg(call, "pure")
     if pure is not None and literal(pure.value, None) is not True:
