@@ -490,7 +490,7 @@ def _arrays(expr: cst.BaseExpression, model: "SemanticModel", depth: int, certai
         if expr.attr.value == "T":
             return _arrays(expr.value, model, depth + 1, certain)
         if expr.attr.value == "data" and _is_fits_hdu(expr.value, model, depth):
-            return [ArrayOrder(NONNATIVE, expr, "FITS data (astropy returns it big-endian)",
+            return [ArrayOrder(NONNATIVE, expr, "astropy FITS data",
                                certain=certain)]
         return [_unknown()]
     return [_unknown()]
@@ -516,7 +516,7 @@ def _call(call: cst.Call, model: "SemanticModel", depth: int, certain: bool) -> 
     if q in FITS_GETDATA:
         if literal(arg_value(call, "header"), False) is not False:
             return [_unknown()]  # (data, header)
-        return [ArrayOrder(NONNATIVE, call, "FITS data (astropy returns it big-endian)", certain=certain)]
+        return [ArrayOrder(NONNATIVE, call, "astropy FITS data", certain=certain)]
     if q in _CONSTRUCTORS:
         return _constructor(call, q, model, depth, certain)
     func = call.func
