@@ -11,11 +11,11 @@ import pickle
 MARK = "MEMLINT-ORACLE "
 
 
-def _status_mb(field):
+def _status_mib(field):
     with open("/proc/self/status") as f:
         for line in f:
             if line.startswith(field + ":"):
-                return int(line.split()[1]) / 1024.0  # kB -> MB
+                return int(line.split()[1]) / 1024.0  # kB -> MiB
     raise RuntimeError(f"{field} not in /proc/self/status")
 
 
@@ -29,26 +29,26 @@ def _reset_peak():
         pass
 
 
-def rss_mb():
-    return _status_mb("VmRSS")
+def rss_mib():
+    return _status_mib("VmRSS")
 
 
-def peak_rss_mb():
-    return _status_mb("VmHWM")
+def peak_rss_mib():
+    return _status_mib("VmHWM")
 
 
 class PeakGrowth:
-    """`with PeakGrowth() as g: ...` then `g.mb`: how far the peak resident set rose above
+    """`with PeakGrowth() as g: ...` then `g.mib`: how far the peak resident set rose above
     the resident set at the start of the block."""
 
     def __enter__(self):
         _reset_peak()
-        self.start = rss_mb()
-        self.mb = None
+        self.start = rss_mib()
+        self.mib = None
         return self
 
     def __exit__(self, *exc):
-        self.mb = round(max(0.0, peak_rss_mb() - self.start), 1)
+        self.mib = round(max(0.0, peak_rss_mib() - self.start), 1)
         return False
 
 
