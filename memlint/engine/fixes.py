@@ -46,7 +46,7 @@ def build_fix(
 ) -> Fix:
     import libcst as cst
 
-    from memlint.engine.rule import AddImport, InsertBefore, Replace
+    from memlint.engine.rule import AddImport, DeleteStatement, InsertBefore, Replace
 
     edits: list[Edit] = []
     for change in spec.changes:
@@ -59,14 +59,30 @@ def build_fix(
             indent = line[: len(line) - len(line.lstrip())]
             at = Location(start.row, 1)
             edits.append(Edit(f"{indent}{change.text}{index.newline()}", at, at))
+        elif isinstance(change, DeleteStatement):
+            edits.append(_delete_edit(*position(change.stmt), index))
         elif isinstance(change, AddImport):
             edit = _import_edit(change.text, module, index, position)
             if edit is not None:
                 edits.append(edit)
-        else:  # pragma: no cover - FixSpec only holds the three kinds
+        else:  # pragma: no cover - FixSpec only holds these kinds
             raise TypeError(change)
     del cst
     return Fix(spec.applicability, spec.message, tuple(edits))
+
+
+def _delete_edit(start: Location, end: Location, index: LineIndex) -> Edit:
+    before = index.line(start.row)[: start.column - 1]
+    after = index.line(end.row)[end.column - 1:].strip()
+    if before.strip() or (after and not after.startswith("#")):
+        return Edit("", start, end)  # shares its line with other code
+    if end.row < len(index.starts):
+        return Edit("", Location(start.row, 1), Location(end.row + 1, 1))
+    # The last line of a file without a final newline: take the newline before it.
+    last = len(index.line(end.row)) + 1
+    if start.row > 1:
+        return Edit("", Location(start.row - 1, len(index.line(start.row - 1)) + 1), Location(end.row, last))
+    return Edit("", Location(start.row, 1), Location(end.row, last))
 
 
 def _import_edit(

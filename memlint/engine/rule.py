@@ -169,6 +169,14 @@ class InsertBefore:
 
 
 @dataclass(frozen=True)
+class DeleteStatement:
+    """Remove the statement `stmt`: its whole lines (with a trailing comment) when nothing
+    else is on them, else just its text. The rule must leave its block non-empty."""
+
+    stmt: "cst.CSTNode"
+
+
+@dataclass(frozen=True)
 class AddImport:
     """Ensure the module has the top-level statement `text` (e.g. "import dask"); inserted
     after the docstring, `__future__` imports and the leading import block."""
@@ -180,4 +188,4 @@ class AddImport:
 class FixSpec:
     applicability: str  # "safe" | "unsafe"
     message: str
-    changes: Sequence[Replace | InsertBefore | AddImport]
+    changes: Sequence[Replace | InsertBefore | DeleteStatement | AddImport]

@@ -1,0 +1,1134 @@
+"""Is this value "data-like" (big enough that copying it into every task hurts), and is it a
+dask collection, a `dask.delayed` value or a distributed future?
+
+Data-like (`datalike(expr, model, min_items)` returns a `DataLike`):
+
+- instances of classes defined in the module (`INSTANCE`), including `self` inside a method
+  of a class that stores data-like attributes, and instances of imported classes not known
+  to be small (`OBJECT`, e.g. `LinearNDInterpolator(points, values)`);
+- pandas objects from constructors and readers (`PANDAS`: `pd.DataFrame`, `pd.Series`,
+  `pd.read_*`, `pd.concat`, ...);
+- numpy arrays from constructors and loaders (`NUMPY`: `np.zeros`, `np.array`,
+  `np.random.rand`, `np.load`, ...), unless a literal shape makes them small;
+- fitted models (`FITTED`): the result of `.fit(...)`, a value `.fit(...)` was called on,
+  and scikit-learn-like learned attributes on `self` (`self.estimator_`);
+- container literals with at least `min_items` elements (`LITERAL`), comprehensions over a
+  range of at least `min_items` (`COMPREHENSION`), and smaller containers holding a
+  data-like value (`CONTAINER`);
+- names and `self` attributes bound to any of these (through assignments, in-place
+  updates, and values derived with slicing, arithmetic and copying methods).
+
+Not data-like: scalars, strings, small literals, dtypes, dask collections,
+`dask.delayed(...)` values and futures (`client.scatter`, `client.submit`, ...).
+
+`certain` is False when the value is data-like on some paths only, or when the kind is a
+guess (an imported class, a learned attribute, a constructor fed unknown arguments): the
+rule should then say "may".
+
+`dask_value(expr, model)` classifies dask values: collections ("array", "dataframe",
+"bag"), "delayed" and "future". `is_dask_collection`, `is_delayed` and `is_future` answer
+whether the value may be one of those on some path.
+"""
+
+from __future__ import annotations
+
+import builtins
+import sys
+import weakref
+from dataclasses import dataclass, replace
+from typing import TYPE_CHECKING, Iterator
+
+import libcst as cst
+
+from memlint.analysis.calls import arg_value, literal
+
+if TYPE_CHECKING:  # pragma: no cover
+    from memlint.analysis.model import Binding, SemanticModel
+
+INSTANCE = "instance"
+OBJECT = "object"
+PANDAS = "pandas"
+NUMPY = "numpy"
+FITTED = "fitted model"
+LITERAL = "large literal"
+COMPREHENSION = "comprehension"
+CONTAINER = "container"
+
+ARRAY = "array"
+DATAFRAME = "dataframe"
+BAG = "bag"
+DELAYED = "delayed"
+FUTURE = "future"
+COLLECTION_KINDS = (ARRAY, DATAFRAME, BAG)
+
+DEFAULT_MIN_ITEMS = 100
+_MAX_DEPTH = 24
+
+
+@dataclass(frozen=True)
+class DataLike:
+    """A data-like value.
+
+    `kind` is one of the constants above; `source` the expression that makes the data (a
+    constructor call, a literal, ...); `what` a short description for messages ("an
+    instance of `Mapper`"); `container` "list", "tuple", "set" or "dict" when the value is
+    one, with `length` its number of items when known; `element` the data-like item a
+    `CONTAINER` holds.
+    """
+
+    kind: str
+    source: cst.CSTNode
+    certain: bool
+    what: str
+    container: str | None = None
+    length: int | None = None
+    element: "DataLike | None" = None
+
+    @property
+    def sized(self) -> bool:
+        """Whether `dask.sizeof` measures the data (numpy and pandas objects, and containers
+        of only those). Other objects measure as their few-byte header."""
+        if self.kind in (PANDAS, NUMPY):
+            return True
+        if self.kind == CONTAINER and self.element is not None:
+            return self.element.sized
+        return False
+
+
+@dataclass(frozen=True)
+class DaskValue:
+    """A dask value: `kind` is "array", "dataframe", "bag", "delayed" or "future"; `source`
+    the expression that creates it."""
+
+    kind: str
+    source: cst.CSTNode
+    certain: bool
+
+    @property
+    def collection(self) -> bool:
+        return self.kind in COLLECTION_KINDS
+
+
+# -- public API --------------------------------------------------------------------------------
+def datalike(
+    expr: cst.BaseExpression, model: "SemanticModel", min_items: int = DEFAULT_MIN_ITEMS
+) -> DataLike | None:
+    """The data-like value `expr` may evaluate to, or None."""
+    return _DataLikeAnalysis(model, min_items).of(expr)
+
+
+def dask_value(expr: cst.BaseExpression, model: "SemanticModel") -> DaskValue | None:
+    """The dask collection, delayed value or future `expr` may evaluate to, or None."""
+    return _DaskAnalysis(model).of(expr)
+
+
+def dask_collection(expr: cst.BaseExpression, model: "SemanticModel") -> DaskValue | None:
+    value = dask_value(expr, model)
+    return value if value is not None and value.collection else None
+
+
+def is_dask_collection(expr: cst.BaseExpression, model: "SemanticModel") -> bool:
+    """Whether `expr` may be a dask array, dataframe or bag (not a delayed value)."""
+    return dask_collection(expr, model) is not None
+
+
+def is_delayed(expr: cst.BaseExpression, model: "SemanticModel") -> bool:
+    """Whether `expr` may be a `dask.delayed` value (wrapped object, delayed function, or
+    the result of calling one)."""
+    value = dask_value(expr, model)
+    return value is not None and value.kind == DELAYED
+
+
+def is_future(expr: cst.BaseExpression, model: "SemanticModel") -> bool:
+    """Whether `expr` may be a distributed future (or a list of them) from
+    `client.scatter`, `client.submit`, `client.map` or `client.compute`."""
+    value = dask_value(expr, model)
+    return value is not None and value.kind == FUTURE
+
+
+def is_delayed_call(call: cst.CSTNode, model: "SemanticModel") -> bool:
+    """`dask.delayed(f)(...)`, `dask.delayed(f, pure=True)(...)`, or a call of a function
+    decorated with `@dask.delayed` / `@dask.delayed(...)`: a call that builds a task."""
+    if not isinstance(call, cst.Call):
+        return False
+    func = call.func
+    if isinstance(func, cst.Call) and model.qualified_name(func.func) in DASK_DELAYED:
+        return True
+    return isinstance(func, cst.Name) and _delayed_def(func, model) is not None
+
+
+def delayed_spelling(model: "SemanticModel", at: cst.CSTNode) -> tuple[str, bool] | None:
+    """How to write `dask.delayed` at `at`: ("dask.delayed", needs `import dask`) or the
+    name `dask.delayed` is imported as. None when `dask` names something else there and no
+    import of `dask.delayed` is visible."""
+    scope, bindings = model.lookup("dask", at)
+    if not bindings:
+        return "dask.delayed", True
+    reaching = model.reaching(bindings, at)
+    if reaching and all(b.kind == "import" and b.qualname == "dask" for b in reaching):
+        return "dask.delayed", False
+    for name, found in model.module_scope.bindings.items():
+        if any(b.kind == "import" and b.qualname in DASK_DELAYED for b in found):
+            _, visible = model.lookup(name, at)
+            if visible and all(b.kind == "import" and b.qualname in DASK_DELAYED for b in visible):
+                return name, False
+    return None
+
+
+def captured(
+    func: cst.CSTNode, model: "SemanticModel", min_items: int = DEFAULT_MIN_ITEMS
+) -> list[tuple[cst.BaseExpression, DataLike]]:
+    """Data-like values a lambda or def body reads from outside itself (closure cells,
+    globals, or `self.attr` of the enclosing method's instance), in source order, one per
+    name. cloudpickle ships them with the function."""
+    analysis = _DataLikeAnalysis(model, min_items)
+    out: list[tuple[cst.BaseExpression, DataLike]] = []
+    seen: set[str] = set()
+    instances: list[cst.Name] = []
+    # Default values are evaluated once and stored on the function: they travel with it too.
+    defaults = [p.default for p in _params(func) if p.default is not None]
+    for name in [n for d in defaults for n in _names_in(d)] + list(_names_in(func.body)):
+        scope, _ = model.lookup(name.value, name)
+        if scope is None or scope.node is func or _inside(scope.node, func, model):
+            continue
+        target: cst.BaseExpression = name
+        if _self_class(name, model) is not None:
+            # `self.table`: name the attribute read when it is the data.
+            instances.append(name)
+            parent = model.parent.get(name)
+            if not (isinstance(parent, cst.Attribute) and parent.value is name):
+                continue
+            target = parent
+        key = model.module.code_for_node(target)
+        if key in seen:
+            continue
+        seen.add(key)
+        found = analysis.of(target)
+        if found is not None:
+            out.append((target, found))
+    if instances and not any(_self_class_of(e, model) for e, _ in out):
+        # The whole instance is pickled with the function, with whatever data it holds.
+        found = analysis.of(instances[0])
+        if found is not None:
+            out.append((instances[0], found))
+    out.sort(key=lambda pair: model.index.get(pair[0], 0))
+    return out
+
+
+def _self_class_of(expr: cst.BaseExpression, model: "SemanticModel") -> bool:
+    return (
+        isinstance(expr, cst.Attribute)
+        and isinstance(expr.value, cst.Name)
+        and _self_class(expr.value, model) is not None
+    )
+
+
+def _params(func: cst.CSTNode) -> Iterator[cst.Param]:
+    params = getattr(func, "params", None)
+    if not isinstance(params, cst.Parameters):
+        return
+    yield from params.posonly_params
+    yield from params.params
+    if isinstance(params.star_arg, cst.Param):
+        yield params.star_arg
+    yield from params.kwonly_params
+
+
+# -- qualified names ---------------------------------------------------------------------------
+DASK_DELAYED = ("dask.delayed", "dask.delayed.delayed")
+_CLIENTS = (
+    "dask.distributed.Client",
+    "distributed.Client",
+    "distributed.client.Client",
+    "dask.distributed.get_client",
+    "distributed.get_client",
+    "distributed.client.get_client",
+    "distributed.worker.get_client",
+    "dask.distributed.default_client",
+    "distributed.default_client",
+    "distributed.client.default_client",
+)
+_FUTURE_CLASSES = ("dask.distributed.Future", "distributed.Future", "distributed.client.Future")
+_FUTURE_METHODS = ("scatter", "submit", "map", "compute")
+
+# Module-level dask functions that do not return a collection.
+_DASK_NOT_COLLECTION = {
+    "store", "to_zarr", "to_hdf5", "to_npy_stack", "to_tiledb", "compute", "persist",
+    "normalize_chunks", "optimize", "to_parquet", "to_csv", "to_hdf", "to_sql", "to_json",
+    "to_orc", "to_textfiles", "to_avro", "gufunc", "as_gufunc", "register_chunk_type",
+    "visualize", "get", "config",
+}
+# Methods of a collection whose result is a collection of about the same size.
+_COLLECTION_METHODS = {
+    "map_blocks", "map_partitions", "map_overlap", "blockwise", "rechunk", "persist",
+    "repartition", "astype", "reshape", "transpose", "swapaxes", "ravel", "flatten",
+    "squeeze", "copy", "clip", "round", "fillna", "dropna", "assign", "merge", "join",
+    "set_index", "reset_index", "sort_values", "query", "apply", "map", "where", "mask",
+    "isna", "isnull", "notna", "notnull", "abs", "cumsum", "cumprod", "rename", "drop",
+    "drop_duplicates", "to_dask_array", "to_dask_dataframe", "to_frame", "to_bag",
+    "shuffle", "explode", "melt", "pivot_table", "categorize", "replace", "filter",
+    "pluck", "starmap", "conj", "dot", "get_partition",
+}
+# Attributes of a collection that are metadata, not data.
+_COLLECTION_METADATA = {
+    "shape", "dtype", "dtypes", "ndim", "chunks", "chunksize", "npartitions", "divisions",
+    "known_divisions", "columns", "name", "dask", "nbytes", "itemsize", "numblocks",
+    "_meta", "_name", "size", "blocks", "partitions", "loc", "iloc",
+}
+
+_PANDAS_CONSTRUCTORS = {
+    "DataFrame", "Series", "Index", "MultiIndex", "Categorical", "DatetimeIndex",
+    "concat", "merge", "merge_asof", "merge_ordered", "crosstab", "pivot_table",
+    "get_dummies", "json_normalize", "DataFrame.from_dict", "DataFrame.from_records",
+}
+_NUMPY_LOADERS = {
+    "load", "loadtxt", "genfromtxt", "fromfile", "fromregex", "memmap", "lib.format.open_memmap",
+}
+_NUMPY_SHAPED = {"zeros", "ones", "empty", "full"}  # first argument is the shape
+_NUMPY_FROM_DATA = {
+    "array", "asarray", "asanyarray", "ascontiguousarray", "asfortranarray", "copy",
+    "concatenate", "stack", "vstack", "hstack", "dstack", "column_stack", "tile", "repeat",
+    "outer", "zeros_like", "ones_like", "empty_like", "full_like", "sort", "unique",
+    "frombuffer", "fromiter",
+}
+_NUMPY_RANDOM_DIMS = {"rand", "randn"}  # positional dimensions
+_NUMPY_RANDOM_SIZE = {  # name -> position of `size`
+    "random": 0, "random_sample": 0, "sample": 0, "ranf": 0, "normal": 2, "uniform": 2,
+    "randint": 2, "choice": 1, "binomial": 2, "poisson": 1, "exponential": 1,
+    "standard_normal": 0, "integers": 2, "permutation": None,
+}
+# Methods of a numpy/pandas value whose result is about as big as the value.
+_DATA_METHODS = {
+    "copy", "astype", "to_numpy", "transpose", "reshape", "ravel", "flatten", "squeeze",
+    "view", "dropna", "fillna", "reset_index", "set_index", "sort_values", "sort_index",
+    "drop", "rename", "assign", "merge", "join", "query", "apply", "map", "where", "mask",
+    "abs", "round", "clip", "cumsum", "to_frame", "swapaxes", "interpolate", "replace",
+    "reindex", "pivot", "melt", "explode", "drop_duplicates", "to_dict", "to_records",
+    "tolist", "to_list",
+}
+_DATA_KEYWORDS = ("data", "a", "object", "objs", "left", "right")
+_DATA_ATTRIBUTES = {"values": NUMPY, "T": None, "array": None, "loc": None, "iloc": None}
+# Top-level packages whose classes hold no bulk data (or are handled above).
+_SMALL_PACKAGES = {
+    "dask", "distributed", "numpy", "pandas", "joblib", "ray", "typing_extensions",
+    "tqdm", "click", "attr", "attrs",
+} | set(getattr(sys, "stdlib_module_names", ()))
+_SMALL_BASES = ("Enum", "IntEnum", "Flag", "IntFlag", "StrEnum", "Exception", "BaseException",
+                "Warning", "Protocol", "TypedDict")
+
+
+# -- shared resolution -------------------------------------------------------------------------
+_ELEMENT = "element"  # marker: the value is an element of an iterable (for-loop target)
+
+
+class _Analysis:
+    """Follows names, `self` attributes and walrus expressions to the expressions they may
+    hold, and combines what `_classify` says about each of them."""
+
+    def __init__(self, model: "SemanticModel") -> None:
+        self.model = model
+        self.active: set[int] = set()
+        self.depth = 0
+
+    def of(self, expr: cst.BaseExpression):
+        if self.depth > _MAX_DEPTH or id(expr) in self.active:
+            return None
+        self.active.add(id(expr))
+        self.depth += 1
+        try:
+            return self._of(expr)
+        finally:
+            self.depth -= 1
+            self.active.discard(id(expr))
+
+    def _of(self, expr: cst.BaseExpression):
+        if isinstance(expr, cst.NamedExpr):
+            return self.of(expr.value)
+        if isinstance(expr, cst.Name):
+            values = self.name_values(expr)
+            return self.combine(values) if values else self._unbound(expr)
+        if _is_self_attribute(expr):
+            bindings = self.model.self_attribute_bindings(expr)
+            if bindings:
+                return self.combine([(b.value, None) for b in bindings])
+        return self._classify(expr)
+
+    # subclasses ------------------------------------------------------------------------------
+    def _classify(self, expr: cst.BaseExpression):  # pragma: no cover - abstract
+        raise NotImplementedError
+
+    def _element(self, iterable: cst.BaseExpression):
+        return None
+
+    def _unbound(self, name: cst.Name):
+        return None
+
+    def _with_certain(self, found, certain: bool):
+        return replace(found, certain=found.certain and certain)
+
+    def _binding_hook(self, binding: "Binding", found):
+        return found
+
+    # names -----------------------------------------------------------------------------------
+    def name_values(self, name: cst.Name) -> list[tuple[object, "Binding | None"]]:
+        """(value, binding) for each binding that may reach `name`. The value is an
+        expression, an (_ELEMENT, iterable) pair, or None when unknown."""
+        model = self.model
+        _, bindings = model.lookup(name.value, name)
+        if not bindings:
+            return []
+        return self._values_of(bindings, model.reaching(bindings, name))
+
+    def _values_of(self, bindings, reaching) -> list[tuple[object, "Binding | None"]]:
+        model = self.model
+        out: list[tuple[object, Binding | None]] = []
+        for b in reaching:
+            if b.kind in ("assign", "annassign", "walrus"):
+                out.append((b.value, b))
+            elif b.kind == "augassign":
+                # `x += 1`, `lut /= 1000`: an in-place update keeps what x held before.
+                before = model.reaching(bindings, b.node)
+                for value, _ in self._values_of(bindings, before):
+                    out.append((value, b))
+            elif b.kind == "for" and b.iterable is not None and isinstance(b.node, cst.Name):
+                out.append(((_ELEMENT, b.iterable), b))
+            elif b.kind == "with":
+                out.append((_with_value(b), b))
+            elif b.kind == "param":
+                out.append((("param", b), b))
+            else:
+                out.append((None, b))
+        return out
+
+    def combine(self, values):
+        results = []
+        for value, binding in values:
+            if value is None:
+                found = None
+            elif isinstance(value, tuple) and value[0] == _ELEMENT:
+                found = self._element(value[1])
+            elif isinstance(value, tuple) and value[0] == "param":
+                found = self._param(value[1])
+            else:
+                found = self.of(value)
+            if binding is not None:
+                found = self._binding_hook(binding, found)
+            results.append(found)
+        hits = [f for f in results if f is not None]
+        if not hits:
+            return None
+        first = hits[0]
+        # Certain when every path that may reach here gives a certain value of one kind.
+        certain = len(hits) == len(results) and all(f.certain for f in hits) and all(
+            self._same(f, first) for f in hits
+        )
+        return self._with_certain(first, certain)
+
+    def _same(self, a, b) -> bool:
+        return a.kind == b.kind
+
+    def _param(self, binding: "Binding"):
+        return None
+
+
+def _with_value(b: "Binding") -> cst.BaseExpression | None:
+    if not isinstance(b.stmt, cst.With):
+        return None
+    for item in b.stmt.items:
+        if (
+            item.asname is not None
+            and isinstance(item.asname.name, cst.Name)
+            and item.asname.name.value == b.name
+        ):
+            return item.item
+    return None
+
+
+def _is_self_attribute(expr: cst.CSTNode) -> bool:
+    return (
+        isinstance(expr, cst.Attribute)
+        and isinstance(expr.value, cst.Name)
+        and expr.value.value == "self"
+    )
+
+
+def _self_class(name: cst.Name, model: "SemanticModel") -> cst.ClassDef | None:
+    """The class whose instance `name` is, when it is the first parameter of a method."""
+    _, bindings = model.lookup(name.value, name)
+    for b in bindings:
+        if b.kind != "param" or not isinstance(b.stmt, cst.FunctionDef):
+            continue
+        return _method_class(b, model)
+    return None
+
+
+def _method_class(b: "Binding", model: "SemanticModel") -> cst.ClassDef | None:
+    func = b.stmt
+    if not isinstance(func, cst.FunctionDef):
+        return None
+    params = list(func.params.posonly_params) + list(func.params.params)
+    if not params or params[0] is not b.node:
+        return None
+    for dec in func.decorators:
+        if isinstance(dec.decorator, cst.Name) and dec.decorator.value in ("staticmethod", "classmethod"):
+            return None
+    scope = model.scope(func)
+    return scope.node if isinstance(scope.node, cst.ClassDef) else None
+
+
+def _inside(node: cst.CSTNode, container: cst.CSTNode, model: "SemanticModel") -> bool:
+    return any(anc is container for anc in model.ancestors(node))
+
+
+def _names_in(node: cst.CSTNode) -> Iterator[cst.Name]:
+    """Name nodes under `node` in source order (attribute names and keywords included;
+    callers resolve them through the model, which only knows variables)."""
+    stack = [node]
+    while stack:
+        current = stack.pop()
+        if isinstance(current, cst.Name):
+            yield current
+            continue
+        if isinstance(current, cst.Attribute):
+            stack.append(current.value)  # never the attribute's own name
+            continue
+        if isinstance(current, cst.Arg):
+            stack.append(current.value)
+            continue
+        stack.extend(reversed(current.children))
+
+
+def _short(model: "SemanticModel", node: cst.CSTNode, limit: int = 40) -> str:
+    code = " ".join(model.module.code_for_node(node).split())
+    return code if len(code) <= limit else code[: limit - 3] + "..."
+
+
+def _callee(model: "SemanticModel", call: cst.Call) -> str:
+    return f"`{_short(model, call.func)}(...)`"
+
+
+def _last(qualname: str) -> str:
+    return qualname.rsplit(".", 1)[-1]
+
+
+def _capwords(name: str) -> bool:
+    bare = name.lstrip("_")
+    return bool(bare) and bare[0].isupper() and any(c.islower() for c in bare)
+
+
+# -- per-model caches --------------------------------------------------------------------------
+_CACHE: "weakref.WeakKeyDictionary[SemanticModel, dict]" = weakref.WeakKeyDictionary()
+
+
+def _cache(model: "SemanticModel") -> dict:
+    try:
+        return _CACHE.setdefault(model, {})
+    except TypeError:  # pragma: no cover - a model that cannot be weakly referenced
+        return {}
+
+
+def _fitted_attributes(cls: cst.ClassDef, model: "SemanticModel") -> set[str]:
+    """Attributes `x` of `self` on which the class calls `self.x.fit(...)`."""
+    key = ("fitted", id(cls))
+    cache = _cache(model)
+    if key in cache:
+        return cache[key]
+    found: set[str] = set()
+    stack: list[cst.CSTNode] = [cls.body]
+    while stack:
+        node = stack.pop()
+        if (
+            isinstance(node, cst.Call)
+            and isinstance(node.func, cst.Attribute)
+            and node.func.attr.value in ("fit", "partial_fit")
+            and _is_self_attribute(node.func.value)
+        ):
+            found.add(node.func.value.attr.value)
+        stack.extend(node.children)
+    cache[key] = found
+    return found
+
+
+def _delayed_def(func: cst.Name, model: "SemanticModel") -> cst.FunctionDef | None:
+    """The def `func` names, when it is decorated with `@dask.delayed` (or a call of it)."""
+    _, bindings = model.lookup(func.value, func)
+    reaching = model.reaching(bindings, func)
+    if len(reaching) != 1 or reaching[0].kind != "def":
+        return None
+    node = reaching[0].node
+    if not isinstance(node, cst.FunctionDef):
+        return None
+    for dec in node.decorators:
+        d = dec.decorator
+        if isinstance(d, cst.Call):
+            d = d.func
+        if model.qualified_name(d) in DASK_DELAYED:
+            return node
+    return None
+
+
+# -- dask values -------------------------------------------------------------------------------
+class _DaskAnalysis(_Analysis):
+    def _same(self, a: DaskValue, b: DaskValue) -> bool:
+        return a.kind == b.kind
+
+    def _element(self, iterable: cst.BaseExpression):
+        if isinstance(iterable, (cst.List, cst.Tuple, cst.Set)):
+            return self.combine([(el.value, None) for el in iterable.elements
+                                 if isinstance(el, cst.Element)])
+        found = self.of(iterable)
+        # Iterating a list of delayed values or futures yields delayed values or futures.
+        if found is not None and found.kind in (DELAYED, FUTURE):
+            return found
+        return None
+
+    def _classify(self, expr: cst.BaseExpression) -> DaskValue | None:
+        model = self.model
+        if isinstance(expr, cst.Call):
+            return self._call(expr)
+        if isinstance(expr, cst.Attribute):
+            if model.qualified_name(expr):
+                return None
+            base = self.of(expr.value)
+            if base is None:
+                return None
+            if base.kind in (DELAYED,):
+                return replace(base, source=expr)
+            if base.collection and expr.attr.value not in _COLLECTION_METADATA:
+                return replace(base, source=expr)
+            return None
+        if isinstance(expr, cst.Subscript):
+            base = self.of(expr.value)
+            if base is None and isinstance(expr.value, cst.Attribute) and expr.value.attr.value in (
+                "loc", "iloc", "blocks", "partitions", "vindex"
+            ):
+                base = self.of(expr.value.value)
+            if base is not None and (base.collection or base.kind in (DELAYED, FUTURE)):
+                return replace(base, source=expr)
+            return None
+        if isinstance(expr, cst.BinaryOperation):
+            for side in (expr.left, expr.right):
+                found = self.of(side)
+                if found is not None and (found.collection or found.kind == DELAYED):
+                    return replace(found, source=expr)
+            return None
+        if isinstance(expr, cst.UnaryOperation):
+            found = self.of(expr.expression)
+            return found if found is not None and (found.collection or found.kind == DELAYED) else None
+        if isinstance(expr, (cst.List, cst.Tuple)):
+            # A literal list of futures (`[client.scatter(x)]`) is still a list of futures.
+            values = [self.of(el.value) for el in expr.elements if isinstance(el, cst.Element)]
+            if values and all(v is not None and v.kind == FUTURE for v in values):
+                return replace(values[0], source=expr)
+            return None
+        if isinstance(expr, cst.IfExp):
+            found = self.of(expr.body) or self.of(expr.orelse)
+            return replace(found, certain=False) if found is not None else None
+        return None
+
+    def _call(self, call: cst.Call) -> DaskValue | None:
+        model = self.model
+        q = model.qualified_name(call.func)
+        if q is not None:
+            if q in DASK_DELAYED:
+                return DaskValue(DELAYED, call, True)
+            if q in _FUTURE_CLASSES:
+                return DaskValue(FUTURE, call, True)
+            parts = q.split(".")
+            if parts[0] == "dask" and len(parts) >= 3 and parts[1] in ("array", "dataframe", "bag"):
+                if parts[-1] in _DASK_NOT_COLLECTION or parts[-1].startswith(("to_", "_")):
+                    return None
+                kind = {"array": ARRAY, "dataframe": DATAFRAME, "bag": BAG}[parts[1]]
+                return DaskValue(kind, call, True)
+            return None
+        func = call.func
+        if isinstance(func, cst.Call):
+            inner = self.of(func)
+            if inner is not None and inner.kind == DELAYED:
+                return DaskValue(DELAYED, call, inner.certain)
+            return None
+        if isinstance(func, cst.Name):
+            if _delayed_def(func, model) is not None:
+                return DaskValue(DELAYED, call, True)
+            return None
+        if isinstance(func, cst.Attribute):
+            method = func.attr.value
+            if method in _FUTURE_METHODS and _is_client(func.value, model, self):
+                return DaskValue(FUTURE, call, True)
+            if method == "to_delayed":
+                return DaskValue(DELAYED, call, True)
+            base = self.of(func.value)
+            if base is None:
+                return None
+            if base.kind == DELAYED and method != "compute":
+                return DaskValue(DELAYED, call, base.certain)
+            if base.collection and method in _COLLECTION_METHODS:
+                return DaskValue(base.kind, call, base.certain)
+            if base.kind == FUTURE and method in ("result",):
+                return None
+        return None
+
+
+def _is_client(expr: cst.BaseExpression, model: "SemanticModel", analysis: _Analysis) -> bool:
+    """A distributed client: bound to `Client(...)`/`get_client()`, or spelled like one
+    (`client`, `self.client`, `self._dask_client`)."""
+    spelled = expr.attr.value if isinstance(expr, cst.Attribute) else (
+        expr.value if isinstance(expr, cst.Name) else ""
+    )
+    if "client" in spelled.lower():
+        return True
+    if isinstance(expr, cst.Call):
+        return model.qualified_name(expr.func) in _CLIENTS
+    if isinstance(expr, cst.Name):
+        for value, _ in analysis.name_values(expr):
+            if isinstance(value, cst.Call) and model.qualified_name(value.func) in _CLIENTS:
+                return True
+    return False
+
+
+# -- data-like values --------------------------------------------------------------------------
+class _DataLikeAnalysis(_Analysis):
+    def __init__(self, model: "SemanticModel", min_items: int) -> None:
+        super().__init__(model)
+        self.min_items = min_items
+        self.dask = _DaskAnalysis(model)
+
+    def _same(self, a: DataLike, b: DataLike) -> bool:
+        return True  # two data-like kinds on two paths: still data-like on every path
+
+    def _of(self, expr: cst.BaseExpression) -> DataLike | None:
+        if self.dask.of(expr) is not None:
+            return None  # dask collections, delayed values and futures are references
+        found = super()._of(expr)
+        if found is None and _is_self_attribute(expr):
+            found = self._learned_attribute(expr)
+        return found
+
+    def _binding_hook(self, binding: "Binding", found: DataLike | None) -> DataLike | None:
+        # `est = Model(); est.fit(X, y)`: the name holds a fitted model afterwards.
+        if binding.kind in ("assign", "annassign") and (found is None or found.kind == OBJECT):
+            if isinstance(binding.node, cst.Name) and self._fit_called_on(binding):
+                return DataLike(FITTED, binding.value or binding.node, False,
+                                f"a fitted model (`{binding.name}.fit(...)` is called on it)")
+        return found
+
+    def _fit_called_on(self, binding: "Binding") -> bool:
+        for use in self.model.uses_of(binding):
+            parent = self.model.parent.get(use)
+            if (
+                isinstance(parent, cst.Attribute)
+                and parent.value is use
+                and parent.attr.value in ("fit", "partial_fit")
+                and isinstance(self.model.parent.get(parent), cst.Call)
+            ):
+                return True
+        return False
+
+    def _param(self, binding: "Binding") -> DataLike | None:
+        cls = _method_class(binding, self.model)
+        if cls is None:
+            return None
+        stored = self.class_data(cls)
+        if stored is None:
+            return None
+        attr, found = stored
+        return DataLike(INSTANCE, cls, found.certain,
+                        f"the `{cls.name.value}` instance (it holds `self.{attr}`, {found.what})")
+
+    def _element(self, iterable: cst.BaseExpression) -> DataLike | None:
+        if isinstance(iterable, (cst.List, cst.Tuple, cst.Set)):
+            return self.combine([(el.value, None) for el in iterable.elements
+                                 if isinstance(el, cst.Element)])
+        return None
+
+    def _learned_attribute(self, expr: cst.Attribute) -> DataLike | None:
+        """`self.coef_` (scikit-learn's learned-attribute convention) or `self.model` when
+        the class calls `self.model.fit(...)`."""
+        attr = expr.attr.value
+        cls = self.model.enclosing(expr, cst.ClassDef)
+        if cls is not None and attr in _fitted_attributes(cls, self.model):
+            return DataLike(FITTED, expr, False, f"a fitted model (`self.{attr}.fit(...)` is called)")
+        if attr.endswith("_") and not attr.endswith("__") and not attr.startswith("n_"):
+            return DataLike(FITTED, expr, False, f"a learned attribute (`self.{attr}`)")
+        return None
+
+    def class_data(self, cls: cst.ClassDef) -> tuple[str, DataLike] | None:
+        """The first data-like attribute the class stores on `self`, if any."""
+        key = ("class_data", id(cls), self.min_items)
+        cache = _cache(self.model)
+        if key in cache:
+            return cache[key]
+        cache[key] = None  # recursion guard: `self.a = self.b` chains
+        result = None
+        for (owner, attr), bindings in self.model.attribute_bindings.items():
+            if owner is not cls:
+                continue
+            for b in bindings:
+                if b.value is None:
+                    continue
+                found = self.of(b.value)
+                if found is not None:
+                    result = (attr, found)
+                    break
+            if result is not None:
+                break
+        if result is None:
+            for attr in sorted(_fitted_attributes(cls, self.model)):
+                result = (attr, DataLike(FITTED, cls, False, "a fitted model"))
+                break
+        cache[key] = result
+        return result
+
+    # -- expressions ---------------------------------------------------------------------------
+    def _classify(self, expr: cst.BaseExpression) -> DataLike | None:
+        if isinstance(expr, cst.Call):
+            return self._call(expr)
+        if isinstance(expr, (cst.List, cst.Tuple, cst.Set, cst.Dict)):
+            return self._literal(expr)
+        if isinstance(expr, (cst.ListComp, cst.SetComp, cst.DictComp)):
+            return self._comprehension(expr)
+        if isinstance(expr, cst.Attribute):
+            if self.model.qualified_name(expr):
+                return None
+            attr = expr.attr.value
+            if attr in _DATA_ATTRIBUTES:
+                base = self._plain(expr.value)
+                if base is not None:
+                    kind = _DATA_ATTRIBUTES[attr] or base.kind
+                    return DataLike(kind, base.source, base.certain, base.what)
+            return None
+        if isinstance(expr, cst.Subscript):
+            return self._subscript(expr)
+        if isinstance(expr, cst.BinaryOperation):
+            for side in (expr.left, expr.right):
+                base = self._plain(side)
+                if base is not None:
+                    return base
+            return None
+        if isinstance(expr, cst.UnaryOperation):
+            return self._plain(expr.expression)
+        if isinstance(expr, cst.IfExp):
+            found = self.of(expr.body) or self.of(expr.orelse)
+            return replace(found, certain=False) if found is not None else None
+        return None
+
+    def _plain(self, expr: cst.BaseExpression) -> DataLike | None:
+        found = self.of(expr)
+        return found if found is not None and found.kind in (PANDAS, NUMPY) else None
+
+    def _subscript(self, expr: cst.Subscript) -> DataLike | None:
+        value = expr.value
+        if isinstance(value, cst.Attribute) and value.attr.value in ("at", "iat"):
+            return None  # a single cell
+        base = self._plain(value)
+        if base is None:
+            return None
+        indices = [el.slice for el in expr.slice]
+        if all(isinstance(i, cst.Index) and isinstance(i.value, (cst.Integer, cst.UnaryOperation))
+               for i in indices):
+            return None  # `arr[0]`, `arr[1, 2]`: an element or a row, not the data
+        return base
+
+    def _literal(self, expr) -> DataLike | None:
+        container = {cst.List: "list", cst.Tuple: "tuple", cst.Set: "set", cst.Dict: "dict"}[type(expr)]
+        elements = list(expr.elements)
+        starred = any(isinstance(el, (cst.StarredElement, cst.StarredDictElement)) for el in elements)
+        if not starred and len(elements) >= self.min_items:
+            return DataLike(LITERAL, expr, True, f"a {container} literal of {len(elements)} items",
+                            container=container, length=len(elements))
+        for el in elements:
+            found = self.of(el.value)  # a dict's values (the keys are rarely the data)
+            if found is not None:
+                return DataLike(CONTAINER, expr, found.certain,
+                                f"a {container} holding {found.what}", container=container,
+                                length=None if starred else len(elements), element=found)
+        return None
+
+    def _comprehension(self, expr) -> DataLike | None:
+        container = {cst.ListComp: "list", cst.SetComp: "set", cst.DictComp: "dict"}[type(expr)]
+        clause = expr.for_in
+        if clause.inner_for_in is not None or clause.ifs:
+            total = None  # nested clauses or filters: the size is not the range's
+        else:
+            total = self._iter_length(clause.iter)
+        if total is not None and total >= self.min_items:
+            return DataLike(COMPREHENSION, expr, True,
+                            f"a {container} built over `{_short(self.model, clause.iter)}`",
+                            container=container, length=total)
+        return None
+
+    def _iter_length(self, iterable: cst.BaseExpression) -> int | None:
+        func = iterable.func if isinstance(iterable, cst.Call) else None
+        if isinstance(func, cst.Name) and func.value == "range":
+            _, bindings = self.model.lookup("range", iterable)
+            if bindings:
+                return None  # `range` is rebound
+            nums = [_int(a.value, self.model) for a in iterable.args]
+            if any(a.keyword is not None or a.star for a in iterable.args) or None in nums:
+                return None
+            if len(nums) == 1:
+                return max(nums[0], 0)
+            if len(nums) in (2, 3):
+                step = nums[2] if len(nums) == 3 else 1
+                return len(range(nums[0], nums[1], step)) if step else None
+            return None
+        found = self.of(iterable)
+        if found is not None and found.length is not None:
+            return found.length
+        return None
+
+    def _call(self, call: cst.Call) -> DataLike | None:
+        model = self.model
+        func = call.func
+        q = model.qualified_name(func)
+        if q is not None:
+            return self._library_call(call, q)
+        if isinstance(func, cst.Name):
+            return self._name_call(call, func)
+        if isinstance(func, cst.Attribute):
+            method = func.attr.value
+            if method in ("fit", "partial_fit") and call.args:
+                return DataLike(FITTED, call, False, f"a fitted model ({_callee(model, call)})")
+            if method in _DATA_METHODS:
+                base = self._plain(func.value)
+                if base is not None:
+                    kind = NUMPY if method == "to_numpy" else base.kind
+                    return DataLike(kind, base.source, base.certain, base.what)
+        return None
+
+    def _name_call(self, call: cst.Call, func: cst.Name) -> DataLike | None:
+        model = self.model
+        _, bindings = model.lookup(func.value, func)
+        reaching = model.reaching(bindings, func) if bindings else []
+        if not reaching:
+            if func.value in ("list", "tuple", "set", "sorted", "dict") and call.args:
+                return self._builtin_container(call, func.value)
+            if _capwords(func.value) and not hasattr(builtins, func.value):
+                # Not bound here: a relative or star import of a class.
+                return self._object(call, func.value)
+            return None
+        if len(reaching) == 1 and reaching[0].kind == "class":
+            cls = reaching[0].node
+            if not isinstance(cls, cst.ClassDef) or _small_class(cls):
+                return None
+            return self._instance(call, cls)
+        return None
+
+    def _builtin_container(self, call: cst.Call, name: str) -> DataLike | None:
+        first = call.args[0]
+        if first.keyword is not None or first.star:
+            return None
+        container = "list" if name == "sorted" else name
+        total = self._iter_length(first.value)
+        if total is not None and total >= self.min_items:
+            return DataLike(COMPREHENSION, call, True,
+                            f"a {container} built over `{_short(self.model, first.value)}`",
+                            container=container, length=total)
+        return None
+
+    def _instance(self, call: cst.Call, cls: cst.ClassDef) -> DataLike:
+        name = cls.name.value
+        for a in call.args:
+            found = self.of(a.value)
+            if found is not None:
+                return DataLike(INSTANCE, call, found.certain,
+                                f"an instance of `{name}` (built from {found.what})")
+        stored = self.class_data(cls)
+        if stored is not None:
+            attr, found = stored
+            return DataLike(INSTANCE, call, found.certain,
+                            f"an instance of `{name}` (it holds `self.{attr}`, {found.what})")
+        return DataLike(INSTANCE, call, False, f"an instance of `{name}`")
+
+    def _object(self, call: cst.Call, name: str) -> DataLike:
+        for a in call.args:
+            found = self.of(a.value)
+            if found is not None:
+                return DataLike(OBJECT, call, found.certain,
+                                f"an instance of `{name}` (built from {found.what})")
+        return DataLike(OBJECT, call, False, f"an instance of `{name}`")
+
+    def _library_call(self, call: cst.Call, q: str) -> DataLike | None:
+        parts = q.split(".")
+        top = parts[0]
+        rest = ".".join(parts[1:])
+        if top == "pandas":
+            if rest in _PANDAS_CONSTRUCTORS or parts[-1].startswith("read_"):
+                return self._pandas(call, parts[-1])
+            return None
+        if top == "numpy":
+            return self._numpy(call, rest)
+        if top in _SMALL_PACKAGES or not _capwords(parts[-1]):
+            return None
+        return self._object(call, _last(q))
+
+    def _pandas(self, call: cst.Call, name: str) -> DataLike | None:
+        what = f"a pandas object from {_callee(self.model, call)}"
+        if name.startswith("read_"):
+            return DataLike(PANDAS, call, True, what)
+        return self._from_args(call, PANDAS, what)
+
+    def _from_args(self, call: cst.Call, kind: str, what: str) -> DataLike | None:
+        """A constructor fed data: data-like when an argument is, small when every argument
+        is a small literal, else data-like on a guess."""
+        values = [a.value for a in call.args
+                  if a.keyword is None or a.keyword.value in _DATA_KEYWORDS]
+        if not values:
+            return None
+        for v in values:
+            found = self.of(v)
+            if found is not None:
+                return DataLike(kind, call, found.certain, what)
+            n = self._iter_length(v)  # `pd.Series(range(30_000))`
+            if n is not None and n >= self.min_items:
+                return DataLike(kind, call, True, what)
+        sizes = [_literal_items(v) for v in values]
+        if all(s is not None for s in sizes) and sum(sizes) < self.min_items:  # type: ignore[arg-type]
+            return None
+        return DataLike(kind, call, False, what)
+
+    def _numpy(self, call: cst.Call, name: str) -> DataLike | None:
+        what = f"a numpy array from {_callee(self.model, call)}"
+        if name in _NUMPY_LOADERS:
+            return DataLike(NUMPY, call, True, what)
+        if name in _NUMPY_SHAPED:
+            return self._shaped(call, arg_value(call, "shape", 0), what)
+        if name in ("eye", "identity"):
+            n = _int(arg_value(call, "N" if name == "eye" else "n", 0), self.model)
+            return self._sized(call, None if n is None else n * n, what)
+        if name == "arange":
+            nums = [_int(a.value, self.model) for a in call.args if a.keyword is None]
+            if nums and None not in nums:
+                r = range(*nums[:3]) if len(nums) > 1 else range(nums[0])  # type: ignore[misc]
+                return self._sized(call, len(r), what)
+            return DataLike(NUMPY, call, False, what)
+        if name == "linspace":
+            num = arg_value(call, "num", 2)
+            n = 50 if num is None else _int(num, self.model)
+            return self._sized(call, n, what)
+        if name.startswith("random."):
+            method = name.split(".", 1)[1]
+            if method in _NUMPY_RANDOM_DIMS:
+                dims = [a.value for a in call.args if a.keyword is None]
+                if not dims:
+                    return None  # a scalar
+                return self._shaped(call, cst.Tuple([cst.Element(d) for d in dims]), what)
+            if method in _NUMPY_RANDOM_SIZE:
+                pos = _NUMPY_RANDOM_SIZE[method]
+                if method == "permutation":
+                    return self._from_args(call, NUMPY, what)
+                size = arg_value(call, "size", pos)
+                if size is None:
+                    return None  # a scalar
+                return self._shaped(call, size, what)
+            return None
+        if name in _NUMPY_FROM_DATA:
+            return self._from_args(call, NUMPY, what)
+        return None  # dtypes, scalars, ufunc results of unknown size
+
+    def _shaped(self, call: cst.Call, shape: cst.BaseExpression | None, what: str) -> DataLike | None:
+        if shape is None:
+            return None
+        dims: list[cst.BaseExpression]
+        if isinstance(shape, (cst.Tuple, cst.List)):
+            if any(not isinstance(el, cst.Element) for el in shape.elements):
+                return DataLike(NUMPY, call, False, what)
+            dims = [el.value for el in shape.elements]
+        else:
+            dims = [shape]
+        total = 1
+        for d in dims:
+            n = _int(d, self.model)
+            if n is None:
+                return DataLike(NUMPY, call, False, what)
+            total *= n
+        return self._sized(call, total, what)
+
+    def _sized(self, call: cst.Call, total: int | None, what: str) -> DataLike | None:
+        if total is None:
+            return DataLike(NUMPY, call, False, what)
+        if total < self.min_items:
+            return None
+        return DataLike(NUMPY, call, True, what)
+
+
+def _small_class(cls: cst.ClassDef) -> bool:
+    for base in cls.bases:
+        value = base.value
+        name = value.attr.value if isinstance(value, cst.Attribute) else (
+            value.value if isinstance(value, cst.Name) else ""
+        )
+        if name in _SMALL_BASES or name.endswith(("Error", "Exception", "Warning")):
+            return True
+    return False
+
+
+def _literal_items(expr: cst.BaseExpression) -> int | None:
+    """How many scalars a literal holds (nested containers counted through), else None."""
+    value = literal(expr, _NOT_LITERAL)
+    if value is _NOT_LITERAL:
+        if isinstance(expr, cst.Dict):
+            total = 0
+            for el in expr.elements:
+                if not isinstance(el, cst.DictElement):
+                    return None
+                inner = _literal_items(el.value)
+                if inner is None:
+                    return None
+                total += inner
+            return total
+        return None
+    return _count(value)
+
+
+_NOT_LITERAL = object()
+
+
+def _count(value) -> int:
+    if isinstance(value, (list, tuple, set)):
+        return sum(_count(v) for v in value)
+    return 1
+
+
+def _int(expr: cst.BaseExpression | None, model: "SemanticModel", depth: int = 0) -> int | None:
+    """The value of an integer expression: literals, arithmetic on them, and names bound
+    to them on every path."""
+    if expr is None or depth > 8:
+        return None
+    if isinstance(expr, cst.Integer):
+        return int(expr.evaluated_value)
+    if isinstance(expr, cst.UnaryOperation) and isinstance(expr.operator, cst.Minus):
+        inner = _int(expr.expression, model, depth + 1)
+        return None if inner is None else -inner
+    if isinstance(expr, cst.BinaryOperation):
+        left, right = _int(expr.left, model, depth + 1), _int(expr.right, model, depth + 1)
+        if left is None or right is None:
+            return None
+        op = type(expr.operator).__name__
+        try:
+            if op == "Add":
+                return left + right
+            if op == "Subtract":
+                return left - right
+            if op == "Multiply":
+                return left * right
+            if op == "FloorDivide":
+                return left // right
+            if op == "Power" and 0 <= right <= 64:
+                return left ** right
+        except ZeroDivisionError:
+            return None
+        return None
+    if isinstance(expr, cst.Name):
+        origins = model.origins(expr)
+        if len(origins) == 1 and origins[0].certain:
+            return _int(origins[0].expr, model, depth + 1)
+    return None
+
+
+__all__ = [
+    "ARRAY", "BAG", "COLLECTION_KINDS", "COMPREHENSION", "CONTAINER", "DATAFRAME", "DELAYED",
+    "DataLike", "DaskValue", "FITTED", "FUTURE", "INSTANCE", "LITERAL", "NUMPY", "OBJECT",
+    "PANDAS", "captured", "dask_collection", "dask_value", "datalike", "delayed_spelling",
+    "is_dask_collection", "is_delayed", "is_delayed_call", "is_future",
+]
