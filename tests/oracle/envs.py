@@ -30,6 +30,7 @@ ENVIRONMENTS: dict[str, tuple[str, ...]] = {
     "joblib-1.6.0": ("joblib==1.6.0", "numpy==2.2.6"),
     "dask-2024.5.0": ("dask==2024.5.0", "numpy==1.26.4"),
     "dask-2026.8.0": ("dask==2026.8.0", "numpy==2.2.6"),
+    "ray-2.60.0": ("ray==2.60.0", "numpy==2.2.6"),
 }
 
 PIP_TIMEOUT = 1200

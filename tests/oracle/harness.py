@@ -47,9 +47,9 @@ class Project:
     def codes(self) -> list[str]:
         return [f["code"] for f in self.findings()]
 
-    def fix(self):
-        """`python -m memlint --fix script.py`, from the checkout."""
-        run = self._memlint("--fix", self.script.name, cwd=self.root)
+    def fix(self, *flags: str):
+        """`python -m memlint --fix [FLAGS] script.py`, from the checkout."""
+        run = self._memlint("--fix", *flags, self.script.name, cwd=self.root)
         assert run.returncode in (0, 1), run
         return run
 
