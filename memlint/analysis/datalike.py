@@ -158,13 +158,11 @@ def is_delayed_call(call: cst.CSTNode, model: "SemanticModel") -> bool:
 
 
 def delayed_spelling(model: "SemanticModel", at: cst.CSTNode) -> tuple[str, bool] | None:
-    """How to write `dask.delayed` at `at`: ("dask.delayed", needs `import dask`) or the
-    name `dask.delayed` is imported as. None when `dask` names something else there and no
-    import of `dask.delayed` is visible."""
-    scope, bindings = model.lookup("dask", at)
-    if not bindings:
-        return "dask.delayed", True
-    reaching = model.reaching(bindings, at)
+    """How to write `dask.delayed` at `at`: ("dask.delayed", False) when `dask` is imported,
+    else the name `dask.delayed` is imported as, else ("dask.delayed", True): add `import
+    dask`. None when `dask` names something else there."""
+    _, bindings = model.lookup("dask", at)
+    reaching = model.reaching(bindings, at) if bindings else []
     if reaching and all(b.kind == "import" and b.qualname == "dask" for b in reaching):
         return "dask.delayed", False
     for name, found in model.module_scope.bindings.items():
@@ -172,6 +170,8 @@ def delayed_spelling(model: "SemanticModel", at: cst.CSTNode) -> tuple[str, bool
             _, visible = model.lookup(name, at)
             if visible and all(b.kind == "import" and b.qualname in DASK_DELAYED for b in visible):
                 return name, False
+    if not bindings:
+        return "dask.delayed", True
     return None
 
 
@@ -795,7 +795,7 @@ class _DataLikeAnalysis(_Analysis):
                 base = self._plain(expr.value)
                 if base is not None:
                     kind = _DATA_ATTRIBUTES[attr] or base.kind
-                    return DataLike(kind, base.source, base.certain, base.what)
+                    return _derived(base, kind)
             return None
         if isinstance(expr, cst.Subscript):
             return self._subscript(expr)
@@ -892,8 +892,7 @@ class _DataLikeAnalysis(_Analysis):
             if method in _DATA_METHODS:
                 base = self._plain(func.value)
                 if base is not None:
-                    kind = NUMPY if method == "to_numpy" else base.kind
-                    return DataLike(kind, base.source, base.certain, base.what)
+                    return _derived(base, NUMPY if method == "to_numpy" else base.kind)
         return None
 
     def _name_call(self, call: cst.Call, func: cst.Name) -> DataLike | None:
@@ -1050,6 +1049,14 @@ class _DataLikeAnalysis(_Analysis):
         if total < self.min_items:
             return None
         return DataLike(NUMPY, call, True, what)
+
+
+def _derived(base: DataLike, kind: str) -> DataLike:
+    """A value computed from `base` and about as big: same description unless the kind
+    changes (`df.values` is a numpy array)."""
+    if kind == base.kind:
+        return base
+    return DataLike(kind, base.source, base.certain, f"the values of {base.what}")
 
 
 def _small_class(cls: cst.ClassDef) -> bool:

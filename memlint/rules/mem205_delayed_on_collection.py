@@ -1,0 +1,207 @@
+from __future__ import annotations
+
+import libcst as cst
+
+from memlint.analysis import datalike as dl
+from memlint.engine.rule import Invalid, Rule, Valid
+
+_OWN_KEYWORDS = frozenset({"pure", "dask_key_name", "name", "nout", "traverse"})
+_NOUN = {dl.ARRAY: "array", dl.DATAFRAME: "dataframe", dl.BAG: "bag"}
+_CONCRETE = {dl.ARRAY: "NumPy array", dl.DATAFRAME: "pandas object", dl.BAG: "list"}
+_INSTEAD = {
+    dl.ARRAY: "`map_blocks`",
+    dl.DATAFRAME: "`map_partitions`",
+    dl.BAG: "`map_partitions`",
+}
+
+
+class DelayedOnCollection(Rule):
+    """
+    ## What it does
+    Finds a dask collection (a dask array, dataframe or bag: from `da.*` constructors,
+    `da.from_array`, `dd.read_*`, `db.from_sequence`, or derived from one with
+    `map_blocks`, `map_partitions`, slicing, arithmetic, ...) passed to
+    `dask.delayed(f)(...)`, to a function decorated with `@dask.delayed`, or wrapped
+    directly with `dask.delayed(collection)`.
+
+    ## Why is this bad?
+    A delayed function receives its arguments computed: the whole collection is
+    materialized as one NumPy array or pandas object inside a single task, on a single
+    worker. For a collection larger than a worker's memory, the worker dies; for a smaller
+    one, the parallelism of the collection is thrown away. dask's delayed best practices:
+    "Don't call dask.delayed on other Dask collections".
+
+    ## Example
+    ```python
+    import dask
+    import dask.dataframe as dd
+
+    ddf = dd.read_parquet("events/")
+    summary = dask.delayed(summarize)(ddf)
+    ```
+
+    ## Use instead
+    ```python
+    import dask
+    import dask.dataframe as dd
+
+    ddf = dd.read_parquet("events/")
+    partial = ddf.map_partitions(summarize)  # one task per partition
+    # or, to handle the pieces yourself:
+    parts = [dask.delayed(summarize)(part) for part in ddf.to_delayed()]
+    ```
+
+    ## Fix safety
+    There is no fix: the right rewrite depends on whether the function works block by
+    block.
+
+    ## Affected versions
+    Every dask version.
+
+    ## References
+    - [dask delayed best practices: don't call dask.delayed on other Dask collections](https://docs.dask.org/en/stable/delayed-best-practices.html#don-t-call-dask-delayed-on-other-dask-collections)
+    """
+
+    code = "MEM205"
+    name = "delayed-on-collection"
+    summary = "Dask collection passed to a delayed call is computed whole into one task"
+    triggers = ((b"delayed",),)
+
+    valid = (
+        Valid(
+            """
+            import dask
+            import dask.dataframe as dd
+            ddf = dd.read_parquet("events/")
+            parts = [dask.delayed(summarize)(part) for part in ddf.to_delayed()]
+            """,
+            note="the pieces of .to_delayed()",
+        ),
+        Valid(
+            """
+            import dask
+            import dask.array as da
+            x = da.random.random((100_000, 1_000), chunks=(1_000, 1_000))
+            total = dask.delayed(report)(x.mean(), x.std(), x.shape)
+            """,
+            note="reductions are small; shape is metadata",
+        ),
+        Valid(
+            """
+            import dask
+            import dask.array as da
+            x = da.ones((1000, 1000), chunks=100)
+            block = x.compute()
+            out = dask.delayed(process)(block)
+            """,
+            note="an explicitly computed array",
+        ),
+        Valid(
+            """
+            import numpy as np
+            from joblib import Parallel, delayed
+            import dask.array as da
+            x = da.ones(10, chunks=5)
+            out = Parallel(n_jobs=2)(delayed(np.sum)(x) for _ in range(2))
+            """,
+            note="joblib's delayed",
+        ),
+        Valid(
+            """
+            import dask
+            d = dask.delayed(load)("a.csv")
+            out = dask.delayed(clean)(d)
+            """,
+            note="a delayed value is the right thing to pass",
+        ),
+    )
+    invalid = (
+        Invalid(
+            """
+            import dask
+            import dask.dataframe as dd
+            ddf = dd.read_parquet("events/")
+            summary = dask.delayed(summarize)(ddf)
+            """,
+            lines=[4],
+            message="`ddf` is a dask dataframe",
+        ),
+        Invalid(
+            """
+            from dask import delayed
+            import dask.array as da
+            import numpy as np
+            x = da.from_array(np.load("big.npy"), chunks=1000)
+            y = x.map_blocks(np.sqrt)
+            @delayed
+            def fit(a, b):
+                return a @ b
+            model = fit(y, b=x[:, 0])
+            """,
+            lines=[9, 9],
+            message="dask array",
+            note="a function decorated with @delayed; derived arrays",
+        ),
+        Invalid(
+            """
+            import dask
+            import dask.bag as db
+            bag = db.read_text("logs/*.json")
+            wrapped = dask.delayed(bag)
+            counts = dask.delayed(count)([bag, 3])
+            """,
+            lines=[4, 5],
+            message="dask bag",
+            note="dask.delayed wrapping a collection directly, and a collection inside a list",
+        ),
+        Invalid(
+            """
+            import dask
+            import dask.array as da
+            import numpy as np
+            x = np.ones(10)
+            if big:
+                x = da.ones(10, chunks=5)
+            out = dask.delayed(f)(x)
+            """,
+            lines=[7],
+            message="`x` may be a dask array",
+        ),
+    )
+
+    def visit_Call(self, node: cst.Call) -> None:
+        model = self.ctx.model
+        if dl.is_delayed_call(node, model):
+            values = [a.value for a in node.args
+                      if not a.star and (a.keyword is None or a.keyword.value not in _OWN_KEYWORDS)]
+            how = "passed to a delayed call"
+        elif model.qualified_name(node.func) in dl.DASK_DELAYED and node.args:
+            first = node.args[0]
+            if first.keyword is not None or first.star:
+                return
+            values = [first.value]
+            how = "wrapped in `dask.delayed`"
+        else:
+            return
+        for value in values:
+            items = [el.value for el in value.elements if isinstance(el, cst.Element)] if isinstance(
+                value, (cst.List, cst.Tuple, cst.Set)
+            ) else [value]
+            for item in items:
+                found = dl.dask_collection(item, model)
+                if found is not None:
+                    self._report(item, found, how)
+
+    def _report(self, expr: cst.BaseExpression, found: dl.DaskValue, how: str) -> None:
+        code = " ".join(self.ctx.code_for(expr).split())
+        if len(code) > 40:
+            code = code[:37] + "..."
+        verb = "is" if found.certain else "may be"
+        kind = found.kind
+        self.report(
+            expr,
+            f"`{code}` {verb} a dask {_NOUN[kind]} {how}: the task receives it computed, the "
+            f"whole {_CONCRETE[kind]} in one worker's memory (dask's delayed best practices: "
+            "\"Don't call dask.delayed on other Dask collections\"). Use "
+            f"{_INSTEAD[kind]} to work block by block, or pass its pieces from `.to_delayed()`.",
+        )
