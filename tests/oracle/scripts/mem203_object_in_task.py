@@ -24,7 +24,7 @@ def remap(block, lookup):
 def main():
     lookup = Lookup(np.arange(250_000, dtype=np.float64) * 0.5)
     codes = da.arange(40 * 5_000, chunks=5_000) % 250_000
-    values = codes.map_blocks(remap, lookup, dtype=np.float64)
+    values = codes.map_blocks(remap, lookup, meta=np.array((), dtype=np.float64))
 
     graph = dict(values.__dask_graph__())
     sizes = [pickled_size(graph[key]) for key in flatten(values.__dask_keys__())]
