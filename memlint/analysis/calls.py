@@ -3,9 +3,12 @@
 from __future__ import annotations
 
 import ast
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import libcst as cst
+
+if TYPE_CHECKING:  # pragma: no cover
+    from memlint.analysis.model import SemanticModel
 
 _MISSING = object()
 
@@ -79,3 +82,36 @@ def method_call(node: cst.CSTNode, *names: str) -> str | None:
     ):
         return node.func.attr.value
     return None
+
+
+def with_item(name: cst.Name, model: "SemanticModel") -> cst.BaseExpression | None:
+    """For a name bound only by `with <expr> as name:`, the `<expr>`."""
+    _, bindings = model.lookup(name.value, name)
+    reaching = model.reaching(bindings, name)
+    if len(reaching) != 1 or reaching[0].kind != "with" or not isinstance(reaching[0].stmt, cst.With):
+        return None
+    for item in reaching[0].stmt.items:
+        if (
+            item.asname is not None
+            and isinstance(item.asname.name, cst.Name)
+            and item.asname.name.value == name.value
+        ):
+            return item.item
+    return None
+
+
+def keyword_edit(call: cst.Call, keyword: str, value: str, code_for,
+                 position: int | None = None) -> tuple[cst.CSTNode, str] | None:
+    """A (node, text) replacement that makes `call` pass `keyword=value`: the value of an
+    existing argument (`keyword=`, or the positional one at `position`) is replaced, else
+    the argument is appended after the last one (by rewriting that argument, whose range
+    excludes its comma, so the call's layout and any trailing comma stay as they are).
+    None for a call without arguments."""
+    existing = arg(call, keyword, position)
+    if existing is not None:
+        return existing.value, value
+    if not call.args:
+        return None
+    last = call.args[-1]
+    bare = last.with_changes(comma=cst.MaybeSentinel.DEFAULT, whitespace_after_arg=cst.SimpleWhitespace(""))
+    return last, f"{code_for(bare)}, {keyword}={value}"

@@ -204,13 +204,20 @@ class SemanticModel:
         (a function runs after its module finished binding). Walking back from the use,
         collection stops at the first binding that happens on every path to the use.
         """
-        use_index = self.index.get(at, 1 << 60)
         scope_node = None
         if bindings:
             scope_node = self._scope_node_for(bindings[0])
-        same_scope = scope_node is not None and self.scope(at).node is scope_node
+        # A comprehension runs where it stands: a name of an enclosing scope used inside it
+        # is read at the comprehension's place in that scope.
+        scope_at = self.scope(at)
+        while (scope_at.kind == SCOPE_COMPREHENSION and scope_at.node is not scope_node
+               and scope_at.parent is not None):
+            at = scope_at.node
+            scope_at = scope_at.parent
+        use_index = self.index.get(at, 1 << 60)
+        same_scope = scope_node is not None and scope_at.node is scope_node
         # Comprehension targets are bound by clauses that follow the element in the source.
-        if same_scope and self.scope(at).kind != SCOPE_COMPREHENSION:
+        if same_scope and scope_at.kind != SCOPE_COMPREHENSION:
             candidates = [b for b in bindings if b.index < use_index]
         else:
             candidates = list(bindings)

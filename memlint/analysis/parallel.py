@@ -132,3 +132,41 @@ def uses_threads(run: ParallelRun, model: "SemanticModel") -> bool:
                     if literal(arg_value(ctx, "require"), None) == "sharedmem":
                         return True
     return False
+
+
+# Where each setting sits positionally, per callable; absent: keyword only.
+_POSITIONS = {
+    "joblib.parallel_backend": {"backend": 0, "n_jobs": 1},
+    "joblib.parallel.parallel_backend": {"backend": 0, "n_jobs": 1},
+    "joblib.parallel_config": {"backend": 0},
+    "joblib.parallel.parallel_config": {"backend": 0},
+}
+_PARALLEL_POSITIONS = {"n_jobs": 0, "backend": 1}
+
+
+def setting(run: ParallelRun, model: "SemanticModel", name: str) -> cst.BaseExpression | None:
+    """The expression a run gets for the Parallel parameter `name`: from its constructor,
+    else from the innermost enclosing `with parallel_config(...)` or `parallel_backend(...)`
+    that sets it (joblib gives the constructor's value precedence). None when nothing sets
+    it: joblib's default applies."""
+    found = arg_value(run.constructor, name, _PARALLEL_POSITIONS.get(name))
+    if found is not None:
+        return found
+    for anc in model.ancestors(run.call):
+        if isinstance(anc, cst.With):
+            for item in anc.items:
+                ctx = item.item
+                if not isinstance(ctx, cst.Call):
+                    continue
+                q = model.qualified_name(ctx.func)
+                if q in BACKEND_CONTEXTS:
+                    value = arg_value(ctx, name, _POSITIONS[q].get(name))
+                    if value is not None:
+                        return value
+    return None
+
+
+def runs_in_parent(run: ParallelRun, model: "SemanticModel") -> bool:
+    """`n_jobs=1`: joblib runs the tasks one after the other in the calling process,
+    without pickling anything."""
+    return literal(setting(run, model, "n_jobs"), None) == 1
