@@ -252,12 +252,44 @@ _FUTURE_CLASSES = ("dask.distributed.Future", "distributed.Future", "distributed
 _FUTURE_METHODS = ("scatter", "submit", "map", "compute")
 
 # Module-level dask functions that do not return a collection.
-_DASK_NOT_COLLECTION = {
-    "store", "to_zarr", "to_hdf5", "to_npy_stack", "to_tiledb", "compute", "persist",
-    "normalize_chunks", "optimize", "to_parquet", "to_csv", "to_hdf", "to_sql", "to_json",
-    "to_orc", "to_textfiles", "to_avro", "gufunc", "as_gufunc", "register_chunk_type",
-    "visualize", "get", "config",
+# dask.array functions (at `dask.array.X` or in these submodules) return arrays, except these.
+_DASK_ARRAY_MODULES = ("dask.array", "dask.array.random", "dask.array.fft", "dask.array.linalg",
+                       "dask.array.ma", "dask.array.core", "dask.array.creation",
+                       "dask.array.routines", "dask.array.overlap", "dask.array.blockwise",
+                       "dask.array.reductions", "dask.array.ufunc")
+_DASK_ARRAY_NOT_COLLECTION = {
+    "store", "compute", "persist", "normalize_chunks", "optimize", "gufunc", "as_gufunc",
+    "register_chunk_type", "visualize", "get", "histogram", "histogram2d", "histogramdd",
+    "meshgrid", "unify_chunks", "broadcast_arrays", "atop", "blockdims_from_blockshape",
+    "concatenate_lookup", "tensordot_lookup", "einsum_lookup", "auto_chunks",
+    "apply_infer_dtype", "svd", "svd_compressed", "qr", "tsqr", "lu", "eigh", "chunks_from_arrays",
+    "slices_from_chunks", "getter", "getter_inline", "getter_nofancy", "is_scalar_for_elemwise",
 }
+# dask.dataframe and dask.bag functions that return collections.
+_DASK_DATAFRAME_FUNCTIONS = {
+    "concat", "merge", "merge_asof", "map_partitions", "map_overlap", "to_datetime",
+    "to_numeric", "to_timedelta", "melt", "pivot_table", "get_dummies", "repartition",
+}
+_DASK_BAG_FUNCTIONS = {"concat", "zip", "map", "map_partitions", "range", "read_text", "read_avro"}
+
+
+def _dask_function_kind(q: str) -> str | None:
+    """The collection kind a dask function returns, from its qualified name."""
+    module, _, name = q.rpartition(".")
+    if name.startswith(("_", "to_")):
+        return None
+    if module in _DASK_ARRAY_MODULES:
+        return None if name in _DASK_ARRAY_NOT_COLLECTION else ARRAY
+    if module.startswith("dask.dataframe") and (
+        name.startswith(("read_", "from_"))
+        or (module in ("dask.dataframe", "dask.dataframe.multi") and name in _DASK_DATAFRAME_FUNCTIONS)
+    ):
+        return DATAFRAME
+    if module == "dask.bag" and (name.startswith("from_") or name in _DASK_BAG_FUNCTIONS):
+        return BAG
+    return None
+
+
 # Methods of a collection whose result is a collection of about the same size.
 _COLLECTION_METHODS = {
     "map_blocks", "map_partitions", "map_overlap", "blockwise", "rechunk", "persist",
@@ -634,13 +666,8 @@ class _DaskAnalysis(_Analysis):
                 return DaskValue(DELAYED, call, True)
             if q in _FUTURE_CLASSES:
                 return DaskValue(FUTURE, call, True)
-            parts = q.split(".")
-            if parts[0] == "dask" and len(parts) >= 3 and parts[1] in ("array", "dataframe", "bag"):
-                if parts[-1] in _DASK_NOT_COLLECTION or parts[-1].startswith(("to_", "_")):
-                    return None
-                kind = {"array": ARRAY, "dataframe": DATAFRAME, "bag": BAG}[parts[1]]
-                return DaskValue(kind, call, True)
-            return None
+            kind = _dask_function_kind(q) if q.startswith("dask.") else None
+            return DaskValue(kind, call, True) if kind is not None else None
         func = call.func
         if isinstance(func, cst.Call):
             inner = self.of(func)
@@ -749,7 +776,8 @@ class _DataLikeAnalysis(_Analysis):
         if cls is not None and attr in _fitted_attributes(cls, self.model):
             return DataLike(FITTED, expr, False, f"a fitted model (`self.{attr}.fit(...)` is called)")
         if attr.endswith("_") and not attr.endswith("__") and not attr.startswith("n_"):
-            return DataLike(FITTED, expr, False, f"a learned attribute (`self.{attr}`)")
+            return DataLike(FITTED, expr, False,
+                            "fitted state (a trailing `_` is scikit-learn's mark of learned attributes)")
         return None
 
     def class_data(self, cls: cst.ClassDef) -> tuple[str, DataLike] | None:
@@ -827,7 +855,18 @@ class _DataLikeAnalysis(_Analysis):
         if all(isinstance(i, cst.Index) and isinstance(i.value, (cst.Integer, cst.UnaryOperation))
                for i in indices):
             return None  # `arr[0]`, `arr[1, 2]`: an element or a row, not the data
+        if any(self._short_slice(i) for i in indices):
+            return None  # `df.iloc[:0]`, `arr[:5, :]`: a few rows
         return base
+
+    def _short_slice(self, index: cst.BaseSlice) -> bool:
+        if not isinstance(index, cst.Slice) or index.step is not None or index.upper is None:
+            return False
+        lower = 0 if index.lower is None else _int(index.lower, self.model)
+        upper = _int(index.upper, self.model)
+        if lower is None or upper is None or lower < 0 or upper < 0:
+            return False
+        return upper - lower < self.min_items
 
     def _literal(self, expr) -> DataLike | None:
         container = {cst.List: "list", cst.Tuple: "tuple", cst.Set: "set", cst.Dict: "dict"}[type(expr)]
@@ -937,7 +976,33 @@ class _DataLikeAnalysis(_Analysis):
             attr, found = stored
             return DataLike(INSTANCE, call, found.certain,
                             f"an instance of `{name}` (it holds `self.{attr}`, {found.what})")
+        if self._known_small(cls):
+            return None
         return DataLike(INSTANCE, call, False, f"an instance of `{name}`")
+
+    def _known_small(self, cls: cst.ClassDef) -> bool:
+        """A plain class whose methods store only small literals on `self` (a counter, a
+        flag), or nothing: its instances carry no data. Bases, decorators (dataclasses)
+        and class-level annotations may add fields this module does not show."""
+        if cls.bases or cls.decorators:
+            return False
+        for stmt in cls.body.body:
+            if isinstance(stmt, cst.SimpleStatementLine) and any(
+                isinstance(small, cst.AnnAssign) for small in stmt.body
+            ):
+                return False
+        for (owner, _), bindings in self.model.attribute_bindings.items():
+            if owner is not cls:
+                continue
+            for b in bindings:
+                if b.kind == "augassign":
+                    continue  # `self.n += 1` keeps what `self.n` held
+                if b.value is None:
+                    return False
+                items = _literal_items(b.value)
+                if items is None or items >= self.min_items:
+                    return False
+        return True
 
     def _object(self, call: cst.Call, name: str) -> DataLike:
         for a in call.args:

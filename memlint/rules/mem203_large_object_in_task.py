@@ -46,6 +46,7 @@ class _Call:
     api: str  # array | dataframe
     func: cst.Arg | None  # the mapped function
     extras: tuple[cst.Arg, ...]  # positional arguments and keywords passed to it
+    has_meta: bool  # `meta=` is given: dask does not infer the output by calling the function
 
 
 class LargeObjectInTask(Rule):
@@ -74,40 +75,54 @@ class LargeObjectInTask(Rule):
     ## Example
     ```python
     import dask.array as da
+    import numpy as np
     import pandas as pd
 
     class Mapper:
         def __init__(self, table):
             self.table = table
 
-    mapper = Mapper(pd.Series(range(30_000)))
+    def apply_mapper(block, mapper):
+        return mapper.table.to_numpy()[block % len(mapper.table)]
+
+    mapper = Mapper(pd.Series(np.linspace(0.0, 1.0, 30_000)))
     x = da.arange(1_000_000, chunks=10_000)
-    y = x.map_blocks(lambda block, m: m.table.values[block % 30_000], mapper)
+    y = x.map_blocks(apply_mapper, mapper, meta=np.array((), dtype=np.float64))
     ```
 
     ## Use instead
     ```python
     import dask
     import dask.array as da
+    import numpy as np
     import pandas as pd
 
     class Mapper:
         def __init__(self, table):
             self.table = table
 
-    mapper = Mapper(pd.Series(range(30_000)))
+    def apply_mapper(block, mapper):
+        return mapper.table.to_numpy()[block % len(mapper.table)]
+
+    mapper = Mapper(pd.Series(np.linspace(0.0, 1.0, 30_000)))
     x = da.arange(1_000_000, chunks=10_000)
-    y = x.map_blocks(lambda block, m: m.table.values[block % 30_000], dask.delayed(mapper))
+    y = x.map_blocks(apply_mapper, dask.delayed(mapper), meta=np.array((), dtype=np.float64))
     ```
     On a distributed cluster, `client.scatter(mapper, broadcast=True)` also works. For a
     bound method or closure, use a module-level function and pass the object as a
     `dask.delayed(...)` argument.
 
     ## Fix safety
-    The fix for an argument or keyword is safe: it wraps the value in `dask.delayed(...)`
-    (adding `import dask` when needed), which stores it once in the graph and hands the
-    same object to every task. Bound methods, lambdas, closures and `functools.partial`
-    objects have no fix: the function must be restructured.
+    The fix wraps the argument in `dask.delayed(...)` (adding `import dask` when needed),
+    which stores it once in the graph; every task receives the same object, computed.
+    It is safe when the call gives `meta=` (and for dask.bag). Without `meta=`, dask infers
+    the output by calling the function on empty blocks with the other arguments as they
+    are, and a delayed argument can break that: on dask 2026.8.0, a function that calls a
+    method of the object fails with "Truth of Delayed objects is not supported". So for
+    dask.array without `meta=` the fix is unsafe, and for `map_partitions` without `meta=`
+    there is none (dask.dataframe cannot infer metadata through a delayed argument at
+    all); the message says to add `meta=`. Bound methods, lambdas, closures and
+    `functools.partial` objects have no fix: the function must be restructured.
 
     ## Affected versions
     Every dask version for objects dask cannot size (instances, fitted models, bound
@@ -245,6 +260,7 @@ class LargeObjectInTask(Rule):
         Invalid(
             """
             import dask.array as da
+            import numpy as np
             import pandas as pd
 
             class Mapper:
@@ -253,12 +269,13 @@ class LargeObjectInTask(Rule):
 
             mapper = Mapper(pd.Series(range(30_000)))
             x = da.arange(1_000_000, chunks=10_000)
-            y = x.map_blocks(apply_mapper, mapper, dtype=float)
+            y = x.map_blocks(apply_mapper, mapper, meta=np.array((), dtype=float))
             """,
-            lines=[10],
+            lines=[11],
             message="an instance of `Mapper`",
             fixed="""
             import dask.array as da
+            import numpy as np
             import pandas as pd
             import dask
 
@@ -268,8 +285,9 @@ class LargeObjectInTask(Rule):
 
             mapper = Mapper(pd.Series(range(30_000)))
             x = da.arange(1_000_000, chunks=10_000)
-            y = x.map_blocks(apply_mapper, dask.delayed(mapper), dtype=float)
+            y = x.map_blocks(apply_mapper, dask.delayed(mapper), meta=np.array((), dtype=float))
             """,
+            note="with meta=, the fix is safe",
         ),
         Invalid(
             """
@@ -283,6 +301,7 @@ class LargeObjectInTask(Rule):
             """,
             lines=[7],
             message="may be an instance of `LinearNDInterpolator`",
+            unsafe=True,
             fixed="""
             import dask
             from dask.array import map_blocks
@@ -307,6 +326,7 @@ class LargeObjectInTask(Rule):
             """,
             lines=[8, 8],
             message="may",
+            unsafe=True,
             fixed="""
             import dask.array as dsa
             import dask
@@ -382,7 +402,7 @@ class LargeObjectInTask(Rule):
             import pandas as pd
             lookup = pd.read_csv("lookup.csv")
             ddf = dd.read_parquet("events/")
-            joined = ddf.map_partitions(join_lookup, lookup, how="left")
+            joined = ddf.map_partitions(join_lookup, lookup, how="left", meta=meta)
             joined2 = dd.map_partitions(join_lookup, ddf, lookup=lookup.values)
             """,
             versions={"dask": "2026.8.0"},
@@ -394,10 +414,10 @@ class LargeObjectInTask(Rule):
             import dask
             lookup = pd.read_csv("lookup.csv")
             ddf = dd.read_parquet("events/")
-            joined = ddf.map_partitions(join_lookup, dask.delayed(lookup), how="left")
-            joined2 = dd.map_partitions(join_lookup, ddf, lookup=dask.delayed(lookup.values))
+            joined = ddf.map_partitions(join_lookup, dask.delayed(lookup), how="left", meta=meta)
+            joined2 = dd.map_partitions(join_lookup, ddf, lookup=lookup.values)
             """,
-            note="map_partitions lifts nothing: plain pandas and numpy objects are reported",
+            note="map_partitions lifts nothing; without meta= there is no fix",
         ),
         Invalid(
             """
@@ -411,6 +431,7 @@ class LargeObjectInTask(Rule):
             options={"large-literal-min-items": 5},
             lines=[5, 6],
             message="dict literal of 6 items",
+            unsafe=True,
             fixed="""
             import dask.array as da
             from dask import delayed
@@ -430,6 +451,7 @@ class LargeObjectInTask(Rule):
             options={"large-literal-min-items": 5},
             lines=[3],
             message="tuple literal of 5 items",
+            unsafe=True,
             fixed="""
             import dask.array as da
             import dask
@@ -491,7 +513,8 @@ class LargeObjectInTask(Rule):
             a for a in node.args
             if a.keyword is not None and a.keyword.value not in _OWN_KEYWORDS
         ]
-        return _Call(method, api, func, tuple(extras_pos + keywords))
+        has_meta = arg(node, "meta") is not None
+        return _Call(method, api, func, tuple(extras_pos + keywords), has_meta)
 
     def _lifts(self, call: _Call, found: dl.DataLike) -> bool:
         """Whether dask stores this argument once as its own graph key."""
@@ -512,11 +535,28 @@ class LargeObjectInTask(Rule):
         code = _short(self.ctx.code_for(value))
         verb = "is" if found.certain else "may be"
         message = f"`{code}` {verb} {found.what}: {self._why(call, found)}"
-        fix, spelling = self._fix(a)
-        if fix is not None:
-            message += f" Pass `{spelling}({code})` to store it once in the graph."
+        spelling = dl.delayed_spelling(model, value)
+        if spelling is None or a.star:
+            self.report(value, message + " Wrap it once in `dask.delayed(...)` to store it once "
+                        "in the graph.")
+            return
+        delayed = spelling[0]
+        message += f" Pass `{delayed}({code})` to store it once in the graph"
+        if call.has_meta or call.api == BAG:
+            applicability: str | None = "safe"
+            message += "."
+        elif call.api == ARRAY:
+            # Without meta=, dask calls the function on empty blocks with the other
+            # arguments as they are: a Delayed there can break that inference.
+            applicability = "unsafe"
+            message += (
+                ", and give `meta=`: dask infers the output by calling the function with the "
+                "arguments as they are, which may fail on a delayed one."
+            )
         else:
-            message += " Wrap it once in `dask.delayed(...)` to store it once in the graph."
+            applicability = None  # dask.dataframe cannot infer meta through a Delayed at all
+            message += ", with `meta=`: dask cannot infer the output's metadata through a delayed argument."
+        fix = self._fix(a, spelling, applicability) if applicability else None
         # A positional argument's range holds its parentheses; a keyword's starts at the value.
         self.report(a if a.keyword is None else value, message, fix=fix)
 
@@ -624,12 +664,7 @@ class LargeObjectInTask(Rule):
         return None, ""
 
     # -- fix -----------------------------------------------------------------------------------
-    def _fix(self, a: cst.Arg) -> tuple[FixSpec | None, str]:
-        if a.star:
-            return None, ""
-        spelling = dl.delayed_spelling(self.ctx.model, a.value)
-        if spelling is None:
-            return None, ""
+    def _fix(self, a: cst.Arg, spelling: tuple[str, bool], applicability: str) -> FixSpec:
         name, needs_import = spelling
         code = self.ctx.code_for(a.value)
         # The argument's range holds the value's parentheses (a tuple keeps its own).
@@ -641,7 +676,7 @@ class LargeObjectInTask(Rule):
         changes: list = [Replace(a, self.ctx.code_for(wrapped))]
         if needs_import:
             changes.append(AddImport("import dask"))
-        return FixSpec("safe", f"Wrap `{_short(code)}` in `{name}(...)`", changes), name
+        return FixSpec(applicability, f"Wrap `{_short(code)}` in `{name}(...)`", changes)
 
 
 def _short(code: str, limit: int = 40) -> str:

@@ -53,8 +53,17 @@ def dask(source: str):
          """, dl.INSTANCE, True),
         ("""
          class Holder:
-             pass
-         probe(Holder())
+             def __init__(self, table):
+                 self.table = table
+         def f(t):
+             probe(Holder(t))
+         """, dl.INSTANCE, False),
+        ("""
+         from dataclasses import dataclass
+         @dataclass
+         class Params:
+             scale: float
+         probe(Params(2.0))
          """, dl.INSTANCE, False),
         # `self` in a method of a class that stores data
         ("""
@@ -131,8 +140,9 @@ def dask(source: str):
         # small containers holding data
         ("""
          class Mapper:
-             pass
-         probe((Mapper(), 3))
+             def __init__(self, table):
+                 self.table = table
+         probe((Mapper(load()), 3))
          """, dl.CONTAINER, False),
         ("import numpy as np\nprobe({'lut': np.load('lut.npy')})", dl.CONTAINER, True),
         # names, derived values, in-place updates
@@ -223,6 +233,20 @@ def test_data_like(source, kind, certain):
         "class Oops(Exception):\n    pass\nprobe(Oops('x'))",
         "import enum\nclass Color(enum.Enum):\n    RED = 1\nprobe(Color(1))",
         "class Plain:\n    def run(self):\n        probe(self)",
+        # instances of classes that store nothing, or only small literals
+        "class Stateless:\n    def __call__(self, x):\n        return x\nprobe(Stateless())",
+        """
+        class NodeCounter:
+            def __init__(self):
+                self.n = 0
+                self.name = "counter"
+            def f(self, x):
+                self.n += 1
+                return x
+        probe(NodeCounter())
+        """,
+        "import numpy as np\nprobe(np.load('a.npy')[:5])",
+        "import pandas as pd\nhead = pd.read_sql(q, con)\nprobe(head.iloc[:0])",
         "class W:\n    def run(self):\n        probe(self.n_features_in_)",
         "probe(ValueError('x'))",
     ],
@@ -253,10 +277,10 @@ def test_descriptions():
 
 def test_sized_and_container_details():
     assert data("import numpy as np\nprobe(np.load('a'))").sized
-    assert not data("class M:\n    pass\nprobe(M())").sized
+    assert not data("class M:\n    def __init__(self, t):\n        self.t = t\nprobe(M(t))").sized
     found = data("import numpy as np\nprobe((np.load('a'), np.load('b')))")
     assert found.kind == dl.CONTAINER and found.sized and found.length == 2
-    found = data("class M:\n    pass\nprobe([M(), M()])")
+    found = data("class M:\n    def __init__(self, t):\n        self.t = t\nprobe([M(a), M(b)])")
     assert found.container == "list" and not found.sized
 
 
@@ -318,6 +342,11 @@ def test_dask_values(source, kind):
         "from joblib import delayed\nprobe(delayed(f)(1))",
         "import matplotlib.pyplot as plt\nprobe(plt.scatter(x, y))",
         "import numpy as np\nprobe(np.zeros(5))",
+        "import dask.dataframe as dd\nprobe(dd.utils.make_meta(x))",
+        "import dask.dataframe as dd\nprobe(dd.make_meta(x))",
+        "import dask.array as da\nprobe(da.chunk.sum(x))",
+        "from dask.array.utils import meta_from_array\nprobe(meta_from_array(x))",
+        "import dask.array as da\nprobe(da.core.normalize_chunks(5, (10,)))",
     ],
 )
 def test_not_dask_values(source):
@@ -432,6 +461,7 @@ def test_captures_nothing_large():
         ("import dask\nprobe(1)", ("dask.delayed", False)),
         ("import dask.array\nprobe(1)", ("dask.delayed", False)),
         ("from dask import delayed\ndask = 3\nprobe(1)", ("delayed", False)),
+        ("from dask import delayed as dly\nprobe(1)", ("dly", False)),
         ("dask = 3\nprobe(1)", None),
     ],
 )

@@ -195,7 +195,7 @@ def test_fix_adds_import_dask_after_the_imports():
 
         model = Model("m.bin")
         x = da.ones(10, chunks=5)
-        y = x.map_blocks(predict, model=model, dtype=float)
+        y = x.map_blocks(predict, model=model, meta=meta)
         """
     assert fixed(source) == textwrap.dedent("""
         \"\"\"Doc.\"\"\"
@@ -207,7 +207,7 @@ def test_fix_adds_import_dask_after_the_imports():
 
         model = Model("m.bin")
         x = da.ones(10, chunks=5)
-        y = x.map_blocks(predict, model=dask.delayed(model), dtype=float)
+        y = x.map_blocks(predict, model=dask.delayed(model), meta=meta)
         """).lstrip("\n")
 
 
@@ -222,6 +222,7 @@ def test_fix_reuses_imports_and_keeps_spacing():
             join,
             (lookup),
             other = lookup,
+            meta=meta,
         )
         """
     assert fixed(source) == textwrap.dedent("""
@@ -234,19 +235,20 @@ def test_fix_reuses_imports_and_keeps_spacing():
             join,
             dask.delayed((lookup)),
             other = dask.delayed(lookup),
+            meta=meta,
         )
         """).lstrip("\n")
 
 
 def test_no_fix_for_functions():
-    source = "import dask.array as da\nclass M:\n    pass\nm = M()\ny = da.ones(3).map_blocks(m.f)\n"
+    source = "import dask.array as da\nclass M:\n    def __init__(self, t):\n        self.t = t\nm = M(t)\ny = da.ones(3).map_blocks(m.f)\n"
     found = check_source(source, "t.py", select=["MEM203"])
     assert len(found) == 1 and found[0].fix is None
     assert fixed(source) == source
 
 
 def test_fix_when_dask_names_something_else_is_withheld():
-    source = "import dask.array as da\ndask = None\nclass M:\n    pass\ny = da.ones(3).map_blocks(f, M())\n"
+    source = "import dask.array as da\ndask = None\nclass M:\n    def __init__(self, t):\n        self.t = t\ny = da.ones(3).map_blocks(f, M(t))\n"
     found = check_source(source, "t.py", select=["MEM203"])
     assert len(found) == 1 and found[0].fix is None
     assert "Wrap it once in `dask.delayed(...)`" in found[0].message
@@ -273,8 +275,10 @@ def test_cli_reports_json_and_fixes(memlint, project):
     [finding] = json.loads(run.stdout)
     assert finding["code"] == "MEM203"
     assert finding["location"] == {"row": 3, "column": 21}  # the argument, with its parentheses
-    assert finding["fix"]["applicability"] == "safe"
+    assert finding["fix"]["applicability"] == "unsafe"  # no meta=
     run = memlint("--fix", "job.py", cwd=root)
+    assert run.returncode == 1, run
+    run = memlint("--fix", "--unsafe-fixes", "job.py", cwd=root)
     assert run.returncode == 0, run
     assert (root / "job.py").read_text() == (
         "import dask.array as da\n"
@@ -291,4 +295,42 @@ def test_messages_name_the_reason():
     assert "lifts no argument into a graph key from dask 2024.3.0 on (dask 2026.8.0 (given))" in m
     [(_, m)] = findings("y = x.map_blocks(f, mapper)")
     assert "sizes such an object by its header" in m
-    assert "Pass `dask.delayed(mapper)` to store it once in the graph." in m
+    assert "Pass `dask.delayed(mapper)` to store it once in the graph, and give `meta=`" in m
+
+
+def test_fix_safety_depends_on_meta():
+    def fix_of(call, **kw):
+        source = HEADER + call + "\n"
+        [d] = check_source(source, "t.py", select=["MEM203"], **kw)
+        return d.fix.applicability if d.fix else None, d.message
+
+    assert fix_of("y = x.map_blocks(f, mapper, meta=np.array(()))")[0] == "safe"
+    assert fix_of("y = x.map_blocks(f, mapper, dtype=float)")[0] == "unsafe"
+    assert fix_of("y = ddf.map_partitions(f, mapper, meta=ddf._meta)")[0] == "safe"
+    applicability, message = fix_of("y = ddf.map_partitions(f, mapper)")
+    assert applicability is None
+    assert "with `meta=`: dask cannot infer the output's metadata through a delayed" in message
+    bag = "import dask.bag as db\nb = db.from_sequence(range(3))\ny = b.map_partitions(f, mapper)"
+    assert fix_of(bag)[0] == "safe"
+
+
+def test_seed_example_is_reported_and_fixed(memlint, tmp_path):
+    from conftest import REPO
+
+    example = (REPO / "examples" / "dask_map_blocks_mapper.py").read_text()
+    run = memlint("check", "--format", "concise", str(REPO / "examples"), cwd=REPO)
+    assert run.returncode == 1, run
+    assert "dask_map_blocks_mapper.py:34:45: MEM203 [*] `mapper` is an instance of `Mapper`" in run.stdout
+    target = tmp_path / "dask_map_blocks_mapper.py"
+    target.write_text(example)
+    run = memlint("--fix", "--select", "MEM203", str(target), cwd=tmp_path)
+    assert run.returncode == 0, run
+    after = target.read_text()
+    assert after == example.replace(
+        "import cloudpickle\nimport dask.array as da\nimport numpy as np\nimport pandas as pd\n",
+        "import cloudpickle\nimport dask.array as da\nimport numpy as np\nimport pandas as pd\nimport dask\n",
+    ).replace(
+        "codes.map_blocks(apply_mapper, mapper, meta=",
+        "codes.map_blocks(apply_mapper, dask.delayed(mapper), meta=",
+    )
+    assert after != example
