@@ -13,6 +13,7 @@ An ObjectRef is the result of `ray.put(...)` (or Modin's `RayWrapper.put`) or of
 
 from __future__ import annotations
 
+import bisect
 import weakref
 from dataclasses import dataclass
 from typing import TYPE_CHECKING, Iterator
@@ -161,19 +162,40 @@ def def_binding(defn: cst.FunctionDef | cst.ClassDef, model: "SemanticModel") ->
 
 
 def remote_function(func: cst.CSTNode, model: "SemanticModel") -> RemoteFunction | None:
-    """`func` as a RemoteFunction when its body runs in a Ray worker: a remote function,
-    or a method (other than `__init__`-like dunders) of a remote class."""
+    """`func` as a RemoteFunction when it runs as a Ray task: a remote function, or a
+    method of a remote class that callers reach through `.remote()`. Dunder methods and
+    helpers the class calls itself (`self.helper(...)`) run inside another method's task,
+    so their return values never go through Ray."""
     if not isinstance(func, cst.FunctionDef):
         return None
     own = remote_def(func, model)
     if own is not None:
         return RemoteFunction(func, own, actor=False)
     cls = _method_class(func, model)
-    if cls is not None:
-        actor = remote_def(cls, model)
-        if actor is not None:
-            return RemoteFunction(func, actor, actor=True)
-    return None
+    if cls is None:
+        return None
+    actor = remote_def(cls, model)
+    name = func.name.value
+    if actor is None or (name.startswith("__") and name.endswith("__")):
+        return None
+    if _called_on_self(cls, name, model):
+        return None
+    return RemoteFunction(func, actor, actor=True)
+
+
+def _called_on_self(cls: cst.ClassDef, name: str, model: "SemanticModel") -> bool:
+    for use in model.names.get("self", ()):
+        attr = model.parent.get(use)
+        if (
+            isinstance(attr, cst.Attribute)
+            and attr.value is use
+            and attr.attr.value == name
+            and isinstance(model.parent.get(attr), cst.Call)
+            and model.parent[attr].func is attr
+            and model.enclosing(attr, cst.ClassDef) is cls
+        ):
+            return True
+    return False
 
 
 def _method_class(func: cst.FunctionDef, model: "SemanticModel") -> cst.ClassDef | None:
@@ -212,20 +234,29 @@ def runs_remotely(node: cst.CSTNode, model: "SemanticModel") -> RemoteFunction |
 
 
 # -- function bodies -----------------------------------------------------------------------
-def own_nodes(func: cst.FunctionDef, kinds: type | tuple[type, ...]) -> Iterator[cst.CSTNode]:
-    """Nodes of the given types in `func`'s body, not in nested functions, lambdas or
-    classes (their returns and yields are their own)."""
-    found: list[cst.CSTNode] = []
+_OWN: "weakref.WeakKeyDictionary[SemanticModel, dict]" = weakref.WeakKeyDictionary()
 
-    class Collect(cst.CSTVisitor):
-        def on_visit(self, node: cst.CSTNode) -> bool:
-            if isinstance(node, kinds):
-                found.append(node)
-            return not isinstance(node, (cst.FunctionDef, cst.Lambda, cst.ClassDef))
 
-    for stmt in _body_statements(func):
-        stmt.visit(Collect())
-    return iter(found)
+def own_nodes(func: cst.FunctionDef, kinds: type | tuple[type, ...],
+              model: "SemanticModel | None" = None) -> Iterator[cst.CSTNode]:
+    """The `return` and `yield` nodes of `func` (those of the given kinds), not those of
+    nested functions, lambdas or classes. With `model`, one walk per function serves every
+    later question about it."""
+    cache = _OWN.setdefault(model, {}) if model is not None else {}
+    found = cache.get(func)
+    if found is None:
+        found = []
+
+        class Collect(cst.CSTVisitor):
+            def on_visit(self, node: cst.CSTNode) -> bool:
+                if isinstance(node, (cst.Return, cst.Yield)):
+                    found.append(node)
+                return not isinstance(node, (cst.FunctionDef, cst.Lambda, cst.ClassDef))
+
+        for stmt in _body_statements(func):
+            stmt.visit(Collect())
+        cache[func] = found
+    return iter([n for n in found if isinstance(n, kinds)])
 
 
 def _body_statements(func: cst.FunctionDef) -> list[cst.CSTNode]:
@@ -235,9 +266,63 @@ def _body_statements(func: cst.FunctionDef) -> list[cst.CSTNode]:
     return [body]
 
 
-def is_generator(func: cst.FunctionDef) -> bool:
+def is_generator(func: cst.FunctionDef, model: "SemanticModel | None" = None) -> bool:
     """Whether `func` yields (so Ray streams its results)."""
-    return next(own_nodes(func, cst.Yield), None) is not None
+    return next(own_nodes(func, cst.Yield, model), None) is not None
+
+
+# -- positions -----------------------------------------------------------------------------
+_SPANS: "weakref.WeakKeyDictionary[SemanticModel, dict]" = weakref.WeakKeyDictionary()
+
+
+def _span(container: cst.CSTNode, model: "SemanticModel") -> tuple[int, int]:
+    """The pre-order indices of `container` and of its last descendant: its descendants
+    are exactly the nodes in between."""
+    spans = _SPANS.setdefault(model, {})
+    span = spans.get(container)
+    if span is None:
+        last = container
+        while last.children:
+            last = last.children[-1]
+        span = (model.index.get(container, -1), model.index.get(last, -1))
+        spans[container] = span
+    return span
+
+
+def inside(node: cst.CSTNode, container: cst.CSTNode | None, model: "SemanticModel") -> bool:
+    """Whether `node` is a descendant of `container`, in constant time."""
+    if container is None:
+        return False
+    start, end = _span(container, model)
+    return start < model.index.get(node, -1) <= end
+
+
+def names_within(identifier: str, within: cst.CSTNode, model: "SemanticModel") -> list[cst.Name]:
+    """The Name nodes spelled `identifier` inside `within` (model.names is in source order,
+    so a binary search finds them)."""
+    names = model.names.get(identifier, ())
+    if not names:
+        return []
+    cache = _SPANS.setdefault(model, {})
+    key = ("indices", identifier)
+    indices = cache.get(key)
+    if indices is None:
+        indices = cache[key] = [model.index[n] for n in names]
+    start, end = _span(within, model)
+    return list(names[bisect.bisect_right(indices, start):bisect.bisect_right(indices, end)])
+
+
+def uses_within(binding: "Binding", within: cst.CSTNode, model: "SemanticModel") -> list[cst.Name]:
+    """`model.uses_of(binding)` restricted to the uses inside `within` (cheaper: only the
+    names there are resolved)."""
+    out = []
+    for name in names_within(binding.name, within, model):
+        if name is binding.node:
+            continue
+        _, bindings = model.lookup(name.value, name)
+        if binding in bindings and binding in model.reaching(bindings, name):
+            out.append(name)
+    return out
 
 
 # -- refs ----------------------------------------------------------------------------------

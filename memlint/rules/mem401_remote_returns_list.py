@@ -19,11 +19,17 @@ _HOW = {
 _GROW_METHODS = ("append", "extend", "insert")
 
 
+_SMALL_BUILTINS = ("len", "int", "float", "str", "bool", "round", "abs", "hash", "id", "repr",
+                   "ord", "chr", "bytes")
+
+
 @dataclass(frozen=True)
 class BuiltList:
     kind: str
     certain: bool
     binding: object = None  # the `name = [...]` binding of an accumulated list
+    # The expressions that become its items, when every one of them is known.
+    items: tuple | None = None
 
 
 class RemoteReturnsList(Rule):
@@ -79,7 +85,10 @@ class RemoteReturnsList(Rule):
 
     Not reported: functions that already `yield`, that return a call (such as a generator
     helper, like Modin's `remote_executor.construct(...)`), or that return a fixed tuple or
-    list display such as `return len(df.index), len(df.columns)`.
+    list display such as `return len(df.index), len(df.columns)`; lists whose items are all
+    obviously small (numbers, strings, `len(...)`, refs from `ray.put` or `.remote()`);
+    dunder methods of an actor and methods the actor only calls itself (`self.helper()`),
+    whose return value never goes through Ray.
 
     ## Affected versions
     Every Ray version: a returned list is always built in full on the worker's heap.
@@ -202,6 +211,44 @@ class RemoteReturnsList(Rule):
                     self.items.append(x)
                     return None
             """,
+        ),
+        Valid(
+            """
+            import ray
+
+            @ray.remote
+            def create_refs(n):
+                refs = []
+                for _ in range(n):
+                    refs.append(ray.put(1))
+                return refs
+
+            @ray.remote
+            def sizes(parts):
+                return [len(p) for p in parts]
+
+            @ray.remote
+            def squares(n):
+                out = []
+                for i in range(n):
+                    out += [i * i, (i, str(i))]
+                return out
+            """,
+            note="obviously small items: refs, counts, numbers (Ray's ray_perf.py shape)",
+        ),
+        Valid(
+            """
+            import ray
+
+            @ray.remote
+            class Reader:
+                def _split(self, rows):
+                    return [r for r in rows if r]
+
+                def read(self, rows):
+                    return len(self._split(rows))
+            """,
+            note="a helper the actor calls itself: its list never goes through Ray",
         ),
     )
     invalid = (
@@ -352,11 +399,13 @@ class RemoteReturnsList(Rule):
             return
         model = self.ctx.model
         remote = ray.enclosing_remote(node, model)
-        if remote is None or ray.is_generator(remote.func):
+        if remote is None or ray.is_generator(remote.func, model):
             return
         built = self._built_list(node.value, remote.func, 0)
         if built is None:
             return
+        if built.items is not None and all(self._small(i, 0) for i in built.items):
+            return  # counts, flags, refs: nothing worth streaming
         verb = "returns" if built.certain else "may return"
         message = (
             f"The {remote.label} {verb} {_HOW[built.kind]}: the worker holds every item in "
@@ -371,7 +420,7 @@ class RemoteReturnsList(Rule):
             return None
         model = self.ctx.model
         if isinstance(expr, cst.ListComp):
-            return BuiltList(COMPREHENSION, True)
+            return BuiltList(COMPREHENSION, True, items=(expr.elt,))
         if (
             isinstance(expr, cst.Call)
             and isinstance(expr.func, cst.Name)
@@ -380,7 +429,7 @@ class RemoteReturnsList(Rule):
             and len(expr.args) == 1
             and isinstance(expr.args[0].value, (cst.GeneratorExp, cst.ListComp))
         ):
-            return BuiltList(COMPREHENSION, True)
+            return BuiltList(COMPREHENSION, True, items=(expr.args[0].value.elt,))
         if isinstance(expr, cst.BinaryOperation) and isinstance(expr.operator, cst.Add):
             sides = (expr.left, expr.right)
             displays = [isinstance(s, cst.List) for s in sides]
@@ -406,8 +455,9 @@ class RemoteReturnsList(Rule):
             value = b.value if b.kind in ("assign", "annassign", "walrus") else None
             result = None
             if isinstance(value, cst.List):
-                if self._grown_in_loop(b, func, name):
-                    result = BuiltList(ACCUMULATED, True, b)
+                sites = self._growth(b, func, name)
+                if sites:
+                    result = BuiltList(ACCUMULATED, True, b, _added_items(value, sites, model))
             elif value is not None:
                 result = self._built_list(value, func, depth + 1)
             if result is None:
@@ -418,19 +468,65 @@ class RemoteReturnsList(Rule):
             return None
         first = found[0]
         certain = others == 0 and len(found) == 1 and first.certain
-        return BuiltList(first.kind, certain, first.binding)
+        items: tuple | None = ()
+        for f in found:
+            items = None if items is None or f.items is None else items + f.items
+        return BuiltList(first.kind, certain, first.binding, items)
 
-    def _grown_in_loop(self, binding, func: cst.FunctionDef, at: cst.CSTNode) -> bool:
-        """Whether the list is grown in a loop before `at` (or in a loop holding `at`)."""
+    def _growth(self, binding, func: cst.FunctionDef, at: cst.CSTNode) -> list[cst.Name]:
+        """The uses that grow the list (`.append`, `.extend`, `.insert`, `+=`), when at least
+        one of them is in a loop before `at` (or in a loop holding `at`); else nothing."""
         model = self.ctx.model
-        for use in model.uses_of(binding):
+        sites = []
+        looped = False
+        for use in ray.uses_within(binding, func, model):
+            if _grow_call(use, model) is None and not _aug_added(use, model):
+                continue
+            sites.append(use)
             loop = model.in_loop(use)
             if ray.function_of(use, model) is not func or loop is None:
                 continue
-            if model.index[use] > model.index[at] and not any(a is loop for a in model.ancestors(at)):
+            if model.index[use] > model.index[at] and not ray.inside(at, loop, model):
                 continue
-            if _grow_call(use, model) is not None or _aug_added(use, model):
+            looped = True
+        return sites if looped else []
+
+    def _small(self, expr: cst.BaseExpression, depth: int) -> bool:
+        """Whether an item is obviously small: a literal, a count, a flag, a ref."""
+        model = self.ctx.model
+        if depth > 6:
+            return False
+        if isinstance(expr, (cst.Integer, cst.Float, cst.Imaginary, cst.SimpleString,
+                             cst.ConcatenatedString, cst.FormattedString, cst.Comparison)):
+            return True
+        if isinstance(expr, cst.Name) and expr.value in ("None", "True", "False"):
+            return True
+        if isinstance(expr, cst.UnaryOperation):
+            return self._small(expr.expression, depth + 1)
+        if isinstance(expr, (cst.BinaryOperation, cst.BooleanOperation)):
+            return self._small(expr.left, depth + 1) and self._small(expr.right, depth + 1)
+        if isinstance(expr, cst.Tuple):
+            return all(isinstance(el, cst.Element) and self._small(el.value, depth + 1)
+                       for el in expr.elements)
+        if isinstance(expr, cst.Call):
+            if ray.is_put(expr, model) or ray.is_remote_call(expr):
                 return True
+            func = expr.func
+            return (isinstance(func, cst.Name) and func.value in _SMALL_BUILTINS
+                    and not model.lookup(func.value, func)[1])
+        if isinstance(expr, cst.Name):
+            _, bindings = model.lookup(expr.value, expr)
+            reaching = model.reaching(bindings, expr) if bindings else []
+            return bool(reaching) and all(self._small_binding(b, depth) for b in reaching)
+        return False
+
+    def _small_binding(self, b, depth: int) -> bool:
+        if b.kind == "for" and isinstance(b.node, cst.Name):
+            it = b.iterable
+            return (isinstance(it, cst.Call) and isinstance(it.func, cst.Name)
+                    and it.func.value == "range" and not self.ctx.model.lookup("range", it.func)[1])
+        if b.kind in ("assign", "annassign", "walrus") and b.value is not None:
+            return self._small(b.value, depth + 1)
         return False
 
     # -- fix -------------------------------------------------------------------------------
@@ -448,7 +544,7 @@ class RemoteReturnsList(Rule):
             or block.body[-1] is not line
         ):
             return None  # the return must be the function's last statement
-        if any(r is not ret and r.value is not None for r in ray.own_nodes(func, cst.Return)):
+        if any(r is not ret and r.value is not None for r in ray.own_nodes(func, cst.Return, model)):
             return None
         if isinstance(ret.value, cst.ListComp):
             gen = cst.GeneratorExp(
@@ -482,7 +578,7 @@ class RemoteReturnsList(Rule):
         ):
             return None
         changes: list = [DeleteStatement(init_line), DeleteStatement(ret_line)]
-        for use in model.uses_of(binding):
+        for use in ray.uses_within(binding, func, model):
             if use is name:
                 continue
             call = _grow_call(use, model)
@@ -505,6 +601,44 @@ class RemoteReturnsList(Rule):
             keyword = "yield" if method == "append" else "yield from"
             changes.append(Replace(call, f"{keyword} {self.ctx.code_for(value)}"))
         return FixSpec("unsafe", "Yield the items instead of returning a list", changes)
+
+
+def _added_items(initial: cst.List, sites: list[cst.Name], model) -> tuple | None:
+    """The expressions that become items: the initial list's elements and what each site
+    adds. None when one is not known (`out.extend(other)`, a starred element)."""
+    items: list = []
+
+    def spread(expr) -> bool:
+        if isinstance(expr, (cst.List, cst.Tuple)):
+            for el in expr.elements:
+                if not isinstance(el, cst.Element):
+                    return False
+                items.append(el.value)
+            return True
+        if isinstance(expr, (cst.ListComp, cst.GeneratorExp)):
+            items.append(expr.elt)
+            return True
+        return False
+
+    if not spread(initial):
+        return None
+    for use in sites:
+        call = _grow_call(use, model)
+        if call is None:  # `+=`
+            if not spread(model.parent[use].value):
+                return None
+            continue
+        args = [a for a in call.args if a.keyword is None and not a.star]
+        if not args:
+            return None
+        method = call.func.attr.value
+        if method == "append":
+            items.append(args[0].value)
+        elif method == "insert" and len(args) == 2:
+            items.append(args[1].value)
+        elif method != "extend" or not spread(args[0].value):
+            return None
+    return tuple(items)
 
 
 def _grow_call(use: cst.Name, model) -> cst.Call | None:

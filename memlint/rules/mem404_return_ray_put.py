@@ -195,6 +195,19 @@ class ReturnRayPut(Rule):
             lines=[6],
             note="the ref is used before the return: no fix",
         ),
+        Invalid(
+            """
+            import ray
+
+            SHARED = ray.put(load())
+
+            @ray.remote
+            def shared():
+                return SHARED
+            """,
+            lines=[7],
+            note="a module-level ref: no fix, other code may use it",
+        ),
     )
 
     def visit_Return(self, node: cst.Return) -> None:
@@ -249,4 +262,7 @@ class ReturnRayPut(Rule):
         reaching = model.reaching(bindings, name)
         if len(reaching) != 1 or reaching[0].value is not put or len(bindings) != 1:
             return False
-        return model.uses_of(reaching[0]) == [name]
+        func = ray.function_of(name, model)
+        if func is None or model.scope(reaching[0].node).node is not func:
+            return False  # a global ref: other code may use it
+        return ray.uses_within(reaching[0], func, model) == [name]

@@ -141,6 +141,27 @@ def test_actor_methods_and_enclosing_remote():
     assert ray.runs_remotely(returns[2], model) is None
 
 
+def test_dunders_and_self_called_helpers_are_not_actor_tasks():
+    module, model = parse(
+        """
+        import ray
+
+        @ray.remote
+        class Actor:
+            def __init__(self):
+                self.items = []
+
+            def _collect(self):
+                return [x for x in self.items]
+
+            def run(self):
+                return len(self._collect())
+        """
+    )
+    found = {f.name.value: ray.remote_function(f, model) is not None for f in find(module, cst.FunctionDef)}
+    assert found == {"__init__": False, "_collect": False, "run": True}
+
+
 def test_decorator_is_not_inside_the_function():
     module, model = parse(
         """
@@ -214,3 +235,28 @@ def test_uses_ray():
     assert ray.uses_ray(parse("import ray.util\n")[1])
     assert ray.uses_ray(parse("from ray import remote\n")[1])
     assert not ray.uses_ray(parse("import rayon\n")[1])
+
+
+def test_inside_and_uses_within():
+    module, model = parse(
+        """
+        def f():
+            out = []
+            for x in xs:
+                out.append(x)
+            return out
+
+        def g():
+            out = []
+            return out
+        """
+    )
+    f, g = find(module, cst.FunctionDef)
+    (loop,) = find(module, cst.For)
+    names = model.names["out"]
+    assert [ray.inside(n, f, model) for n in names] == [True, True, True, False, False]
+    assert [ray.inside(n, loop, model) for n in names] == [False, True, False, False, False]
+    assert not ray.inside(f, f, model)
+    assert ray.names_within("out", g, model) == names[3:]
+    binding = model.scope(f.body.body[0]).bindings["out"][0]
+    assert ray.uses_within(binding, f, model) == [names[1], names[2]] == model.uses_of(binding)
