@@ -44,20 +44,25 @@ def test_mem203_delayed_fix_stores_the_object_once(oracle_project, observed):
     observed("MEM203", "dask-2026.8.0", _describe(before), _describe(after) + ", same sum")
 
 
-@pytest.mark.xfail(
-    strict=True,
-    reason="MEM203's fix is not behaviour-preserving when map_blocks infers the meta (dtype= "
-    "or nothing instead of meta=): the function then runs on the Delayed proxy at graph build "
-    "time, and dask 2026.8.0 raises TypeError",
-)
-def test_mem203_delayed_fix_with_inferred_meta(oracle_project):
+def test_mem203_fix_is_unsafe_where_map_blocks_infers_meta(oracle_project, observed):
+    # With dtype= and no meta=, map_blocks calls the function on the arguments to infer its
+    # output; a delayed argument breaks that. memlint marks the fix unsafe there, and the
+    # oracle shows why: the unsafe fix raises where the original ran.
     project = oracle_project("mem203_object_in_task_dtype.py", "dask-2026.8.0")
-    assert len(_mem203(project)) == 1
+    findings = _mem203(project)
+    assert len(findings) == 1 and findings[0]["fix"]["applicability"] == "unsafe"
+    assert "meta=" in findings[0]["message"]
     before = project.run()
     assert before.get("error") is None and before["total"] == TOTAL
+    assert before["task_max_bytes"] > before["table_bytes"]
 
+    original = project.source
     project.fix()
-    assert "dask.delayed(lookup)" in project.source and _mem203(project) == []
+    assert project.source == original  # --fix leaves it
+
+    project.fix("--unsafe-fixes")
+    assert "map_blocks(remap, dask.delayed(lookup), dtype=np.float64)" in project.source
     after = project.run()
-    assert after.get("error") is None, after["error"]
-    assert after["total"] == before["total"]
+    assert after.get("error", "").startswith("TypeError"), after
+    observed("MEM203", "dask-2026.8.0", _describe(before) + " (dtype=, no meta=)",
+             f"the unsafe fix raises {after['error']}")
