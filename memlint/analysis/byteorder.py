@@ -28,6 +28,7 @@ from __future__ import annotations
 
 import sys
 import warnings
+import weakref
 from dataclasses import dataclass, replace
 from typing import TYPE_CHECKING, Any
 
@@ -90,6 +91,49 @@ FITS_OPEN = ("astropy.io.fits.open", "astropy.io.fits.fitsopen",
 
 _MAX_DEPTH = 24
 _MAX_RESULTS = 16
+# Each expression is evaluated once per file (per certainty); a file whose values fan out
+# through many conditional rebindings gives up after this many evaluations, not hangs.
+_MAX_STEPS = 4000
+_MEMO: "weakref.WeakKeyDictionary[Any, dict]" = weakref.WeakKeyDictionary()
+_IN_PROGRESS = object()
+
+
+def _memo(model: "SemanticModel") -> dict:
+    memo = _MEMO.get(model)
+    if memo is None:
+        memo = _MEMO[model] = {"steps": 0}
+    return memo
+
+
+def _memoized(kind: str):
+    """Cache an evaluation by (expression, certainty) for the model's file, break cycles,
+    cap the results and the total work."""
+
+    def wrap(func):
+        def inner(expr, model, depth, certain):
+            memo = _memo(model)
+            key = (kind, id(expr), certain)
+            found = memo.get(key)
+            if found is _IN_PROGRESS or depth > _MAX_DEPTH or memo["steps"] > _MAX_STEPS:
+                return [_unknown_of(kind)]
+            if found is not None:
+                return found
+            memo["steps"] += 1
+            memo[key] = _IN_PROGRESS
+            try:
+                result = func(expr, model, depth, certain)[:_MAX_RESULTS]
+            finally:
+                memo.pop(key, None)
+            memo[key] = result  # the model keeps the module, so ids stay valid
+            return result
+
+        return inner
+
+    return wrap
+
+
+def _unknown_of(kind: str):
+    return DType(UNKNOWN, None, False) if kind == "dtype" else ArrayOrder(UNKNOWN, None, "", certain=False)
 
 
 @dataclass(frozen=True)
@@ -213,9 +257,8 @@ def dtype_orders(expr: cst.BaseExpression, model: "SemanticModel") -> list[DType
     return found or [DType(UNKNOWN, None, False)]
 
 
+@_memoized("dtype")
 def _dtypes(expr: cst.BaseExpression, model: "SemanticModel", depth: int, certain: bool) -> list[DType]:
-    if depth > _MAX_DEPTH:
-        return [DType(UNKNOWN, None, False)]
     # Exactly evaluable: literals, numpy types, builtins, names bound to those.
     spec = _spec(expr, model, depth)
     if spec is not _UNKNOWN:
@@ -410,9 +453,8 @@ def _unknown(certain: bool = False) -> ArrayOrder:
     return ArrayOrder(UNKNOWN, None, "", certain=certain)
 
 
+@_memoized("array")
 def _arrays(expr: cst.BaseExpression, model: "SemanticModel", depth: int, certain: bool) -> list[ArrayOrder]:
-    if depth > _MAX_DEPTH:
-        return [_unknown()]
     if isinstance(expr, (cst.Name, cst.Attribute)):
         # Names and `self.attr` are followed to the values bound to them.
         origins = model.origins(expr)
@@ -448,7 +490,7 @@ def _arrays(expr: cst.BaseExpression, model: "SemanticModel", depth: int, certai
         if expr.attr.value == "T":
             return _arrays(expr.value, model, depth + 1, certain)
         if expr.attr.value == "data" and _is_fits_hdu(expr.value, model, depth):
-            return [ArrayOrder(NONNATIVE, expr, "FITS data (astropy returns it big-endian)",
+            return [ArrayOrder(NONNATIVE, expr, "astropy FITS data",
                                certain=certain)]
         return [_unknown()]
     return [_unknown()]
@@ -463,7 +505,7 @@ def _memmap_source(call: cst.Call, model: "SemanticModel", certain: bool) -> Arr
     elif dtype_expr is None:
         dt = DType(UNKNOWN)
     else:
-        dts = dtype_orders(dtype_expr, model)
+        dts = _dtypes(dtype_expr, model, 0, True) or [DType(UNKNOWN)]
         dt = dts[0] if len(dts) == 1 else DType(UNKNOWN)
     return ArrayOrder(dt.order, call, _describe(dt, dtype_expr, model), dt.dtype,
                       file_backed=True, certain=certain and dt.certain)
@@ -474,7 +516,7 @@ def _call(call: cst.Call, model: "SemanticModel", depth: int, certain: bool) -> 
     if q in FITS_GETDATA:
         if literal(arg_value(call, "header"), False) is not False:
             return [_unknown()]  # (data, header)
-        return [ArrayOrder(NONNATIVE, call, "FITS data (astropy returns it big-endian)", certain=certain)]
+        return [ArrayOrder(NONNATIVE, call, "astropy FITS data", certain=certain)]
     if q in _CONSTRUCTORS:
         return _constructor(call, q, model, depth, certain)
     func = call.func

@@ -299,6 +299,17 @@ def test_self_attributes_are_followed():
     assert orders(source) == [(NONNATIVE, True)]
 
 
+def test_many_conditional_rebindings_finish_quickly():
+    import time
+
+    lines = ["import numpy as np", 'x = np.zeros(10, ">f8")']
+    lines += [f"if c{i}:\n    x = x[1:]" for i in range(60)]  # 2**60 paths without memoizing
+    start = time.perf_counter()
+    found = orders("\n".join(lines) + "\nx = x\n")
+    assert time.perf_counter() - start < 5
+    assert {o for o, _ in found} <= {NONNATIVE, UNKNOWN}
+
+
 def test_numpy_is_not_imported_with_the_module():
     code = "import sys, memlint.analysis.byteorder; print('numpy' in sys.modules)"
     out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True)

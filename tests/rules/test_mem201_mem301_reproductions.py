@@ -1,0 +1,64 @@
+"""The dask and joblib reproductions in examples/, run before and after `memlint --fix` under
+the library versions they are pinned to. Opt-in: each test needs an interpreter with those
+versions, named by an environment variable, e.g.
+
+    python3 -m venv /tmp/v-jl142b && /tmp/v-jl142b/bin/pip install joblib==1.4.2 "numpy<2"
+    python3 -m venv /tmp/v-dask2450 && /tmp/v-dask2450/bin/pip install "dask[array]==2024.5.0" "numpy<2"
+    MEMLINT_PYTHON_JOBLIB_1_4_2=/tmp/v-jl142b/bin/python \\
+    MEMLINT_PYTHON_DASK_2024_5_0=/tmp/v-dask2450/bin/python python -m pytest -m oracle
+"""
+
+from __future__ import annotations
+
+import os
+import re
+import shutil
+import subprocess
+from pathlib import Path
+
+import pytest
+
+REPO = Path(__file__).resolve().parents[2]
+pytestmark = pytest.mark.oracle
+
+
+def interpreter(variable: str) -> str:
+    path = os.environ.get(variable)
+    if not path:
+        pytest.skip(f"set {variable} to a Python with the pinned library version")
+    return path
+
+
+def copy_examples(tmp_path: Path, name: str) -> Path:
+    for f in (name, "requirements.txt", "memlint.toml"):
+        shutil.copy(REPO / "examples" / f, tmp_path / f)
+    return tmp_path / name
+
+
+def run(python: str, script: Path, *args: str) -> subprocess.CompletedProcess:
+    return subprocess.run([python, str(script), *args], capture_output=True, text=True,
+                          cwd=script.parent, timeout=600)
+
+
+def test_big_endian_reproduction_crashes_then_runs_after_fix(tmp_path, memlint):
+    python = interpreter("MEMLINT_PYTHON_JOBLIB_1_4_2")
+    script = copy_examples(tmp_path, "joblib_big_endian.py")
+    before = run(python, script)
+    assert before.returncode == 1 and "BrokenProcessPool" in before.stdout, before
+    assert memlint("--fix", "--select", "MEM301", script.name, cwd=tmp_path).returncode == 0
+    after = run(python, script)
+    assert after.returncode == 0, after
+    assert "same as computed in this process" in after.stdout
+
+
+def test_from_array_memmap_stays_small_after_fix(tmp_path, memlint):
+    python = interpreter("MEMLINT_PYTHON_DASK_2024_5_0")
+    script = copy_examples(tmp_path, "dask_from_array_memmap.py")
+    pattern = re.compile(r"peak RSS (\d+) MB before, (\d+) MB after")
+    before = run(python, script, "512")
+    start, peak = map(int, pattern.search(before.stdout).groups())
+    assert peak - start > 400, before.stdout  # the whole file was read and copied
+    assert memlint("--fix", "--select", "MEM201", script.name, cwd=tmp_path).returncode == 0
+    after = run(python, script, "512")
+    _, peak = map(int, pattern.search(after.stdout).groups())
+    assert peak < 200, after.stdout
