@@ -1,16 +1,8 @@
 """The dask and joblib reproductions in examples/, run before and after `memlint --fix` under
-the library versions they are pinned to. Opt-in: each test needs an interpreter with those
-versions, named by an environment variable, e.g.
-
-    python3 -m venv /tmp/v-jl142b && /tmp/v-jl142b/bin/pip install joblib==1.4.2 "numpy<2"
-    python3 -m venv /tmp/v-dask2450 && /tmp/v-dask2450/bin/pip install "dask[array]==2024.5.0" "numpy<2"
-    MEMLINT_PYTHON_JOBLIB_1_4_2=/tmp/v-jl142b/bin/python \\
-    MEMLINT_PYTHON_DASK_2024_5_0=/tmp/v-dask2450/bin/python python -m pytest -m oracle
-"""
+the library versions examples/requirements.txt pins, in the oracle environments."""
 
 from __future__ import annotations
 
-import os
 import re
 import shutil
 import subprocess
@@ -20,13 +12,6 @@ import pytest
 
 REPO = Path(__file__).resolve().parents[2]
 pytestmark = pytest.mark.oracle
-
-
-def interpreter(variable: str) -> str:
-    path = os.environ.get(variable)
-    if not path:
-        pytest.skip(f"set {variable} to a Python with the pinned library version")
-    return path
 
 
 def copy_examples(tmp_path: Path, name: str) -> Path:
@@ -40,8 +25,8 @@ def run(python: str, script: Path, *args: str) -> subprocess.CompletedProcess:
                           cwd=script.parent, timeout=600)
 
 
-def test_big_endian_reproduction_crashes_then_runs_after_fix(tmp_path, memlint):
-    python = interpreter("MEMLINT_PYTHON_JOBLIB_1_4_2")
+def test_big_endian_reproduction_crashes_then_runs_after_fix(tmp_path, memlint, oracle_env):
+    python = str(oracle_env("joblib-1.4.2").python)
     script = copy_examples(tmp_path, "joblib_big_endian.py")
     before = run(python, script)
     assert before.returncode == 1 and "BrokenProcessPool" in before.stdout, before
@@ -51,8 +36,8 @@ def test_big_endian_reproduction_crashes_then_runs_after_fix(tmp_path, memlint):
     assert "same as computed in this process" in after.stdout
 
 
-def test_from_array_memmap_stays_small_after_fix(tmp_path, memlint):
-    python = interpreter("MEMLINT_PYTHON_DASK_2024_5_0")
+def test_from_array_memmap_stays_small_after_fix(tmp_path, memlint, oracle_env):
+    python = str(oracle_env("dask-2024.5.0").python)
     script = copy_examples(tmp_path, "dask_from_array_memmap.py")
     pattern = re.compile(r"peak RSS (\d+) MB before, (\d+) MB after")
     before = run(python, script, "512")

@@ -1,0 +1,60 @@
+"""What an oracle script observed, printed as one JSON line the test reads back.
+
+Memory comes from /proc/self/status (Linux): VmRSS is the resident set now, VmHWM its peak
+since the process started. Both count file-backed pages of a memmap as well as anonymous
+memory, as the kernel does when it runs out of memory.
+"""
+
+import json
+import pickle
+
+MARK = "MEMLINT-ORACLE "
+
+
+def _status_mib(field):
+    with open("/proc/self/status") as f:
+        for line in f:
+            if line.startswith(field + ":"):
+                return int(line.split()[1]) / 1024.0  # kB -> MiB
+    raise RuntimeError(f"{field} not in /proc/self/status")
+
+
+def _reset_peak():
+    # Linux >= 4.0 resets VmHWM to the current VmRSS; where that is refused, the peak
+    # since the process started is used, which the scripts keep low before measuring.
+    try:
+        with open("/proc/self/clear_refs", "w") as f:
+            f.write("5")
+    except OSError:
+        pass
+
+
+def rss_mib():
+    return _status_mib("VmRSS")
+
+
+def peak_rss_mib():
+    return _status_mib("VmHWM")
+
+
+class PeakGrowth:
+    """`with PeakGrowth() as g: ...` then `g.mib`: how far the peak resident set rose above
+    the resident set at the start of the block."""
+
+    def __enter__(self):
+        _reset_peak()
+        self.start = rss_mib()
+        self.mib = None
+        return self
+
+    def __exit__(self, *exc):
+        self.mib = round(max(0.0, peak_rss_mib() - self.start), 1)
+        return False
+
+
+def pickled_size(obj):
+    return len(pickle.dumps(obj, protocol=pickle.HIGHEST_PROTOCOL))
+
+
+def emit(**observed):
+    print(MARK + json.dumps(observed, sort_keys=True), flush=True)
