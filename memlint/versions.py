@@ -9,7 +9,6 @@ file is read at most once per resolver.
 from __future__ import annotations
 
 import hashlib
-import importlib.metadata
 import json
 import os
 import re
@@ -19,7 +18,6 @@ from functools import cached_property
 from pathlib import Path
 from typing import TYPE_CHECKING, Any, Iterator
 
-from packaging.requirements import InvalidRequirement, Requirement
 from packaging.specifiers import InvalidSpecifier, SpecifierSet
 from packaging.version import InvalidVersion, Version
 
@@ -31,7 +29,12 @@ else:  # pragma: no cover - exercised on Python 3.10 only
     import tomli as tomllib
 
 if TYPE_CHECKING:  # pragma: no cover
+    from packaging.requirements import Requirement
+
     from memlint.config import Config
+
+# importlib.metadata and packaging.requirements are imported where used: a run that only
+# needs [tool.memlint.versions] or a lock file does not pay for them.
 
 LIBRARIES = tuple(sorted(KNOWN_LIBRARIES))
 # Lock files in the order they are consulted; pylock.*.toml (PEP 751 named locks) follow.
@@ -274,6 +277,8 @@ def _read_bytes(path: Path) -> bytes | None:
 
 
 def _installed_version(library: str) -> str | None:
+    import importlib.metadata
+
     try:
         return importlib.metadata.version(library)
     except Exception:  # not installed, or broken metadata
@@ -322,6 +327,8 @@ def _strip_comment(line: str) -> str:
 
 
 def _requirement(text: Any) -> Requirement | None:
+    from packaging.requirements import InvalidRequirement, Requirement
+
     if not isinstance(text, str):
         return None
     try:

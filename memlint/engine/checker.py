@@ -106,20 +106,62 @@ def decode_error(filename: str, message: str) -> Diagnostic:
     return Diagnostic(SYNTAX_ERROR[0], SYNTAX_ERROR[1], message, filename, loc, loc)
 
 
+# Files smaller than this are parsed whole at once: a first, partial pass would not pay.
+PARTIAL_MIN_CHARS = 8_000
+
+
 def lint_text(text: str, filename: str, settings: Settings) -> list[Diagnostic]:
-    """Findings for decoded source `text` (already known to possibly match)."""
+    """Findings for decoded source `text` (already known to possibly match).
+
+    A large file is first checked on the statements that can matter (see
+    memlint.engine.partial); only when a rule reports something there is the whole file
+    parsed and checked, and that result is the one returned."""
     import libcst as cst
 
-    from memlint.analysis.builder import build
-    from memlint.engine.context import Context
-    from memlint.engine.suppression import Suppressions, skips_file
+    from memlint.engine.suppression import skips_file
 
     if skips_file(text):
         return []
+    rules = list(settings.rules)
+    if len(text) >= PARTIAL_MIN_CHARS and all(r.partial_parse for r in rules):
+        from memlint.engine.partial import reduce_source
+
+        reduced = reduce_source(text, _trigger_strings(text, rules))
+        if reduced is not None:
+            try:
+                part = cst.parse_module(reduced)
+            except Exception:  # noqa: BLE001 - the whole-file parse decides what to say
+                part = None
+            if part is not None and not _dispatch(part, reduced, filename, settings).reports:
+                return []
     try:
         module = cst.parse_module(text)
     except (cst.ParserSyntaxError, RecursionError, ValueError) as exc:
         return [syntax_error(filename, text, exc)]
+    ctx = _dispatch(module, text, filename, settings)
+    if not ctx.reports:
+        return []
+    from memlint.engine.suppression import Suppressions
+
+    return _finish(ctx, filename, text, module, Suppressions(text))
+
+
+def _trigger_strings(text: str, rules: Sequence[type[Rule]]) -> set[str]:
+    """The trigger strings of every group the text satisfies."""
+    out: set[str] = set()
+    for rule in rules:
+        for group in rule.triggers:
+            words = [t.decode("utf-8", "replace") for t in group]
+            if all(w in text for w in words):
+                out.update(words)
+    return out
+
+
+def _dispatch(module, text: str, filename: str, settings: Settings):
+    """Build the model and run every rule's hooks over it in one walk; returns the
+    Context holding the rules' reports."""
+    from memlint.analysis.builder import build
+    from memlint.engine.context import Context
 
     hooks: dict[str, list[Callable]] = {}
     rules_meta = list(settings.rules)
@@ -141,9 +183,7 @@ def lint_text(text: str, filename: str, settings: Settings) -> list[Diagnostic]:
     for node in collected:
         for handler in hooks.get(type(node).__name__, ()):
             handler(node)
-    if not ctx.reports:
-        return []
-    return _finish(ctx, filename, text, module, Suppressions(text))
+    return ctx
 
 
 def _finish(ctx, filename: str, text: str, module, suppressions) -> list[Diagnostic]:
