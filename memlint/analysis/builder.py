@@ -355,13 +355,23 @@ def _enter_table(keep: frozenset[str]) -> dict[type, bool]:
 
 
 def _enters(table: dict[type, bool], cls: type, keep: frozenset[str]) -> bool:
-    # CSTNode is an ABC, so isinstance on it is slow: decide once per type.
+    # CSTNode is an ABC, so isinstance on it is slow: decide once per type. When a rule
+    # hooks a trivia type (a Comment inside a TrailingWhitespace, say), every trivia node
+    # is entered, since the hooked ones can sit inside others.
     verdict = table.get(cls)
     if verdict is None:
-        verdict = table[cls] = issubclass(cls, cst.CSTNode) and not (
-            issubclass(cls, trivia_types()) and cls.__name__ not in keep
-        )
+        verdict = issubclass(cls, cst.CSTNode)
+        if verdict and issubclass(cls, trivia_types()):
+            verdict = _hooks_trivia(keep)
+        table[cls] = verdict
     return verdict
+
+
+def _hooks_trivia(keep: frozenset[str]) -> bool:
+    trivia = trivia_types()
+    return any(
+        isinstance(t := getattr(cst, name, None), type) and issubclass(t, trivia) for name in keep
+    )
 
 
 def walk(

@@ -101,6 +101,17 @@ def _first_line(s: str) -> str:
     return s.strip().splitlines()[0] if s.strip() else s
 
 
+def internal_error(filename: str, exc: BaseException) -> Diagnostic:
+    """MEM001 for a file memlint failed on: reported, never a crash of the whole run."""
+    loc = Location(1, 1)
+    detail = _first_line(str(exc)) if str(exc).strip() else ""
+    message = (
+        f"memlint could not analyse this file ({type(exc).__name__}{': ' + detail if detail else ''}); "
+        "please report it with the file"
+    )
+    return Diagnostic(SYNTAX_ERROR[0], SYNTAX_ERROR[1], message, filename, loc, loc)
+
+
 def decode_error(filename: str, message: str) -> Diagnostic:
     loc = Location(1, 1)
     return Diagnostic(SYNTAX_ERROR[0], SYNTAX_ERROR[1], message, filename, loc, loc)
