@@ -39,10 +39,12 @@ class ModelBuilder:
         self.scopes: list[Scope] = [model.module_scope]
         self.counter = 0
         # Nodes whose entry opens a scope, and the scope they open.
-        self.scope_entries: dict[cst.CSTNode, Scope] = {}
+        # Keyed by id(node): libcst nodes hash in Python, and these are looked up for
+        # every node of the walk.
+        self.scope_entries: dict[int, Scope] = {}
         # Bindings made by an assignment take effect after its value is evaluated:
         # their index is fixed when the assignment node is left.
-        self.pending: dict[cst.CSTNode, list[Binding]] = {}
+        self.pending: dict[int, list[Binding]] = {}
         self.current_assignment: cst.CSTNode | None = None
 
     # `walk` calls on_visit/on_leave for every node: the bookkeeping is a few dict writes.
@@ -52,7 +54,7 @@ class ModelBuilder:
             m.parent[node] = self.stack[-1]
         m.index[node] = self.counter
         self.counter += 1
-        entered = self.scope_entries.get(node)
+        entered = self.scope_entries.get(id(node))
         if entered is not None:
             self.scopes.append(entered)
         scope = self.scopes[-1]
@@ -69,9 +71,10 @@ class ModelBuilder:
 
     def on_leave(self, original_node: cst.CSTNode) -> None:
         self.stack.pop()
-        if original_node in self.scope_entries:
+        key = id(original_node)
+        if key in self.scope_entries:
             self.scopes.pop()
-        done = self.pending.pop(original_node, None)
+        done = self.pending.pop(key, None)
         if done:
             for binding in done:
                 binding.index = self.counter
@@ -88,7 +91,7 @@ class ModelBuilder:
 
     def _defer(self, binding: Binding) -> None:
         if self.current_assignment is not None:
-            self.pending.setdefault(self.current_assignment, []).append(binding)
+            self.pending.setdefault(id(self.current_assignment), []).append(binding)
 
     def _bind_target(self, scope: Scope, target: cst.BaseExpression, kind: str,
                      stmt: cst.CSTNode, value=None, iterable=None) -> None:
@@ -126,21 +129,32 @@ class ModelBuilder:
         scope = Scope(kind, node, parent)
         for entry in entries:
             if entry is not None:
-                self.scope_entries[entry] = scope
+                self.scope_entries[id(entry)] = scope
         return scope
 
 
 def _is_reference(name: cst.Name, parent: cst.CSTNode) -> bool:
     """False for names that are labels, not variables: attribute names, keywords of
     arguments, imported names, and the names of defs, classes and parameters."""
-    if isinstance(parent, cst.Attribute):
+    # Exact type tests: libcst's node classes are ABCs, so isinstance on them is slow, and
+    # these concrete classes are never subclassed.
+    kind = type(parent)
+    if kind is cst.Attribute:
         return name is not parent.attr
-    if isinstance(parent, cst.Arg):
+    if kind is cst.Arg:
         return name is not parent.keyword
-    if isinstance(parent, (cst.ImportAlias, cst.AsName, cst.FunctionDef, cst.ClassDef,
-                           cst.Param, cst.Global, cst.Nonlocal, cst.NameItem)):
-        return False
-    return True
+    return kind not in _label_parents()
+
+
+_LABEL_PARENTS: frozenset[type] | None = None
+
+
+def _label_parents() -> frozenset[type]:
+    global _LABEL_PARENTS
+    if _LABEL_PARENTS is None:
+        _LABEL_PARENTS = frozenset({cst.ImportAlias, cst.AsName, cst.FunctionDef, cst.ClassDef,
+                                    cst.Param, cst.Global, cst.Nonlocal, cst.NameItem})
+    return _LABEL_PARENTS
 
 
 def _import(b: ModelBuilder, node: cst.Import, scope: Scope) -> None:
@@ -240,7 +254,7 @@ def _class(b: ModelBuilder, node: cst.ClassDef, scope: Scope) -> None:
 def _comprehension(b: ModelBuilder, node: cst.CSTNode, scope: Scope) -> None:
     # The whole comprehension (elements and clauses) is one scope.
     inner = Scope(SCOPE_COMPREHENSION, node, scope)
-    b.scope_entries[node] = inner
+    b.scope_entries[id(node)] = inner
     # on_visit already pushed nothing for this node (entries are looked up before the
     # handler runs), so enter it now.
     b.scopes.append(inner)

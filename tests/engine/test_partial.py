@@ -195,3 +195,70 @@ def test_a_file_with_findings_is_reported_from_the_whole_parse():
     # `data` is used again after the reshape, so moving the shape into np.memmap would
     # change that use: the whole-file check sees it and offers no fix.
     assert finding.fix is None
+
+
+# -- the lexical scan finds the statements Python's parser finds ----------------------------
+
+SCAN_CASES = [
+    'x = "a ( [ {"  # ) ] } \' "\ny = 1\n',
+    "s = '''\nnot = a statement\n''' ; t = 2\nu = 3\n",
+    'd = """\n\\"""\nstill = "in string"\n"""\ne = 4\n',
+    "total = 1 + \\\n2\nnext_ = 3\n",
+    "if a:\n    pass\nelif b:\n    pass\nelse:\n    pass\ntry:\n    pass\nexcept E:\n    pass\nfinally:\n    pass\nz = 1\n",
+    "@a\n@b(\n  c)\n# comment\ndef f():\n    return 1\n@d\nclass K:\n    pass\nafter = 1\n",
+    "call(\nx,\ny)\nw = [\n1,\n]\n",
+    "# only a comment\n\n'''doc'''\nimport os\n",
+    "a = 1\r\nb = (\r\n 2)\r\nc = 3\r\n",
+    "r = r'\\'' + b\"\\\"\" + f'{x!r}'\nq = 1\n",
+    "async def f():\n    await g()\nx = 1\n",
+]
+
+
+def ast_starts(text: str) -> list[int]:
+    import ast
+
+    rows = []
+    for stmt in ast.parse(text).body:
+        first = min([stmt.lineno] + [d.lineno for d in getattr(stmt, "decorator_list", [])])
+        if rows and first <= rows[-1][1]:
+            rows[-1][1] = max(rows[-1][1], stmt.end_lineno)
+        else:
+            rows.append([first, stmt.end_lineno])
+    return [r[0] for r in rows]
+
+
+def scan_rows(text: str) -> list[int]:
+    from memlint.engine.partial import statement_starts
+
+    starts = statement_starts(text)
+    assert starts is not None
+    rows = [len(re.findall(r"\r\n|\r|\n", text[:s])) + 1 for s in starts]
+    # The scan's first span may be leading comments only.
+    expected_first = ast_starts(text)[0]
+    return [r for r in rows if r >= expected_first]
+
+
+import re  # noqa: E402
+
+
+@pytest.mark.parametrize("text", SCAN_CASES)
+def test_scan_agrees_with_pythons_parser(text):
+    assert scan_rows(text) == ast_starts(text)
+
+
+def test_scan_agrees_with_pythons_parser_on_real_code():
+    from pathlib import Path
+
+    root = Path(__file__).resolve().parents[2]
+    paths = sorted((root / "memlint").rglob("*.py")) + sorted((root / "tests").rglob("*.py"))
+    for path in paths:
+        text = path.read_text(encoding="utf-8")
+        if text.strip():
+            assert scan_rows(text) == ast_starts(text), path
+
+
+@pytest.mark.parametrize("text", ["x = (1,\n", "s = '''never closed\n", "t = 'cut\nu = 1\n"])
+def test_scan_gives_up_on_unclosed_brackets_and_strings(text):
+    from memlint.engine.partial import statement_starts
+
+    assert statement_starts(text) is None
