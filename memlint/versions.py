@@ -18,7 +18,6 @@ from functools import cached_property
 from pathlib import Path
 from typing import TYPE_CHECKING, Any, Iterator
 
-from packaging.specifiers import InvalidSpecifier, SpecifierSet
 from packaging.version import InvalidVersion, Version
 
 from memlint.config import KNOWN_LIBRARIES, normalize_name
@@ -30,11 +29,12 @@ else:  # pragma: no cover - exercised on Python 3.10 only
 
 if TYPE_CHECKING:  # pragma: no cover
     from packaging.requirements import Requirement
+    from packaging.specifiers import SpecifierSet
 
     from memlint.config import Config
 
-# importlib.metadata and packaging.requirements are imported where used: a run that only
-# needs [tool.memlint.versions] or a lock file does not pay for them.
+# importlib.metadata, packaging.specifiers and packaging.requirements are imported where
+# used (together about 50 ms): a run whose versions are unknown or exact pins pays less.
 
 LIBRARIES = tuple(sorted(KNOWN_LIBRARIES))
 # Lock files in the order they are consulted; pylock.*.toml (PEP 751 named locks) follow.
@@ -93,10 +93,14 @@ class VersionResolver:
 
     def affected(self, library: str, affected: str | SpecifierSet) -> bool:
         """Whether the project's `library` may be in the `affected` range."""
-        spec = affected if isinstance(affected, SpecifierSet) else SpecifierSet(affected)
         found = self.resolve(library)
         if found.absent:
             return False
+        if found.version is None and found.specifier is None:
+            return self.config.unknown_versions == "assume-affected"
+        from packaging.specifiers import SpecifierSet
+
+        spec = affected if isinstance(affected, SpecifierSet) else SpecifierSet(affected)
         if found.version is not None:
             return spec.contains(found.version, prereleases=True)
         if found.specifier is not None:
@@ -162,6 +166,8 @@ class VersionResolver:
             return None
         main = [e for e in entries if e[2]] or entries  # [project] dependencies first
         applicable = [e for e in main if e[1]] or main  # then those whose marker holds
+        from packaging.specifiers import SpecifierSet
+
         specifier = SpecifierSet()
         for spec, _, _ in applicable:
             specifier &= spec
@@ -277,6 +283,15 @@ def _read_bytes(path: Path) -> bytes | None:
 
 
 def _installed_version(library: str) -> str | None:
+    import importlib.util
+
+    # A library that cannot be imported is not installed: no need to load
+    # importlib.metadata (about 12 ms) and scan every distribution to learn that.
+    try:
+        if importlib.util.find_spec(library) is None:
+            return None
+    except (ImportError, ValueError):
+        return None
     import importlib.metadata
 
     try:
@@ -328,6 +343,7 @@ def _strip_comment(line: str) -> str:
 
 def _requirement(text: Any) -> Requirement | None:
     from packaging.requirements import InvalidRequirement, Requirement
+    from packaging.specifiers import InvalidSpecifier
 
     if not isinstance(text, str):
         return None
