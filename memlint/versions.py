@@ -16,7 +16,7 @@ import sys
 from dataclasses import dataclass
 from functools import cached_property
 from pathlib import Path
-from typing import TYPE_CHECKING, Any, Iterator
+from typing import TYPE_CHECKING, Any, Iterable, Iterator
 
 from packaging.version import InvalidVersion, Version
 
@@ -107,9 +107,10 @@ class VersionResolver:
             return ranges_overlap(found.specifier, spec)
         return self.config.unknown_versions == "assume-affected"
 
-    def fingerprint(self) -> str:
+    def fingerprint(self, libraries: Iterable[str] | None = None) -> str:
+        """A hash of the resolved versions of `libraries` (default: all known ones)."""
         data = [self.config.unknown_versions]
-        for library in LIBRARIES:
+        for library in sorted(set(LIBRARIES if libraries is None else map(normalize_name, libraries))):
             r = self.resolve(library)
             data.append([library, str(r.version), str(r.specifier), r.source, r.absent])
         return hashlib.sha256(json.dumps(data).encode()).hexdigest()

@@ -61,8 +61,14 @@ class Project:
         return f"{code_fingerprint()}:{self.config.fingerprint()}"
 
     def result_key(self) -> str:
-        """What a file's findings depend on besides its content: also the versions."""
-        return f"{self.skip_key()}:{self._resolver().fingerprint()}"
+        """What a file's findings depend on besides its content: also the resolved
+        versions of the libraries the enabled rules declare."""
+        from memlint.engine.registry import all_rules
+
+        libraries = {
+            lib for code, rule in all_rules().items() if self.config.is_enabled(code) for lib in rule.libraries
+        }
+        return f"{self.skip_key()}:{self._resolver().fingerprint(libraries)}"
 
 
 @dataclass
@@ -359,7 +365,7 @@ def _pooled(tasks: list[_Task], projects: list[Project], opts: FixOptions, jobs:
     else:  # pragma: no cover - spawn: each worker imports for itself
         context = multiprocessing.get_context()
     for project in projects:
-        project._resolver().fingerprint()  # resolves every library once, not per worker
+        project.result_key()  # resolves the versions once, not once per worker
     # Largest files first, in small chunks: the slowest file starts at once, and the
     # others fill in around it.
     order = sorted(range(len(tasks)), key=lambda i: -len(tasks[i].data))
