@@ -339,6 +339,20 @@ def list_findings(corpus: Path, out: Path | None):
         print(f"  {rel}:{f['location']['row']}:{f['location']['column']}: {f['code']} {f['message'][:160]}")
     internal = [f for f in findings if f["code"] == "MEM001" and "could not analyse" in f["message"]]
     print(f"files memlint failed on (MEM001 internal errors): {len(internal)}")
+    import sysconfig
+
+    site = sysconfig.get_paths()["purelib"]
+    _, text = run_once([sys.executable, "-m", "memlint", "check", "--no-cache", "--exit-zero",
+                        "--format", "json", site])
+    try:
+        site_findings = json.loads(text)
+    except ValueError:
+        print(f"memlint crashed on {site}")
+        return None
+    failed = [f for f in site_findings if f["code"] == "MEM001"]
+    print(f"{site}: {len(site_findings)} findings, {len(failed)} MEM001")
+    for f in failed:
+        print(f"  {f['filename']}:{f['location']['row']}: {f['message'][:160]}")
     if out is not None:
         out.write_text(json.dumps(findings, indent=2))
     return findings

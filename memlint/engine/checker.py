@@ -137,7 +137,7 @@ def lint_text(text: str, filename: str, settings: Settings) -> list[Diagnostic]:
     if len(text) >= PARTIAL_MIN_CHARS and all(r.partial_parse for r in rules):
         from memlint.engine.partial import reduce_source
 
-        reduced = reduce_source(text, _trigger_strings(text, rules))
+        reduced = reduce_source(text, _trigger_groups(text, rules))
         if reduced is not None:
             try:
                 part = cst.parse_module(reduced)
@@ -157,14 +157,14 @@ def lint_text(text: str, filename: str, settings: Settings) -> list[Diagnostic]:
     return _finish(ctx, filename, text, module, Suppressions(text))
 
 
-def _trigger_strings(text: str, rules: Sequence[type[Rule]]) -> set[str]:
-    """The trigger strings of every group the text satisfies."""
-    out: set[str] = set()
+def _trigger_groups(text: str, rules: Sequence[type[Rule]]) -> list[tuple[str, ...]]:
+    """The trigger groups (as text) the file satisfies."""
+    out: list[tuple[str, ...]] = []
     for rule in rules:
         for group in rule.triggers:
-            words = [t.decode("utf-8", "replace") for t in group]
-            if all(w in text for w in words):
-                out.update(words)
+            words = tuple(t.decode("utf-8", "replace") for t in group)
+            if all(w in text for w in words) and words not in out:
+                out.append(words)
     return out
 
 

@@ -43,6 +43,7 @@ _TO_EOL = re.compile(r"[^\r\n]*")
 _CONTINUES = re.compile(r"(?:else|elif|except|finally)\b")
 _DEF = re.compile(r"(?:@|def\b|class\b|async[ \t]+def\b)")
 _IMPORT = re.compile(r"^[ \t]*(?:import|from)[ \t]", re.M)
+_GLOBAL = re.compile(r"^[ \t]+global[ \t]", re.M)
 _DOCSTRING = re.compile(r"""[rRuU]?['"]""")
 _IDENT = re.compile(r"(?<![\w.])[^\W\d]\w*")
 _COMMON = frozenset(keyword.kwlist) | frozenset(dir(builtins)) | {"self", "cls"}
@@ -102,42 +103,94 @@ def statement_starts(text: str) -> list[int] | None:
     return starts
 
 
-def reduce_source(text: str, strings: Iterable[str]) -> str | None:
+def reduce_source(text: str, groups: Iterable[Iterable[str]]) -> str | None:
     """`text` reduced to the statements described in the module docstring, or None when
     the whole text should be parsed: the scan failed, or too little would be dropped to
-    pay for the pass. Kept statements are whole lines, joined in their order; rows are not
-    kept (even empty lines cost libcst time), since nothing is reported from this pass: a
-    file with findings is checked again whole."""
+    pay for the pass. `groups` are the trigger groups the file matched. Kept statements
+    are whole lines, joined in their order; rows are not kept (even empty lines cost
+    libcst time), since nothing is reported from this pass: a file with findings is
+    checked again whole."""
     starts = statement_starts(text)
     if not starts or len(starts) < 2:
         return None
-    strings = tuple(strings)
+    groups = [frozenset(g) for g in groups]
+    strings = frozenset().union(*groups)
     bounds = list(zip(starts, starts[1:] + [len(text)]))
     chunks = [text[a:b] for a, b in bounds]
-    keep: set[int] = set()
-    free: dict[str, set[int]] = {}  # name -> non-def statements mentioning it
-    first_code = True
-    for i, chunk in enumerate(chunks):
-        is_def = _DEF.match(chunk) is not None
-        if any(s in chunk for s in strings) or (not is_def and _IMPORT.search(chunk)):
-            keep.add(i)
-        if chunk[:1] not in ("#", "\n", "\r", " ", "\t", "\f", ""):
-            if first_code and _DOCSTRING.match(chunk):
-                keep.add(i)  # the module docstring (fixes insert imports after it)
-            first_code = False
-        if not is_def:
-            for name in set(_IDENT.findall(chunk)) - _COMMON:
-                free.setdefault(name, set()).add(i)
+    n = len(chunks)
+    present = [frozenset(s for s in strings if s in c) for c in chunks]
+    names = [frozenset(_IDENT.findall(c)) - _COMMON for c in chunks]
+    # Module-level statements: everything but defs and classes, plus defs that declare a
+    # name global (they bind at module level too).
+    module_level = [not _DEF.match(c) or _GLOBAL.search(c) is not None for c in chunks]
+    imports = [not _DEF.match(c) and _IMPORT.search(c) is not None for c in chunks]
 
-    # Follow the names kept statements mention to the statements about them.
-    todo = list(keep)
-    seen: set[str] = set()
-    while todo:
-        for name in set(_IDENT.findall(chunks[todo.pop()])):
-            if name in seen or name in _COMMON:
+    # Module-level statements that share a name form one group of statements a value
+    # can flow through (union-find); imports are left out, or `np` would join them all.
+    parent = list(range(n))
+
+    def find(i: int) -> int:
+        while parent[i] != i:
+            parent[i] = parent[parent[i]]
+            i = parent[i]
+        return i
+
+    mentioned_by: dict[str, list[int]] = {}  # name -> module-level statements
+    for i in range(n):
+        if module_level[i] and not imports[i]:
+            for name in names[i]:
+                mentioned_by.setdefault(name, []).append(i)
+    for members in mentioned_by.values():
+        root = find(members[0])
+        for j in members[1:]:
+            other = find(j)
+            if other != root:
+                parent[other] = root
+    reachable: dict[int, frozenset[str]] = {}
+    imported: dict[str, frozenset[str]] = {}  # name an import mentions -> its strings
+    for i in range(n):
+        if not present[i]:
+            continue
+        if imports[i]:
+            # `from numpy import memmap as M`: a statement using `M` can reach "memmap".
+            for name in names[i]:
+                imported[name] = imported.get(name, frozenset()) | present[i]
+        elif module_level[i]:
+            r = find(i)
+            reachable[r] = reachable.get(r, frozenset()) | present[i]
+
+    # A statement is a seed when it, with the module-level statements it can reach
+    # through the names it mentions, holds every string of some group.
+    keep: set[int] = set()
+    for i in range(n):
+        if not present[i]:
+            continue
+        seen = present[i]
+        if not any(g <= seen for g in groups):
+            for name in names[i]:
+                seen = seen | imported.get(name, frozenset())
+                for j in mentioned_by.get(name, ()):
+                    seen = seen | reachable.get(find(j), frozenset())
+                    break  # every statement mentioning the name is in one group
+            if not any(g <= seen for g in groups):
                 continue
-            seen.add(name)
-            for j in free.get(name, ()):
+        keep.add(i)
+    if not keep:
+        return ""  # nothing can match: an empty module, checked in no time
+    keep.update(i for i in range(n) if imports[i])
+    for i, chunk in enumerate(chunks):
+        if chunk[:1] not in ("#", "\n", "\r", " ", "\t", "\f", ""):
+            if _DOCSTRING.match(chunk):
+                keep.add(i)  # the module docstring (fixes insert imports after it)
+            break
+
+    # Follow the names kept statements mention to the module-level statements about them.
+    todo = list(keep)
+    seen_names: set[str] = set()
+    while todo:
+        for name in names[todo.pop()] - seen_names:
+            seen_names.add(name)
+            for j in mentioned_by.get(name, ()):
                 if j not in keep:
                     keep.add(j)
                     todo.append(j)
