@@ -136,3 +136,16 @@ def test_jobs_flag(memlint, project):
     assert one.stdout == two.stdout and one.returncode == two.returncode == 1
     bad = memlint("-j", "many", cwd=root)
     assert bad.returncode == 2 and "--jobs" in bad.stderr and "Traceback" not in bad.stderr
+
+
+def test_deleted_files_leave_the_cache(memlint, project):
+    root = project({"pyproject.toml": "[tool.memlint]\n", "a.py": HAZARD, "b.py": "x = 1\n", "c.py": SAFE})
+    memlint(cwd=root)
+    [path] = cache_files(root / ".memlint_cache")
+    data = json.loads(path.read_bytes())
+    assert set(data["skip"]) | set(data["results"]) == {"a.py", "b.py", "c.py"}
+    (root / "b.py").unlink()
+    (root / "a.py").write_text(SAFE)  # a change, so the cache is written again
+    memlint(cwd=root)
+    data = json.loads(path.read_bytes())
+    assert set(data["skip"]) | set(data["results"]) == {"a.py", "c.py"}

@@ -146,6 +146,10 @@ class ResultCache:
     def save(self) -> None:
         if not self.dirty:
             return
+        # Entries of files that no longer exist would otherwise pile up forever.
+        for table in (self.skip, self.results):
+            for rel in [r for r in table if not (self.root / r).exists()]:
+                del table[rel]
         data = {
             "format": FORMAT,
             "skip_key": self.skip_key,

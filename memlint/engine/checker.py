@@ -74,7 +74,17 @@ def encode(text: str, encoding: str) -> bytes:
 
 
 def could_match(data: bytes, rules: Sequence[type[Rule]]) -> list[type[Rule]]:
-    return [r for r in rules if r.could_match(data)]
+    """The rules whose triggers the bytes satisfy. Each string is searched for at most
+    once per file (rules share strings such as b"memmap")."""
+    found: dict[bytes, bool] = {}
+
+    def has(word: bytes) -> bool:
+        hit = found.get(word)
+        if hit is None:
+            hit = found[word] = word in data
+        return hit
+
+    return [r for r in rules if any(all(has(t) for t in group) for group in r.triggers)]
 
 
 def syntax_error(filename: str, text: str, fallback: Exception | None = None) -> Diagnostic:
@@ -176,7 +186,7 @@ def _dispatch(module, text: str, filename: str, settings: Settings):
 
     hooks: dict[str, list[Callable]] = {}
     rules_meta = list(settings.rules)
-    hooked = frozenset(t for r in rules_meta for t in r.hooks())
+    hooked = frozenset(t for r in rules_meta for t in _hooks(r))
     model, collected = build(module, hooked)
     ctx = Context(
         filename=filename,
@@ -189,12 +199,23 @@ def _dispatch(module, text: str, filename: str, settings: Settings):
     )
     for rule_cls in rules_meta:
         rule = rule_cls(ctx)
-        for type_name, method in rule_cls.hooks().items():
+        for type_name, method in _hooks(rule_cls).items():
             hooks.setdefault(type_name, []).append(getattr(rule, method))
     for node in collected:
         for handler in hooks.get(type(node).__name__, ()):
             handler(node)
     return ctx
+
+
+_HOOKS: dict[type, dict[str, str]] = {}
+
+
+def _hooks(rule_cls: type[Rule]) -> dict[str, str]:
+    # Rule.hooks() inspects the class; once per class is enough.
+    found = _HOOKS.get(rule_cls)
+    if found is None:
+        found = _HOOKS[rule_cls] = rule_cls.hooks()
+    return found
 
 
 def _finish(ctx, filename: str, text: str, module, suppressions) -> list[Diagnostic]:
@@ -236,7 +257,7 @@ def _finish(ctx, filename: str, text: str, module, suppressions) -> list[Diagnos
 
 
 def check_text(text: str, filename: str, settings: Settings) -> list[Diagnostic]:
-    rules = [r for r in settings.rules if r.could_match(text.encode("utf-8", "surrogatepass"))]
+    rules = could_match(text.encode("utf-8", "surrogatepass"), settings.rules)
     if not rules:
         return []
     return lint_text(text, filename, _with_rules(settings, rules))

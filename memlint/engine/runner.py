@@ -20,7 +20,7 @@ from memlint.engine.checker import FileResult, Settings
 
 # A pool is started only for at least this many bytes of files to check (below it, the
 # workers' start-up would cost more than it saves).
-POOL_MIN_BYTES = 128 * 1024
+POOL_MIN_BYTES = 256 * 1024
 
 
 @dataclass
