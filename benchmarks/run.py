@@ -136,6 +136,7 @@ class Tool:
     scale: float = 1.0  # multiply times by this (a subset scaled to the corpus)
     note: str = ""
     before: object = None  # callable run before each timed run (e.g. clear a cache)
+    slow: bool = False  # runs only in the first --slow-rounds rounds
     samples: list[Sample] = field(default_factory=list)
 
 
@@ -157,14 +158,18 @@ def run_once(argv: list[str], cwd: Path | None = None) -> tuple[Sample, str]:
     return Sample(wall, usage.ru_utime + usage.ru_stime, usage.ru_maxrss), out.decode("utf-8", "replace")
 
 
-def alternate(tools: list[Tool], rounds: int) -> None:
-    for r in range(rounds):
+def alternate(tools: list[Tool], rounds: int, slow_rounds: int) -> None:
+    """Round after round, each tool once in turn, so that a change in the machine's load
+    falls on all of them alike; slow tools take part in the first `slow_rounds` rounds."""
+    for r in range(max(rounds, slow_rounds)):
         for tool in tools:
+            if (tool.slow and r >= slow_rounds) or (not tool.slow and r >= rounds):
+                continue
             if tool.before:
                 tool.before()
             sample, _ = run_once(tool.argv)
             tool.samples.append(sample)
-            print(f"  round {r + 1}/{rounds} {tool.name:<22} {sample.wall:7.2f} s", file=sys.stderr)
+            print(f"  round {r + 1} {tool.name:<22} {sample.wall:7.2f} s", file=sys.stderr)
 
 
 def median(values: list[float]) -> float:
@@ -199,9 +204,10 @@ def machine() -> str:
 
 def version_of(argv: list[str]) -> str:
     try:
-        return subprocess.run(argv, capture_output=True, text=True, env=env()).stdout.strip().splitlines()[0]
-    except (OSError, IndexError):
+        out = subprocess.run(argv, capture_output=True, text=True, env=env()).stdout
+    except OSError:
         return "?"
+    return " ".join(out.split()) or "?"
 
 
 def table(tools: list[Tool], reference: str) -> str:
@@ -255,17 +261,17 @@ def main() -> int:
     ]
     slow = [
         Tool("flake8 + bugbear", [str(bindir / "flake8"), "--isolated", "--exit-zero", "-q", str(corpus)],
-             note="all cores"),
+             note="all cores", slow=True),
         Tool("fixit", [str(bindir / "fixit"), "lint", str(fixit_root)], scale=lines / fixit_lines,
-             note=f"{FIXIT_SUBSET} only, scaled by lines x{lines / fixit_lines:.1f}"),
+             note=f"{FIXIT_SUBSET} only, scaled by lines x{lines / fixit_lines:.1f}", slow=True),
     ]
+    if not args.skip_slow:
+        tools += slow
     print("warming up (bytecode, file cache) ...", file=sys.stderr)
     for tool in tools:
-        run_once(tool.argv)
-    alternate(tools, args.rounds)
-    if not args.skip_slow:
-        alternate(slow, args.slow_rounds)
-        tools += slow
+        if not tool.slow:
+            run_once(tool.argv)
+    alternate(tools, args.rounds, 0 if args.skip_slow else args.slow_rounds)
 
     print()
     print(f"machine: {machine()}")
@@ -273,7 +279,7 @@ def main() -> int:
         version_of([py, "-m", "memlint", "--version"]),
         version_of([str(bindir / "ruff"), "--version"]),
         "flake8 " + version_of([str(bindir / "flake8"), "--version"]),
-        "fixit " + version_of([str(bindir / "fixit"), "--version"]),
+        version_of([str(bindir / "fixit"), "--version"]),
     ]))
     print()
     print(table(tools, "ruff"))
