@@ -8,7 +8,6 @@ file is read at most once per resolver.
 
 from __future__ import annotations
 
-import hashlib
 import json
 import os
 import re
@@ -113,7 +112,9 @@ class VersionResolver:
         for library in sorted(set(LIBRARIES if libraries is None else map(normalize_name, libraries))):
             r = self.resolve(library)
             data.append([library, str(r.version), str(r.specifier), r.source, r.absent])
-        return hashlib.sha256(json.dumps(data).encode()).hexdigest()
+        from memlint._hashing import digest
+
+        return digest(json.dumps(data).encode())
 
     # -- the sources, in order -------------------------------------------------------
     def _resolve(self, library: str) -> ResolvedVersion:

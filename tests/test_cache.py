@@ -45,9 +45,9 @@ def test_an_edited_file_is_checked_again(memlint, project):
     assert memlint(cwd=root).returncode == 1
 
 
-def test_same_size_and_mtime_but_new_content_is_not_trusted_blindly(memlint, project):
-    # The skip list trusts size and mtime (as other linters' caches do); a file whose
-    # content hash changed is always re-checked once it is read.
+def test_same_size_new_content_is_checked_again(memlint, project):
+    # Entries are trusted on size and mtime (to nanoseconds, as other linters' caches
+    # do); an edit that keeps the size but moves the mtime is read, hashed and checked.
     root = project({"pyproject.toml": "[tool.memlint]\n", "a.py": HAZARD})
     memlint(cwd=root)
     st = os.stat(root / "a.py")

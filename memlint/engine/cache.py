@@ -15,14 +15,13 @@ atomically; an unreadable or malformed cache is ignored and replaced.
 
 from __future__ import annotations
 
-import hashlib
 import json
 import os
-import tempfile
 from functools import lru_cache
 from pathlib import Path
 from typing import Any
 
+from memlint._hashing import digest, hasher
 from memlint.diagnostics import Diagnostic, Edit, Fix, Location
 
 CACHE_DIR_NAME = ".memlint_cache"
@@ -42,7 +41,8 @@ def code_fingerprint() -> str:
     from memlint import __version__
 
     package = Path(__file__).resolve().parents[1]
-    h = hashlib.sha256(f"{FORMAT}:{__version__}".encode())
+    h = hasher()
+    h.update(f"{FORMAT}:{__version__}".encode())
     for directory, _, names in sorted(os.walk(package)):
         for name in sorted(names):
             if name.endswith(".py"):
@@ -52,7 +52,7 @@ def code_fingerprint() -> str:
 
 
 def content_hash(data: bytes) -> str:
-    return hashlib.blake2b(data, digest_size=20).hexdigest()
+    return digest(data, 20)
 
 
 def default_dir(root: Path) -> Path:
@@ -68,7 +68,7 @@ class ResultCache:
         file that can match is looked up (it resolves library versions)."""
         self.directory = Path(directory)
         self.root = Path(root)
-        self.path = self.directory / (hashlib.sha256(str(root).encode()).hexdigest()[:24] + ".json")
+        self.path = self.directory / (digest(str(root).encode(), 12) + ".json")
         self.skip_key = skip_key
         self._result_key_fn = result_key
         self._result_key: str | None = None
@@ -157,6 +157,8 @@ class ResultCache:
             "result_key": self._result_key or self._stored_result_key,
             "results": self.results if (self._result_key or self._stored_result_key) else {},
         }
+        import tempfile
+
         try:
             prepare_dir(self.directory)
             fd, tmp = tempfile.mkstemp(prefix=".tmp-", dir=self.directory)
