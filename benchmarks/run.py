@@ -388,6 +388,30 @@ def verify_partial(corpus: Path) -> None:
     if not same:
         for d in sorted(set(map(repr, with_pass)) ^ set(map(repr, whole))):
             print("  differs:", d)
+    # What the work grows with: bytes read, bytes of files some rule can match, bytes the
+    # first pass parses.
+    from memlint.engine.checker import DecodeError, _trigger_groups, could_match, decode
+    from memlint.engine.partial import reduce_source
+
+    total = matching = parsed = 0
+    for path in files:
+        data = path.read_bytes()
+        total += len(data)
+        rules = could_match(data, projects.for_file(path).settings_for(str(path)).rules)
+        if not rules:
+            continue
+        matching += len(data)
+        try:
+            text, _ = decode(data)
+        except DecodeError:
+            continue
+        if len(text) < checker.PARTIAL_MIN_CHARS:
+            parsed += len(text)
+            continue
+        reduced = reduce_source(text, _trigger_groups(text, rules))
+        parsed += len(text) if reduced is None else len(reduced)
+    print(f"bytes read {total / 1e6:.1f} MB; in files some rule can match {matching / 1e6:.2f} MB; "
+          f"parsed by the first pass {parsed / 1e6:.2f} MB")
 
 
 if __name__ == "__main__":

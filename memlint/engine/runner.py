@@ -191,6 +191,7 @@ class _Task:
     project: int  # index into the run's project list
     digest: str | None
     rel: str | None
+    st: os.stat_result | None = None  # taken before reading: a later edit is seen next run
 
 
 def run_files(
@@ -248,7 +249,7 @@ def run_files(
         if key not in project_index:
             project_index[key] = len(project_list)
             project_list.append(project)
-        tasks.append(_Task(path, filename, data, project_index[key], digest, rel if st else None))
+        tasks.append(_Task(path, filename, data, project_index[key], digest, rel if st else None, st))
 
     for task, (result, fixed, error) in _check_all(tasks, project_list, opts, run):
         _collect(out, task, result, fixed, error, opts)
@@ -302,9 +303,13 @@ def _remember(cache, task: _Task, result: FileResult, fixed, opts: FixOptions) -
     if fixed is not None and opts.diff:
         cache.forget(task.rel)
         return
-    try:
-        st = os.stat(task.path)
-    except OSError:
+    st = task.st
+    if fixed is not None:
+        try:
+            st = os.stat(task.path)  # the file just written
+        except OSError:
+            st = None
+    if st is None:
         cache.forget(task.rel)
         return
     data = fixed if fixed is not None else task.data
