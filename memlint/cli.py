@@ -24,6 +24,16 @@ class _Parser(argparse.ArgumentParser):
         raise UsageError(f"memlint: error: {message} (see `memlint --help`)")
 
 
+def _jobs(value: str) -> int:
+    try:
+        n = int(value)
+    except ValueError:
+        raise argparse.ArgumentTypeError(f"expected a whole number, got {value!r}") from None
+    if n < 0:
+        raise argparse.ArgumentTypeError(f"expected 0 (all cores) or more, got {n}")
+    return n
+
+
 def _codes(value: str) -> list[str]:
     return [c.strip().upper() for c in value.split(",") if c.strip()]
 
@@ -55,6 +65,12 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--exit-zero", action="store_true", help="exit 0 even when findings remain")
     p.add_argument("--statistics", action="store_true", help="print the count of findings per rule")
     p.add_argument("--config", type=Path, default=None, help="path to a pyproject.toml or memlint.toml")
+    p.add_argument("-j", "--jobs", type=_jobs, default=0, help="worker processes (default 0: one per core; 1: none)")
+    p.add_argument("--no-cache", action="store_true", help="neither read nor write the result cache")
+    p.add_argument(
+        "--cache-dir", type=Path, default=None,
+        help="where to keep the result cache (default: .memlint_cache in the project root, or $MEMLINT_CACHE_DIR)",
+    )
     p.add_argument("--version", action="version", version=f"memlint {__version__}")
     return p
 
@@ -85,7 +101,7 @@ def _config_error_types() -> tuple[type[BaseException], ...]:
 
 def _check(args: argparse.Namespace) -> int:
     from memlint import reporters
-    from memlint.engine.runner import FixOptions, ProjectCache, relevant_files, run_files
+    from memlint.engine.runner import FixOptions, ProjectCache, RunOptions, relevant_files, run_files
 
     if args.format not in reporters.FORMATS:
         raise UsageError(
@@ -122,7 +138,8 @@ def _check(args: argparse.Namespace) -> int:
         files = relevant_files(paths, projects, force_exclude=args.force_exclude)
         if args.add_noqa:
             return _add_noqa(files, projects)
-        result = run_files(files, projects, opts)
+        run = RunOptions(jobs=args.jobs or None, cache=not args.no_cache, cache_dir=args.cache_dir)
+        result = run_files(files, projects, opts, run)
     except _config_error_types() as exc:
         print(_one_line(exc), file=sys.stderr)
         return EXIT_ERROR

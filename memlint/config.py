@@ -7,7 +7,6 @@ loaded only when a config file actually names codes or rule options.
 
 from __future__ import annotations
 
-import hashlib
 import json
 import os
 import re
@@ -204,7 +203,9 @@ class Config:
             "rule_options": {code: dict(opts) for code, opts in self.rule_options.items()},
         }
         blob = json.dumps(data, sort_keys=True, separators=(",", ":"), default=str)
-        return hashlib.sha256(blob.encode()).hexdigest()
+        from memlint._hashing import digest
+
+        return digest(blob.encode())
 
 
 def _pairs(value: Any) -> tuple[tuple[str, tuple[str, ...]], ...]:

@@ -8,8 +8,6 @@ file is read at most once per resolver.
 
 from __future__ import annotations
 
-import hashlib
-import importlib.metadata
 import json
 import os
 import re
@@ -17,10 +15,8 @@ import sys
 from dataclasses import dataclass
 from functools import cached_property
 from pathlib import Path
-from typing import TYPE_CHECKING, Any, Iterator
+from typing import TYPE_CHECKING, Any, Iterable, Iterator
 
-from packaging.requirements import InvalidRequirement, Requirement
-from packaging.specifiers import InvalidSpecifier, SpecifierSet
 from packaging.version import InvalidVersion, Version
 
 from memlint.config import KNOWN_LIBRARIES, normalize_name
@@ -31,7 +27,13 @@ else:  # pragma: no cover - exercised on Python 3.10 only
     import tomli as tomllib
 
 if TYPE_CHECKING:  # pragma: no cover
+    from packaging.requirements import Requirement
+    from packaging.specifiers import SpecifierSet
+
     from memlint.config import Config
+
+# importlib.metadata, packaging.specifiers and packaging.requirements are imported where
+# used (together about 50 ms): a run whose versions are unknown or exact pins pays less.
 
 LIBRARIES = tuple(sorted(KNOWN_LIBRARIES))
 # Lock files in the order they are consulted; pylock.*.toml (PEP 751 named locks) follow.
@@ -90,22 +92,29 @@ class VersionResolver:
 
     def affected(self, library: str, affected: str | SpecifierSet) -> bool:
         """Whether the project's `library` may be in the `affected` range."""
-        spec = affected if isinstance(affected, SpecifierSet) else SpecifierSet(affected)
         found = self.resolve(library)
         if found.absent:
             return False
+        if found.version is None and found.specifier is None:
+            return self.config.unknown_versions == "assume-affected"
+        from packaging.specifiers import SpecifierSet
+
+        spec = affected if isinstance(affected, SpecifierSet) else SpecifierSet(affected)
         if found.version is not None:
             return spec.contains(found.version, prereleases=True)
         if found.specifier is not None:
             return ranges_overlap(found.specifier, spec)
         return self.config.unknown_versions == "assume-affected"
 
-    def fingerprint(self) -> str:
+    def fingerprint(self, libraries: Iterable[str] | None = None) -> str:
+        """A hash of the resolved versions of `libraries` (default: all known ones)."""
         data = [self.config.unknown_versions]
-        for library in LIBRARIES:
+        for library in sorted(set(LIBRARIES if libraries is None else map(normalize_name, libraries))):
             r = self.resolve(library)
             data.append([library, str(r.version), str(r.specifier), r.source, r.absent])
-        return hashlib.sha256(json.dumps(data).encode()).hexdigest()
+        from memlint._hashing import digest
+
+        return digest(json.dumps(data).encode())
 
     # -- the sources, in order -------------------------------------------------------
     def _resolve(self, library: str) -> ResolvedVersion:
@@ -159,6 +168,8 @@ class VersionResolver:
             return None
         main = [e for e in entries if e[2]] or entries  # [project] dependencies first
         applicable = [e for e in main if e[1]] or main  # then those whose marker holds
+        from packaging.specifiers import SpecifierSet
+
         specifier = SpecifierSet()
         for spec, _, _ in applicable:
             specifier &= spec
@@ -274,6 +285,17 @@ def _read_bytes(path: Path) -> bytes | None:
 
 
 def _installed_version(library: str) -> str | None:
+    import importlib.util
+
+    # A library that cannot be imported is not installed: no need to load
+    # importlib.metadata (about 12 ms) and scan every distribution to learn that.
+    try:
+        if importlib.util.find_spec(library) is None:
+            return None
+    except (ImportError, ValueError):
+        return None
+    import importlib.metadata
+
     try:
         return importlib.metadata.version(library)
     except Exception:  # not installed, or broken metadata
@@ -322,6 +344,9 @@ def _strip_comment(line: str) -> str:
 
 
 def _requirement(text: Any) -> Requirement | None:
+    from packaging.requirements import InvalidRequirement, Requirement
+    from packaging.specifiers import InvalidSpecifier
+
     if not isinstance(text, str):
         return None
     try:

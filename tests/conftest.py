@@ -23,8 +23,9 @@ class Run:
 
 def run_memlint(*args: str, cwd: Path, input: str | bytes | None = None, env: dict | None = None) -> Run:
     """Run `python -m memlint ARGS` as a user would, from this checkout."""
-    full_env = {**os.environ, "PYTHONPATH": str(REPO), **(env or {})}
-    full_env.pop("MEMLINT_CACHE_DIR", None)
+    full_env = {**os.environ, "PYTHONPATH": str(REPO)}
+    full_env.pop("MEMLINT_CACHE_DIR", None)  # a test sets it through `env` when it means to
+    full_env.update(env or {})
     data = input.encode() if isinstance(input, str) else input
     proc = subprocess.run(
         [sys.executable, "-m", "memlint", *args],

@@ -1,9 +1,18 @@
 """Builds the SemanticModel in one walk over the module, collecting in the same walk the
-nodes that rules hook. Imported by the engine only when a file is parsed."""
+nodes that rules hook. Imported by the engine only when a file is parsed.
+
+The walk is the engine's own rather than libcst's `visit`: a libcst visitor rebuilds every
+node it passes (a new dataclass instance per node, validated and then thrown away), which
+cost as much as parsing. `walk` visits the same nodes in the same order (the order libcst's
+`_visit_and_replace_children` uses, read once per node type), and skips whitespace,
+punctuation and operator nodes, which carry no names or values, unless a rule hooks them.
+"""
 
 from __future__ import annotations
 
-from typing import Iterator
+import dataclasses
+import dis
+from typing import Callable, Iterator
 
 import libcst as cst
 
@@ -19,11 +28,10 @@ from memlint.analysis.model import (
 )
 
 
-class ModelBuilder(cst.CSTVisitor):
+class ModelBuilder:
     """Builds the SemanticModel and, in the same walk, collects the nodes rules hook."""
 
     def __init__(self, model: SemanticModel, hooked: frozenset[str]) -> None:
-        super().__init__()
         self.m = model
         self.hooked = hooked
         self.collected: list[cst.CSTNode] = []
@@ -31,21 +39,22 @@ class ModelBuilder(cst.CSTVisitor):
         self.scopes: list[Scope] = [model.module_scope]
         self.counter = 0
         # Nodes whose entry opens a scope, and the scope they open.
-        self.scope_entries: dict[cst.CSTNode, Scope] = {}
+        # Keyed by id(node): libcst nodes hash in Python, and these are looked up for
+        # every node of the walk.
+        self.scope_entries: dict[int, Scope] = {}
         # Bindings made by an assignment take effect after its value is evaluated:
         # their index is fixed when the assignment node is left.
-        self.pending: dict[cst.CSTNode, list[Binding]] = {}
+        self.pending: dict[int, list[Binding]] = {}
         self.current_assignment: cst.CSTNode | None = None
 
-    # libcst calls on_visit/on_leave for every node: doing the bookkeeping here rather
-    # than through visit_<Type> dispatch keeps the per-node cost to a few dict writes.
+    # `walk` calls on_visit/on_leave for every node: the bookkeeping is a few dict writes.
     def on_visit(self, node: cst.CSTNode) -> bool:
         m = self.m
         if self.stack:
             m.parent[node] = self.stack[-1]
         m.index[node] = self.counter
         self.counter += 1
-        entered = self.scope_entries.get(node)
+        entered = self.scope_entries.get(id(node))
         if entered is not None:
             self.scopes.append(entered)
         scope = self.scopes[-1]
@@ -62,9 +71,10 @@ class ModelBuilder(cst.CSTVisitor):
 
     def on_leave(self, original_node: cst.CSTNode) -> None:
         self.stack.pop()
-        if original_node in self.scope_entries:
+        key = id(original_node)
+        if key in self.scope_entries:
             self.scopes.pop()
-        done = self.pending.pop(original_node, None)
+        done = self.pending.pop(key, None)
         if done:
             for binding in done:
                 binding.index = self.counter
@@ -81,7 +91,7 @@ class ModelBuilder(cst.CSTVisitor):
 
     def _defer(self, binding: Binding) -> None:
         if self.current_assignment is not None:
-            self.pending.setdefault(self.current_assignment, []).append(binding)
+            self.pending.setdefault(id(self.current_assignment), []).append(binding)
 
     def _bind_target(self, scope: Scope, target: cst.BaseExpression, kind: str,
                      stmt: cst.CSTNode, value=None, iterable=None) -> None:
@@ -119,21 +129,32 @@ class ModelBuilder(cst.CSTVisitor):
         scope = Scope(kind, node, parent)
         for entry in entries:
             if entry is not None:
-                self.scope_entries[entry] = scope
+                self.scope_entries[id(entry)] = scope
         return scope
 
 
 def _is_reference(name: cst.Name, parent: cst.CSTNode) -> bool:
     """False for names that are labels, not variables: attribute names, keywords of
     arguments, imported names, and the names of defs, classes and parameters."""
-    if isinstance(parent, cst.Attribute):
+    # Exact type tests: libcst's node classes are ABCs, so isinstance on them is slow, and
+    # these concrete classes are never subclassed.
+    kind = type(parent)
+    if kind is cst.Attribute:
         return name is not parent.attr
-    if isinstance(parent, cst.Arg):
+    if kind is cst.Arg:
         return name is not parent.keyword
-    if isinstance(parent, (cst.ImportAlias, cst.AsName, cst.FunctionDef, cst.ClassDef,
-                           cst.Param, cst.Global, cst.Nonlocal, cst.NameItem)):
-        return False
-    return True
+    return kind not in _label_parents()
+
+
+_LABEL_PARENTS: frozenset[type] | None = None
+
+
+def _label_parents() -> frozenset[type]:
+    global _LABEL_PARENTS
+    if _LABEL_PARENTS is None:
+        _LABEL_PARENTS = frozenset({cst.ImportAlias, cst.AsName, cst.FunctionDef, cst.ClassDef,
+                                    cst.Param, cst.Global, cst.Nonlocal, cst.NameItem})
+    return _LABEL_PARENTS
 
 
 def _import(b: ModelBuilder, node: cst.Import, scope: Scope) -> None:
@@ -233,7 +254,7 @@ def _class(b: ModelBuilder, node: cst.ClassDef, scope: Scope) -> None:
 def _comprehension(b: ModelBuilder, node: cst.CSTNode, scope: Scope) -> None:
     # The whole comprehension (elements and clauses) is one scope.
     inner = Scope(SCOPE_COMPREHENSION, node, scope)
-    b.scope_entries[node] = inner
+    b.scope_entries[id(node)] = inner
     # on_visit already pushed nothing for this node (entries are looked up before the
     # handler runs), so enter it now.
     b.scopes.append(inner)
@@ -299,5 +320,122 @@ def build(module: cst.Module, hooked: frozenset[str] = frozenset()) -> tuple[Sem
     name is in `hooked`."""
     model = SemanticModel(module)
     builder = ModelBuilder(model, hooked)
-    module.visit(builder)
+    walk(module, builder.on_visit, builder.on_leave, keep=hooked)
     return model, builder.collected
+
+
+# -- the walk ------------------------------------------------------------------------------
+
+# Child fields of each node type, in libcst's visiting order.
+_FIELDS: dict[type, tuple[str, ...]] = {}
+
+
+def child_fields(cls: type) -> tuple[str, ...]:
+    """The fields of node type `cls` that hold child nodes, in the order libcst visits
+    them. Read from the field-name constants of `_visit_and_replace_children` (each child
+    is visited as `visit_*(self, "field", self.field, visitor)`), once per type."""
+    found = _FIELDS.get(cls)
+    if found is None:
+        names = {f.name for f in dataclasses.fields(cls)}
+        order: list[str] = []
+        for ins in dis.get_instructions(cls._visit_and_replace_children):
+            if ins.opname == "LOAD_CONST" and ins.argval in names and ins.argval not in order:
+                order.append(ins.argval)
+        found = _FIELDS[cls] = tuple(order)
+    return found
+
+
+def trivia_types() -> tuple[type, ...]:
+    """Node types that hold no names or values: whitespace, comments, punctuation and
+    operators."""
+    return (
+        cst.BaseParenthesizableWhitespace, cst.TrailingWhitespace, cst.EmptyLine,
+        cst.Comment, cst.Newline, cst.LeftParen, cst.RightParen, cst.LeftSquareBracket,
+        cst.RightSquareBracket, cst.LeftCurlyBrace, cst.RightCurlyBrace, cst.Comma, cst.Dot,
+        cst.Semicolon, cst.Colon, cst.AssignEqual, cst.ImportStar, cst.BaseBinaryOp,
+        cst.BaseUnaryOp, cst.BaseBooleanOp, cst.BaseCompOp, cst.BaseAugOp,
+    )
+
+
+# Per set of hooked type names: node type -> whether the walk enters nodes of it.
+_ENTER: dict[frozenset[str], dict[type, bool]] = {}
+
+
+def _enter_table(keep: frozenset[str]) -> dict[type, bool]:
+    table = _ENTER.get(keep)
+    if table is None:
+        table = _ENTER[keep] = {}
+    return table
+
+
+def _enters(table: dict[type, bool], cls: type, keep: frozenset[str]) -> bool:
+    # CSTNode is an ABC, so isinstance on it is slow: decide once per type. When a rule
+    # hooks a trivia type (a Comment inside a TrailingWhitespace, say), every trivia node
+    # is entered, since the hooked ones can sit inside others.
+    verdict = table.get(cls)
+    if verdict is None:
+        verdict = issubclass(cls, cst.CSTNode)
+        if verdict and issubclass(cls, trivia_types()):
+            verdict = _hooks_trivia(keep)
+        table[cls] = verdict
+    return verdict
+
+
+def _hooks_trivia(keep: frozenset[str]) -> bool:
+    trivia = trivia_types()
+    return any(
+        isinstance(t := getattr(cst, name, None), type) and issubclass(t, trivia) for name in keep
+    )
+
+
+def walk(
+    root: cst.CSTNode,
+    on_visit: Callable[[cst.CSTNode], object],
+    on_leave: Callable[[cst.CSTNode], object],
+    keep: frozenset[str] = frozenset(),
+) -> None:
+    """Call `on_visit` on entering and `on_leave` on leaving every node under `root`
+    (itself included), in libcst's order, skipping trivia whose type name is not in
+    `keep`. Iterative, so deep nesting does not hit the recursion limit."""
+    table = _enter_table(keep)
+    fields = _FIELDS
+    leave = _Leave
+    stack: list = [root]
+    pop = stack.pop
+    while stack:
+        item = pop()
+        cls = type(item)
+        if cls is leave:
+            on_leave(item.node)
+            continue
+        on_visit(item)
+        stack.append(leave(item))
+        names = fields.get(cls) or child_fields(cls)
+        children: list = []
+        for name in names:
+            value = getattr(item, name)
+            vt = type(value)
+            if vt is list or vt is tuple:
+                for child in value:
+                    ct = type(child)
+                    enter = table.get(ct)
+                    if enter is None:
+                        enter = _enters(table, ct, keep)
+                    if enter:
+                        children.append(child)
+            else:
+                enter = table.get(vt)
+                if enter is None:
+                    enter = _enters(table, vt, keep)
+                if enter:
+                    children.append(value)
+        if children:
+            children.reverse()
+            stack.extend(children)
+
+
+class _Leave:
+    __slots__ = ("node",)
+
+    def __init__(self, node: cst.CSTNode) -> None:
+        self.node = node

@@ -86,7 +86,17 @@ def encode(text: str, encoding: str) -> bytes:
 
 
 def could_match(data: bytes, rules: Sequence[type[Rule]]) -> list[type[Rule]]:
-    return [r for r in rules if r.could_match(data)]
+    """The rules whose triggers the bytes satisfy. Each string is searched for at most
+    once per file (rules share strings such as b"memmap")."""
+    found: dict[bytes, bool] = {}
+
+    def has(word: bytes) -> bool:
+        hit = found.get(word)
+        if hit is None:
+            hit = found[word] = word in data
+        return hit
+
+    return [r for r in rules if any(all(has(t) for t in group) for group in r.triggers)]
 
 
 def syntax_error(filename: str, text: str, fallback: Exception | None = None) -> Diagnostic:
@@ -113,13 +123,33 @@ def _first_line(s: str) -> str:
     return s.strip().splitlines()[0] if s.strip() else s
 
 
+def internal_error(filename: str, exc: BaseException) -> Diagnostic:
+    """MEM001 for a file memlint failed on: reported, never a crash of the whole run."""
+    loc = Location(1, 1)
+    detail = _first_line(str(exc)) if str(exc).strip() else ""
+    message = (
+        f"memlint could not analyse this file ({type(exc).__name__}{': ' + detail if detail else ''}); "
+        "please report it with the file"
+    )
+    return Diagnostic(SYNTAX_ERROR[0], SYNTAX_ERROR[1], message, filename, loc, loc)
+
+
 def decode_error(filename: str, message: str) -> Diagnostic:
     loc = Location(1, 1)
     return Diagnostic(SYNTAX_ERROR[0], SYNTAX_ERROR[1], message, filename, loc, loc)
 
 
+# Files smaller than this are parsed whole at once: a first, partial pass would not pay.
+PARTIAL_MIN_CHARS = 8_000
+
+
 def lint_text(text: str, filename: str, settings: Settings) -> list[Diagnostic]:
-    """Findings for decoded source `text` (already known to possibly match)."""
+    """Findings for decoded source `text` (already known to possibly match).
+
+    A large file is first checked on the statements that can matter (see
+    memlint.engine.partial); only when a rule reports something there is the whole file
+    parsed and checked, and that result is the one returned. A file only a
+    suppression-judging rule can match is tokenized, never parsed by libcst."""
     from memlint.engine.suppression import Suppressions, skips_file
 
     if skips_file(text):
@@ -129,8 +159,7 @@ def lint_text(text: str, filename: str, settings: Settings) -> list[Diagnostic]:
     out: list[Diagnostic] = []
     suppressions = None
     parsed = False
-    # A file only a suppression-judging rule can match is tokenized, never parsed by libcst.
-    if any(r.hooks() for r in walkers):
+    if any(_hooks(r) for r in walkers) and not _partial_pass_is_quiet(text, filename, walkers, settings):
         import libcst as cst
 
         try:
@@ -149,12 +178,44 @@ def lint_text(text: str, filename: str, settings: Settings) -> list[Diagnostic]:
     return out
 
 
+def _partial_pass_is_quiet(text: str, filename: str, rules: Sequence[type[Rule]], settings: Settings) -> bool:
+    """True when a large file's statements that can matter parse and produce no report:
+    then the whole file would not either, and its full parse is skipped."""
+    if len(text) < PARTIAL_MIN_CHARS or not all(r.partial_parse for r in rules):
+        return False
+    import libcst as cst
+
+    from memlint.engine.partial import reduce_source
+
+    reduced = reduce_source(text, _trigger_groups(text, rules))
+    if reduced is None:
+        return False
+    try:
+        part = cst.parse_module(reduced)
+    except Exception:  # noqa: BLE001 - the whole-file parse decides what to say
+        return False
+    return not _dispatch(part, reduced, filename, rules, settings).reports
+
+
+def _trigger_groups(text: str, rules: Sequence[type[Rule]]) -> list[tuple[str, ...]]:
+    """The trigger groups (as text) the file satisfies."""
+    out: list[tuple[str, ...]] = []
+    for rule in rules:
+        for group in rule.triggers:
+            words = tuple(t.decode("utf-8", "replace") for t in group)
+            if all(w in text for w in words) and words not in out:
+                out.append(words)
+    return out
+
+
 def _dispatch(module, text: str, filename: str, rules: Sequence[type[Rule]], settings: Settings):
+    """Build the model and run every rule's hooks over it in one walk; returns the
+    Context holding the rules' reports."""
     from memlint.analysis.builder import build
     from memlint.engine.context import Context
 
     hooks: dict[str, list[Callable]] = {}
-    hooked = frozenset(t for r in rules for t in r.hooks())
+    hooked = frozenset(t for r in rules for t in _hooks(r))
     model, collected = build(module, hooked)
     ctx = Context(
         filename=filename,
@@ -167,7 +228,7 @@ def _dispatch(module, text: str, filename: str, rules: Sequence[type[Rule]], set
     )
     for rule_cls in rules:
         rule = rule_cls(ctx)
-        for type_name, method in rule_cls.hooks().items():
+        for type_name, method in _hooks(rule_cls).items():
             hooks.setdefault(type_name, []).append(getattr(rule, method))
     for node in collected:
         for handler in hooks.get(type(node).__name__, ()):
@@ -194,6 +255,17 @@ def _judge(judges, suppressions, filename: str, text: str, settings: Settings, p
             return []
     kinds = ("noqa", "ignore") if settings.apply_noqa else ("ignore",)
     return [d for d in found if suppressions.suppressing(d.code, d.location.row, kinds) is None]
+
+
+_HOOKS: dict[type, dict[str, str]] = {}
+
+
+def _hooks(rule_cls: type[Rule]) -> dict[str, str]:
+    # Rule.hooks() inspects the class; once per class is enough.
+    found = _HOOKS.get(rule_cls)
+    if found is None:
+        found = _HOOKS[rule_cls] = rule_cls.hooks()
+    return found
 
 
 def _finish(ctx, filename: str, text: str, module, suppressions, apply_noqa: bool = True) -> list[Diagnostic]:
@@ -236,7 +308,7 @@ def _finish(ctx, filename: str, text: str, module, suppressions, apply_noqa: boo
 
 
 def check_text(text: str, filename: str, settings: Settings) -> list[Diagnostic]:
-    rules = [r for r in settings.rules if r.could_match(text.encode("utf-8", "surrogatepass"))]
+    rules = could_match(text.encode("utf-8", "surrogatepass"), settings.rules)
     if not rules:
         return []
     return lint_text(text, filename, _with_rules(settings, rules))

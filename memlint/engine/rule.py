@@ -97,6 +97,10 @@ class Rule:
     libraries: ClassVar[tuple[str, ...]] = ()
     # A file can match only if, for at least one group, it contains every byte string of it.
     triggers: ClassVar[tuple[tuple[bytes, ...], ...]] = ()
+    # In a large file the rule first sees only the top-level statements that mention a
+    # trigger string, the imports, and the module-level assignments of the names they use
+    # (memlint.engine.partial); set False if it must see every statement to decide.
+    partial_parse: ClassVar[bool] = True
     options: ClassVar[Mapping[str, Option]] = {}
     fix_availability: ClassVar[str] = "none"  # "none" | "sometimes" | "always"
     valid: ClassVar[Sequence[Valid]] = ()

@@ -1,11 +1,16 @@
 """Run the checker over files: group them by project, build each project's settings once,
-check (and fix) every file, write fixed files atomically."""
+look files up in the result cache, check the rest (in a process pool when there is enough
+work to pay for one), fix, write fixed files atomically.
+
+Per file, cheapest first: a cache entry matching the file's size and mtime; else read it and
+run the byte prefilter (a file no enabled rule can match is done); else a cache entry
+matching its content hash; else check it.
+"""
 
 from __future__ import annotations
 
-import difflib
 import os
-import tempfile
+import sys
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Iterable, Sequence
@@ -13,13 +18,30 @@ from typing import Iterable, Sequence
 from memlint.diagnostics import Diagnostic
 from memlint.engine.checker import FileResult, Settings
 
+# A pool is started only for at least this many bytes of files to check (below it, the
+# workers' start-up would cost more than it saves).
+POOL_MIN_BYTES = 256 * 1024
+
 
 @dataclass
 class Project:
-    """A project root with its config and resolved library versions."""
+    """A project root with its config; library versions are resolved on first use."""
 
     config: "object"  # memlint.config.Config
-    resolver: "object"  # memlint.versions.VersionResolver
+    resolver: "object | None" = None  # memlint.versions.VersionResolver, made when needed
+
+    def _resolver(self):
+        if self.resolver is None:
+            from memlint.versions import VersionResolver
+
+            self.resolver = VersionResolver(self.config)
+        return self.resolver
+
+    def resolve(self, library: str):
+        return self._resolver().resolve(library)
+
+    def affected(self, library: str, specifier: str) -> bool:
+        return self._resolver().affected(library, specifier)
 
     def settings_for(self, filename: str) -> Settings:
         from memlint.engine.registry import all_rules
@@ -27,10 +49,26 @@ class Project:
         cfg = self.config
         rules = [r for code, r in all_rules().items() if cfg.is_enabled(code, filename)]
         options = {r.code: cfg.options_for(r.code, {k: o.default for k, o in r.options.items()}) for r in rules}
-        return Settings(rules, options, self.resolver.resolve, self.resolver.affected)
+        return Settings(rules, options, self.resolve, self.affected)
 
     def enabled(self, code: str, filename: str) -> bool:
         return self.config.is_enabled(code, filename)
+
+    def skip_key(self) -> str:
+        """What the prefilter's verdict depends on: memlint's code and the config."""
+        from memlint.engine.cache import code_fingerprint
+
+        return f"{code_fingerprint()}:{self.config.fingerprint()}"
+
+    def result_key(self) -> str:
+        """What a file's findings depend on besides its content: also the resolved
+        versions of the libraries the enabled rules declare."""
+        from memlint.engine.registry import all_rules
+
+        libraries = {
+            lib for code, rule in all_rules().items() if self.config.is_enabled(code) for lib in rule.libraries
+        }
+        return f"{self.skip_key()}:{self._resolver().fingerprint(libraries)}"
 
 
 @dataclass
@@ -78,6 +116,8 @@ def process_bytes(
 def write_atomic(path: Path, data: bytes) -> None:
     """Write through a temporary file in the same directory and rename it over the
     original, keeping its permission bits: a crash never leaves half a file."""
+    import tempfile
+
     mode = path.stat().st_mode & 0o7777
     fd, tmp = tempfile.mkstemp(prefix=f".{path.name}.", suffix=".memlint", dir=path.parent)
     try:
@@ -94,6 +134,8 @@ def write_atomic(path: Path, data: bytes) -> None:
 
 
 def unified_diff(filename: str, before: str, after: str) -> str:
+    import difflib
+
     return "".join(
         difflib.unified_diff(
             before.splitlines(keepends=True),
@@ -126,41 +168,244 @@ class ProjectCache:
                 self._root_of_dir[directory] = root
         project = self._by_root.get(root)
         if project is None:
-            from memlint.versions import VersionResolver
-
             config = load_config(root, self.config_path)
             if self.overrides:
                 config = config.with_overrides(**self.overrides)
-            project = Project(config, VersionResolver(config))
+            project = Project(config)
             self._by_root[root] = project
         return project
 
 
-def run_files(files: Iterable[Path], projects: ProjectCache, opts: FixOptions) -> RunResult:
+@dataclass
+class RunOptions:
+    """How to run: worker processes (None: one per core; 1: none) and the cache
+    (`cache_dir` None: `.memlint_cache` in each project root, or MEMLINT_CACHE_DIR)."""
+
+    jobs: int | None = None
+    cache: bool = True
+    cache_dir: Path | None = None
+
+
+@dataclass
+class _Task:
+    path: Path
+    filename: str
+    data: bytes
+    project: int  # index into the run's project list
+    digest: str | None
+    rel: str | None
+    st: os.stat_result | None = None  # taken before reading: a later edit is seen next run
+
+
+def run_files(
+    files: Iterable[Path],
+    projects: ProjectCache,
+    opts: FixOptions,
+    run: RunOptions | None = None,
+) -> RunResult:
+    from memlint.engine.checker import could_match
+
+    run = run or RunOptions(cache=False)
     out = RunResult()
+    fixing = opts.fix or opts.diff
+    caches: dict[int, object] = {}  # id(project) -> ResultCache
+    project_list: list[Project] = []
+    project_index: dict[int, int] = {}
+    tasks: list[_Task] = []
+
     for path in files:
         filename = str(path)
+        project = projects.for_file(path)
+        cache = _cache_for(project, caches, run) if run.cache else None
+        rel = st = digest = None
+        if cache is not None:
+            rel = _relative(path, cache.root)
+            try:
+                st = os.stat(path)
+            except OSError:
+                st = None
+            if st is not None:
+                if cache.skipped(rel, st):
+                    continue
+                hit = cache.by_stat(rel, st, filename)
+                if hit is not None and not (fixing and any(d.fix for d in hit)):
+                    out.diagnostics.extend(hit)
+                    continue
         try:
             data = path.read_bytes()
         except OSError as exc:
             out.errors.append(f"memlint: cannot read {filename}: {exc.strerror or exc}")
             continue
-        project = projects.for_file(path)
-        result, fixed, error = process_bytes(data, filename, project, opts)
-        if error:
-            out.errors.append(f"memlint: {filename}: {error}")
-        out.diagnostics.extend(result.diagnostics)
-        if fixed is not None:
-            out.fixed += result.fixes_applied
-            out.fixed_codes[filename] = result.fixed_codes
-            if opts.diff:
-                from memlint.engine.checker import decode
+        if not could_match(data, project.settings_for(filename).rules):
+            if cache is not None and st is not None:
+                cache.store_skip(rel, st)
+            continue
+        if cache is not None and st is not None:
+            from memlint.engine.cache import content_hash
 
-                before, _ = decode(data)
-                out.diffs.append(unified_diff(filename, before, result.fixed_text or before))
-            else:
-                write_atomic(path, fixed)
+            digest = content_hash(data)
+            hit = cache.by_hash(rel, digest, st, filename)
+            if hit is not None and not (fixing and any(d.fix for d in hit)):
+                out.diagnostics.extend(hit)
+                continue
+        key = id(project)
+        if key not in project_index:
+            project_index[key] = len(project_list)
+            project_list.append(project)
+        tasks.append(_Task(path, filename, data, project_index[key], digest, rel if st else None, st))
+
+    for task, (result, fixed, error) in _check_all(tasks, project_list, opts, run):
+        _collect(out, task, result, fixed, error, opts)
+        cache = caches.get(id(project_list[task.project]))
+        if cache is not None and task.rel is not None:
+            _remember(cache, task, result, fixed, opts)
+    for cache in caches.values():
+        cache.save()
     out.diagnostics.sort(key=Diagnostic.sort_key)
+    return out
+
+
+def _relative(path: Path, root: Path) -> str:
+    try:
+        return path.relative_to(root).as_posix()
+    except ValueError:
+        return path.as_posix()
+
+
+def _cache_for(project: Project, caches: dict, run: RunOptions):
+    key = id(project)
+    if key not in caches:
+        from memlint.engine.cache import ResultCache, default_dir
+
+        root = Path(project.config.root)
+        directory = run.cache_dir if run.cache_dir is not None else default_dir(root)
+        caches[key] = ResultCache(directory, root, project.skip_key(), project.result_key)
+    return caches[key]
+
+
+def _collect(out: RunResult, task: _Task, result: FileResult, fixed, error, opts: FixOptions) -> None:
+    if error:
+        out.errors.append(f"memlint: {task.filename}: {error}")
+    out.diagnostics.extend(result.diagnostics)
+    if fixed is not None:
+        out.fixed += result.fixes_applied
+        out.fixed_codes[task.filename] = result.fixed_codes
+        if opts.diff:
+            from memlint.engine.checker import decode
+
+            before, _ = decode(task.data)
+            out.diffs.append(unified_diff(task.filename, before, result.fixed_text or before))
+        else:
+            write_atomic(task.path, fixed)
+
+
+def _remember(cache, task: _Task, result: FileResult, fixed, opts: FixOptions) -> None:
+    """Store what is now known about the file on disk: with --diff nothing was written and
+    the findings are those after fixing, so the entry is dropped instead."""
+    from memlint.engine.cache import content_hash
+
+    if fixed is not None and opts.diff:
+        cache.forget(task.rel)
+        return
+    st = task.st
+    if fixed is not None:
+        try:
+            st = os.stat(task.path)  # the file just written
+        except OSError:
+            st = None
+    if st is None:
+        cache.forget(task.rel)
+        return
+    data = fixed if fixed is not None else task.data
+    digest = task.digest if fixed is None and task.digest else content_hash(data)
+    cache.store(task.rel, st, digest, result.diagnostics)
+
+
+# -- checking, serially or in worker processes ----------------------------------------------
+
+_WORKER_PROJECTS: list[Project] = []
+_WORKER_OPTS: FixOptions | None = None
+
+
+def check_one(data: bytes, filename: str, project: Project, opts: FixOptions):
+    """process_bytes, except that a file memlint cannot handle becomes a MEM001 finding
+    rather than ending the run."""
+    try:
+        return process_bytes(data, filename, project, opts)
+    except Exception as exc:  # noqa: BLE001 - one bad file must not stop the others
+        from memlint.engine.checker import internal_error
+
+        return FileResult(filename, [internal_error(filename, exc)]), None, None
+
+
+def _check_all(tasks: list[_Task], projects: list[Project], opts: FixOptions, run: RunOptions):
+    jobs = run.jobs or default_jobs()
+    jobs = min(jobs, len(tasks))
+    if jobs <= 1 or sum(len(t.data) for t in tasks) < POOL_MIN_BYTES:
+        for task in tasks:
+            yield task, check_one(task.data, task.filename, projects[task.project], opts)
+        return
+    yield from _pooled(tasks, projects, opts, jobs)
+
+
+def default_jobs() -> int:
+    try:
+        return len(os.sched_getaffinity(0))
+    except (AttributeError, OSError):  # pragma: no cover - not Linux
+        return os.cpu_count() or 1
+
+
+def _pooled(tasks: list[_Task], projects: list[Project], opts: FixOptions, jobs: int):
+    import multiprocessing
+
+    # libcst and the rules are imported once here: forked workers inherit them.
+    from memlint.engine import lazy
+    from memlint.engine.registry import all_rules
+
+    all_rules()
+    if sys.platform == "linux" and "fork" in multiprocessing.get_all_start_methods():
+        context = multiprocessing.get_context("fork")
+        lazy.install()
+        import libcst  # noqa: F401 - loaded before forking
+
+        libcst.Module  # the stand-in loads on first attribute access
+        import memlint.analysis.builder  # noqa: F401
+        import memlint.engine.partial  # noqa: F401
+    else:  # pragma: no cover - spawn: each worker imports for itself
+        context = multiprocessing.get_context()
+    for project in projects:
+        project.result_key()  # resolves the versions once, not once per worker
+    # Largest files first, in small chunks: the slowest file starts at once, and the
+    # others fill in around it.
+    order = sorted(range(len(tasks)), key=lambda i: -len(tasks[i].data))
+    chunks: list[list[int]] = []
+    chunk_bytes = max(64 * 1024, sum(len(t.data) for t in tasks) // (jobs * 8))
+    current: list[int] = []
+    size = 0
+    for i in order:
+        current.append(i)
+        size += len(tasks[i].data)
+        if size >= chunk_bytes:
+            chunks.append(current)
+            current, size = [], 0
+    if current:
+        chunks.append(current)
+    payload = [[(i, tasks[i].data, tasks[i].filename, tasks[i].project) for i in chunk] for chunk in chunks]
+    with context.Pool(jobs, initializer=_init_worker, initargs=(projects, opts)) as pool:
+        for done in pool.imap_unordered(_work, payload):
+            for i, result in done:
+                yield tasks[i], result
+
+
+def _init_worker(projects: list[Project], opts: FixOptions) -> None:
+    global _WORKER_PROJECTS, _WORKER_OPTS
+    _WORKER_PROJECTS, _WORKER_OPTS = projects, opts
+
+
+def _work(chunk: list[tuple[int, bytes, str, int]]):
+    out = []
+    for i, data, filename, project in chunk:
+        out.append((i, check_one(data, filename, _WORKER_PROJECTS[project], _WORKER_OPTS)))
     return out
 
 

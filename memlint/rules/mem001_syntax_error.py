@@ -6,8 +6,9 @@ from memlint.engine.rule import Rule
 class SyntaxErrorRule(Rule):
     """
     ## What it does
-    Reports a file that memlint could not analyse: it does not parse as Python, or its
-    bytes cannot be decoded (not UTF-8 and no other encoding declared).
+    Reports a file that memlint could not analyse: it does not parse as Python, its
+    bytes cannot be decoded (not UTF-8 and no other encoding declared), or memlint itself
+    failed on it (then the message says so; please report such a file).
 
     ## Why is this bad?
     memlint cannot see hazards in a file it cannot read, so a silent skip would hide them.

@@ -1,0 +1,245 @@
+"""The result cache: `.memlint_cache/` in the project root (or `--cache-dir` /
+MEMLINT_CACHE_DIR), one JSON file per project root.
+
+Two kinds of entries, each valid only under its own key:
+- "skip": files that can match no enabled rule, by path, size and mtime. Valid while
+  memlint's code and the effective configuration are unchanged (the prefilter depends on
+  nothing else), so looking them up needs no version resolution.
+- "results": the findings of files that can match, by path and content hash (and size
+  and mtime, so an unchanged file is not even read). Valid while memlint's code, the
+  effective configuration and the resolved library versions are unchanged.
+
+The cache is plain JSON (never pickle: a cache directory can come from anywhere), written
+atomically; an unreadable or malformed cache is ignored and replaced.
+"""
+
+from __future__ import annotations
+
+import json
+import os
+from functools import lru_cache
+from pathlib import Path
+from typing import Any
+
+from memlint._hashing import digest, hasher
+from memlint.diagnostics import Diagnostic, Edit, Fix, Location
+
+CACHE_DIR_NAME = ".memlint_cache"
+ENV_CACHE_DIR = "MEMLINT_CACHE_DIR"
+FORMAT = 1
+CACHEDIR_TAG = (
+    "Signature: 8a477f597d28d172789f06886806bc55\n"
+    "# This file is a cache directory tag created by memlint.\n"
+    "# For information about cache directory tags see https://bford.info/cachedir/\n"
+)
+
+
+@lru_cache(maxsize=1)
+def code_fingerprint() -> str:
+    """memlint's version and the size and mtime of each of its source files: a new
+    release or an edited rule invalidates every cache."""
+    from memlint import __version__
+
+    package = Path(__file__).resolve().parents[1]
+    h = hasher()
+    h.update(f"{FORMAT}:{__version__}".encode())
+    for directory, _, names in sorted(os.walk(package)):
+        for name in sorted(names):
+            if name.endswith(".py"):
+                st = os.stat(os.path.join(directory, name))
+                h.update(f"{directory}/{name}:{st.st_size}:{st.st_mtime_ns};".encode())
+    return h.hexdigest()
+
+
+def content_hash(data: bytes) -> str:
+    return digest(data, 20)
+
+
+def default_dir(root: Path) -> Path:
+    env = os.environ.get(ENV_CACHE_DIR)
+    return Path(env) if env else Path(root) / CACHE_DIR_NAME
+
+
+class ResultCache:
+    """The cache of one project root."""
+
+    def __init__(self, directory: Path, root: Path, skip_key: str, result_key) -> None:
+        """`result_key` is a callable returning the full key; it is called only when a
+        file that can match is looked up (it resolves library versions)."""
+        self.directory = Path(directory)
+        self.root = Path(root)
+        self.path = self.directory / (digest(str(root).encode(), 12) + ".json")
+        self.skip_key = skip_key
+        self._result_key_fn = result_key
+        self._result_key: str | None = None
+        self.skip: dict[str, list] = {}
+        self.results: dict[str, list] = {}
+        self._stored_result_key: str | None = None
+        self.dirty = False
+        self._load()
+
+    # -- loading ---------------------------------------------------------------------
+    def _load(self) -> None:
+        try:
+            data = json.loads(self.path.read_bytes())
+        except (OSError, ValueError):
+            return  # missing or corrupt: start empty
+        if not isinstance(data, dict) or data.get("format") != FORMAT:
+            return
+        if data.get("skip_key") == self.skip_key and isinstance(data.get("skip"), dict):
+            self.skip = data["skip"]
+        if isinstance(data.get("results"), dict) and isinstance(data.get("result_key"), str):
+            self.results = data["results"]
+            self._stored_result_key = data["result_key"]
+
+    def result_key(self) -> str:
+        if self._result_key is None:
+            self._result_key = self._result_key_fn()
+            if self._stored_result_key != self._result_key:
+                if self.results:
+                    self.dirty = True
+                self.results = {}
+        return self._result_key
+
+    # -- lookups ---------------------------------------------------------------------
+    def skipped(self, rel: str, st: os.stat_result) -> bool:
+        """Whether the file, unchanged since, was found unable to match."""
+        entry = self.skip.get(rel)
+        return entry is not None and entry == [st.st_size, st.st_mtime_ns]
+
+    def by_stat(self, rel: str, st: os.stat_result, filename: str) -> list[Diagnostic] | None:
+        if not self.results:
+            return None
+        self.result_key()
+        entry = self.results.get(rel)
+        if entry is None or entry[0] != st.st_size or entry[1] != st.st_mtime_ns:
+            return None
+        return _decode(entry[3], filename)
+
+    def by_hash(self, rel: str, digest: str, st: os.stat_result, filename: str) -> list[Diagnostic] | None:
+        self.result_key()
+        entry = self.results.get(rel)
+        if entry is None or entry[2] != digest:
+            return None
+        diagnostics = _decode(entry[3], filename)
+        if diagnostics is not None and (entry[0], entry[1]) != (st.st_size, st.st_mtime_ns):
+            entry[0], entry[1] = st.st_size, st.st_mtime_ns  # touched, not changed
+            self.dirty = True
+        return diagnostics
+
+    # -- updates ---------------------------------------------------------------------
+    def store_skip(self, rel: str, st: os.stat_result) -> None:
+        self.results.pop(rel, None)
+        self.skip[rel] = [st.st_size, st.st_mtime_ns]
+        self.dirty = True
+
+    def store(self, rel: str, st: os.stat_result, digest: str, diagnostics: list[Diagnostic]) -> None:
+        self.result_key()
+        self.skip.pop(rel, None)
+        self.results[rel] = [st.st_size, st.st_mtime_ns, digest, [_encode(d) for d in diagnostics]]
+        self.dirty = True
+
+    def forget(self, rel: str) -> None:
+        if self.skip.pop(rel, None) is not None or self.results.pop(rel, None) is not None:
+            self.dirty = True
+
+    def save(self) -> None:
+        if not self.dirty:
+            return
+        # Entries of files that no longer exist would otherwise pile up forever.
+        for table in (self.skip, self.results):
+            for rel in [r for r in table if not (self.root / r).exists()]:
+                del table[rel]
+        data = {
+            "format": FORMAT,
+            "skip_key": self.skip_key,
+            "skip": self.skip,
+            "result_key": self._result_key or self._stored_result_key,
+            "results": self.results if (self._result_key or self._stored_result_key) else {},
+        }
+        import tempfile
+
+        try:
+            prepare_dir(self.directory)
+            fd, tmp = tempfile.mkstemp(prefix=".tmp-", dir=self.directory)
+            try:
+                with os.fdopen(fd, "w", encoding="utf-8") as fh:
+                    json.dump(data, fh, separators=(",", ":"))
+                os.replace(tmp, self.path)
+            except BaseException:
+                try:
+                    os.unlink(tmp)
+                except OSError:
+                    pass
+                raise
+        except OSError:
+            pass  # a read-only checkout still gets its findings, just not cached
+        self.dirty = False
+
+
+def prepare_dir(directory: Path) -> None:
+    """Create the cache directory with a .gitignore (so it is never committed) and a
+    CACHEDIR.TAG (so backup tools skip it)."""
+    directory.mkdir(parents=True, exist_ok=True)
+    for name, text in ((".gitignore", "# Created by memlint.\n*\n"), ("CACHEDIR.TAG", CACHEDIR_TAG)):
+        path = directory / name
+        if not path.exists():
+            path.write_text(text, encoding="utf-8")
+
+
+# -- diagnostics as JSON -------------------------------------------------------------------
+
+
+def _loc(loc: Location) -> list[int]:
+    return [loc.row, loc.column]
+
+
+def _encode(d: Diagnostic) -> dict[str, Any]:
+    out: dict[str, Any] = {
+        "code": d.code,
+        "name": d.name,
+        "message": d.message,
+        "location": _loc(d.location),
+        "end_location": _loc(d.end_location),
+        "noqa_row": d.noqa_row,
+    }
+    if d.fix is not None:
+        out["fix"] = {
+            "applicability": d.fix.applicability,
+            "message": d.fix.message,
+            "edits": [[e.content, _loc(e.location), _loc(e.end_location)] for e in d.fix.edits],
+        }
+    return out
+
+
+def _decode(items: Any, filename: str) -> list[Diagnostic] | None:
+    """Diagnostics from their JSON form; None for anything malformed."""
+    try:
+        out = []
+        for item in items:
+            fix = None
+            if item.get("fix") is not None:
+                f = item["fix"]
+                fix = Fix(
+                    str(f["applicability"]),
+                    str(f["message"]),
+                    tuple(
+                        Edit(str(content), Location(*map(int, start)), Location(*map(int, end)))
+                        for content, start, end in f["edits"]
+                    ),
+                )
+            out.append(
+                Diagnostic(
+                    str(item["code"]),
+                    str(item["name"]),
+                    str(item["message"]),
+                    filename,
+                    Location(*map(int, item["location"])),
+                    Location(*map(int, item["end_location"])),
+                    fix=fix,
+                    noqa_row=int(item["noqa_row"]),
+                )
+            )
+        return out
+    except (TypeError, KeyError, ValueError, AttributeError):
+        return None

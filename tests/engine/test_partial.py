@@ -1,0 +1,326 @@
+"""The partial first pass: which statements it keeps, and that findings never change."""
+
+from __future__ import annotations
+
+import textwrap
+
+import pytest
+
+import memlint.engine.checker as checker
+from memlint import check_source
+from memlint.engine.partial import reduce_source
+
+
+def filler(n: int = 120) -> str:
+    """Unrelated top-level code, enough to make the file worth a partial pass."""
+    return "".join(
+        f"def helper_{i}(a, b):\n    total = a + b * {i}\n    return [total for _ in range(3)]\n\n\n"
+        for i in range(n)
+    )
+
+
+def src(text: str) -> str:
+    return textwrap.dedent(text).lstrip("\n")
+
+
+def test_keeps_trigger_statements_imports_and_docstring():
+    text = src(
+        '''
+        """Module docstring."""
+        import numpy as np
+        from joblib import Parallel
+
+        def unrelated():
+            return 1
+
+        def opens(path):
+            return np.memmap(path, mode="r")
+
+        class Other:
+            pass
+        '''
+    )
+    reduced = reduce_source(text + filler(), [("memmap",)])
+    assert reduced is not None
+    assert '"""Module docstring."""' in reduced
+    assert "import numpy as np" in reduced
+    assert "from joblib import Parallel" in reduced
+    assert "def opens(path):" in reduced and "np.memmap(path" in reduced
+    assert "def unrelated" not in reduced
+    assert "class Other" not in reduced
+    assert "helper_3" not in reduced
+
+
+def test_follows_module_level_assignments_of_used_names():
+    text = src(
+        '''
+        import numpy as np
+        raw = np.memmap("d.bin", mode="r")
+        alias = raw
+        unrelated = 3
+        other_alias = alias
+
+        def use():
+            return other_alias.reshape(5, 3)
+        '''
+    )
+    reduced = reduce_source(text + filler(), [("memmap", "reshape")])
+    assert "alias = raw" in reduced
+    assert "other_alias = alias" in reduced
+    assert "unrelated = 3" not in reduced
+
+
+def test_keeps_compound_statements_that_import():
+    text = src(
+        '''
+        try:
+            import numpy as np
+        except ImportError:
+            np = None
+        if TYPE_CHECKING:
+            from joblib import Parallel
+        x = np.memmap("f")
+        '''
+    )
+    reduced = reduce_source(text + filler(), [("memmap",)])
+    assert "import numpy as np" in reduced and "np = None" in reduced
+    assert "from joblib import Parallel" in reduced
+
+
+def test_semicolon_statements_and_decorators_stay_whole():
+    text = "import numpy as np\na = 1; b = np.memmap('f')\n@deco\n@other(memmap=1)\ndef f():\n    pass\n"
+    reduced = reduce_source(text + filler(), [("memmap",)])
+    assert "a = 1; b = np.memmap('f')\n" in reduced
+    assert "@deco\n@other(memmap=1)\ndef f():\n    pass\n" in reduced
+
+
+def test_statements_that_hold_only_part_of_a_group_are_dropped():
+    text = src(
+        """
+        import numpy as np
+
+        def only_reshapes(a):
+            return a.reshape(2, 2)
+
+        def both():
+            return np.memmap("f", mode="r").reshape(2, 2)
+        """
+    )
+    reduced = reduce_source(text + filler(), [("memmap", "reshape")])
+    assert "def both" in reduced and "only_reshapes" not in reduced
+
+
+def test_nothing_can_match_gives_an_empty_module():
+    text = "# memmap\nimport numpy as np\n\ndef f(a):\n    return a.reshape(2, 2)\n" + filler()
+    assert reduce_source(text, [("memmap", "reshape")]) == ""
+
+
+def test_gives_up_when_python_cannot_parse_or_little_would_go():
+    assert reduce_source("def broken(:\n    memmap\n" + filler(), [("memmap",)]) is None
+    assert reduce_source("import numpy as np\nx = np.memmap('f')\n", [("memmap",)]) is None
+    assert reduce_source("", [("memmap",)]) is None
+
+
+def test_last_line_without_newline_does_not_join_the_next():
+    text = filler(40) + "x = np.memmap('f')"
+    reduced = reduce_source("import numpy as np" + "\n" + text, [("memmap",)])
+    assert reduced.endswith("x = np.memmap('f')\n")
+
+
+# -- the result never depends on the pass --------------------------------------------------
+
+SCENARIOS = {
+    "module-level memmap, alias chain, reshape in a function": """
+        import numpy as np
+        from joblib import Parallel, delayed
+
+        data = np.memmap("data.bin", dtype=np.float64, mode="r")
+        view = data
+        FILLER
+
+        def work():
+            table = view.reshape(5, 3)
+            return Parallel(n_jobs=2)(delayed(np.sum)(table, axis=1) for _ in range(2))
+        """,
+    "memmap and transpose to workers in one function among many": """
+        import numpy as np
+        from joblib import Parallel, delayed
+        FILLER
+
+        def run(path):
+            data = np.memmap(path, dtype=np.float64, mode="r", shape=(3, 4))
+            return Parallel(n_jobs=2)(delayed(np.sum)(data.T) for _ in range(2))
+        """,
+    "aliased import inside try, memmap at the end": """
+        try:
+            import numpy as xp
+        except ImportError:
+            raise SystemExit("numpy is needed")
+        FILLER
+        arr = xp.memmap("x.bin", mode="r").reshape(4, 4)
+        """,
+    "memmap imported under another name, used in a function": """
+        from numpy import memmap as M
+        FILLER
+
+        def load():
+            return M("x.bin", mode="r").reshape(4, 4)
+        """,
+    "memmap bound through a global statement in another function": """
+        import numpy as np
+        DATA = None
+        FILLER
+
+        def init(path):
+            global DATA
+            DATA = np.memmap(path, mode="r")
+
+        def use():
+            return DATA.reshape(5, 3)
+        """,
+    "transposed module-level view sent to workers from a function": """
+        import numpy as np
+        from joblib import Parallel, delayed
+
+        DATA = np.memmap("d.bin", dtype=np.float64, mode="r", shape=(3, 4))
+        VIEW = DATA.T
+        FILLER
+
+        def run(f):
+            return Parallel(n_jobs=2)(delayed(f)(VIEW) for _ in range(2))
+        """,
+    "attribute set in one method, reshaped in another": """
+        import numpy as np
+        FILLER
+
+        class Store:
+            def __init__(self, path):
+                self.raw = np.memmap(path, mode="r")
+
+            def table(self):
+                return self.raw.reshape(5, 3)
+        """,
+    "safe: shape given to memmap": """
+        import numpy as np
+        FILLER
+        data = np.memmap("data.bin", dtype=np.float64, mode="r", shape=(5, 3))
+        rows = data.reshape(3, 5)
+        """,
+    "finding suppressed by noqa": """
+        import numpy as np
+        FILLER
+        data = np.memmap("data.bin", mode="r").reshape(5, 3)  # noqa: MEM101
+        """,
+    "fix needs every use of the name": """
+        import numpy as np
+        data = np.memmap("data.bin", mode="r")
+        FILLER
+        rows = data.reshape(5, 3)
+        print(data.sum())
+        """,
+}
+
+
+def build(template: str) -> str:
+    return src(template).replace("FILLER", filler(), 1)
+
+
+@pytest.mark.parametrize("name", list(SCENARIOS))
+def test_same_findings_with_and_without_the_partial_pass(name, monkeypatch):
+    text = build(SCENARIOS[name])
+    assert len(text) >= checker.PARTIAL_MIN_CHARS
+    with_pass = check_source(text, "big.py")
+    monkeypatch.setattr(checker, "PARTIAL_MIN_CHARS", 10**12)
+    whole = check_source(text, "big.py")
+    assert with_pass == whole
+    if not name.startswith(("safe", "finding suppressed")):
+        assert whole, "the scenario should produce a finding"
+
+
+def test_the_pass_really_skips_the_whole_parse(monkeypatch):
+    """A large file whose trigger statements are clean is never parsed whole."""
+    import libcst as cst
+
+    parsed: list[int] = []
+    real = cst.parse_module
+    monkeypatch.setattr(cst, "parse_module", lambda text, *a, **k: parsed.append(len(text)) or real(text, *a, **k))
+    text = build(SCENARIOS["safe: shape given to memmap"])
+    assert check_source(text, "big.py") == []
+    assert parsed and max(parsed) < len(text) / 4
+
+
+def test_a_file_with_findings_is_reported_from_the_whole_parse():
+    text = build(SCENARIOS["fix needs every use of the name"])
+    [finding] = check_source(text, "big.py")
+    row = text.splitlines().index("rows = data.reshape(5, 3)") + 1
+    assert finding.code == "MEM101" and finding.location.row == row
+    # `data` is used again after the reshape, so moving the shape into np.memmap would
+    # change that use: the whole-file check sees it and offers no fix.
+    assert finding.fix is None
+
+
+# -- the lexical scan finds the statements Python's parser finds ----------------------------
+
+SCAN_CASES = [
+    'x = "a ( [ {"  # ) ] } \' "\ny = 1\n',
+    "s = '''\nnot = a statement\n''' ; t = 2\nu = 3\n",
+    'd = """\n\\"""\nstill = "in string"\n"""\ne = 4\n',
+    "total = 1 + \\\n2\nnext_ = 3\n",
+    "if a:\n    pass\nelif b:\n    pass\nelse:\n    pass\ntry:\n    pass\nexcept E:\n    pass\nfinally:\n    pass\nz = 1\n",
+    "@a\n@b(\n  c)\n# comment\ndef f():\n    return 1\n@d\nclass K:\n    pass\nafter = 1\n",
+    "call(\nx,\ny)\nw = [\n1,\n]\n",
+    "# only a comment\n\n'''doc'''\nimport os\n",
+    "a = 1\r\nb = (\r\n 2)\r\nc = 3\r\n",
+    "r = r'\\'' + b\"\\\"\" + f'{x!r}'\nq = 1\n",
+    "async def f():\n    await g()\nx = 1\n",
+]
+
+
+def ast_starts(text: str) -> list[int]:
+    import ast
+
+    rows = []
+    for stmt in ast.parse(text).body:
+        first = min([stmt.lineno] + [d.lineno for d in getattr(stmt, "decorator_list", [])])
+        if rows and first <= rows[-1][1]:
+            rows[-1][1] = max(rows[-1][1], stmt.end_lineno)
+        else:
+            rows.append([first, stmt.end_lineno])
+    return [r[0] for r in rows]
+
+
+def scan_rows(text: str) -> list[int]:
+    from memlint.engine.partial import statement_starts
+
+    starts = statement_starts(text)
+    assert starts is not None
+    rows = [len(re.findall(r"\r\n|\r|\n", text[:s])) + 1 for s in starts]
+    # The scan's first span may be leading comments only.
+    expected_first = ast_starts(text)[0]
+    return [r for r in rows if r >= expected_first]
+
+
+import re  # noqa: E402
+
+
+@pytest.mark.parametrize("text", SCAN_CASES)
+def test_scan_agrees_with_pythons_parser(text):
+    assert scan_rows(text) == ast_starts(text)
+
+
+def test_scan_agrees_with_pythons_parser_on_real_code():
+    from pathlib import Path
+
+    root = Path(__file__).resolve().parents[2]
+    paths = sorted((root / "memlint").rglob("*.py")) + sorted((root / "tests").rglob("*.py"))
+    for path in paths:
+        text = path.read_text(encoding="utf-8")
+        if text.strip():
+            assert scan_rows(text) == ast_starts(text), path
+
+
+@pytest.mark.parametrize("text", ["x = (1,\n", "s = '''never closed\n", "t = 'cut\nu = 1\n"])
+def test_scan_gives_up_on_unclosed_brackets_and_strings(text):
+    from memlint.engine.partial import statement_starts
+
+    assert statement_starts(text) is None
