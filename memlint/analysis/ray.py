@@ -282,8 +282,13 @@ def _span(container: cst.CSTNode, model: "SemanticModel") -> tuple[int, int]:
     span = spans.get(container)
     if span is None:
         last = container
-        while last.children:
-            last = last.children[-1]
+        # The engine's walk skips whitespace and punctuation nodes: the last descendant
+        # is the last one it indexed.
+        while True:
+            indexed = [c for c in last.children if c in model.index]
+            if not indexed:
+                break
+            last = indexed[-1]
         span = (model.index.get(container, -1), model.index.get(last, -1))
         spans[container] = span
     return span
