@@ -1,4 +1,5 @@
-"""Small helpers for reading call arguments and literals out of libcst nodes."""
+"""Small helpers for reading call arguments and literals out of libcst nodes, and for
+finding the one binding a name comes from."""
 
 from __future__ import annotations
 
@@ -8,7 +9,7 @@ from typing import TYPE_CHECKING, Any
 import libcst as cst
 
 if TYPE_CHECKING:  # pragma: no cover
-    from memlint.analysis.model import SemanticModel
+    from memlint.analysis.model import Binding, SemanticModel
 
 _MISSING = object()
 
@@ -84,13 +85,20 @@ def method_call(node: cst.CSTNode, *names: str) -> str | None:
     return None
 
 
-def with_item(name: cst.Name, model: "SemanticModel") -> cst.BaseExpression | None:
-    """For a name bound only by `with <expr> as name:`, the `<expr>`."""
+def sole_binding(name: cst.Name, model: "SemanticModel") -> "Binding | None":
+    """The binding that gives `name` its value, when exactly one may reach it; None when
+    the name is unbound or may be bound differently on some path."""
     _, bindings = model.lookup(name.value, name)
     reaching = model.reaching(bindings, name)
-    if len(reaching) != 1 or reaching[0].kind != "with" or not isinstance(reaching[0].stmt, cst.With):
+    return reaching[0] if len(reaching) == 1 else None
+
+
+def with_item(name: cst.Name, model: "SemanticModel") -> cst.BaseExpression | None:
+    """For a name bound only by `with <expr> as name:`, the `<expr>`."""
+    b = sole_binding(name, model)
+    if b is None or b.kind != "with" or not isinstance(b.stmt, cst.With):
         return None
-    for item in reaching[0].stmt.items:
+    for item in b.stmt.items:
         if (
             item.asname is not None
             and isinstance(item.asname.name, cst.Name)

@@ -40,7 +40,7 @@ from typing import TYPE_CHECKING, Iterator
 
 import libcst as cst
 
-from memlint.analysis.calls import arg_value, literal
+from memlint.analysis.calls import arg_value, literal, sole_binding
 
 if TYPE_CHECKING:  # pragma: no cover
     from memlint.analysis.model import Binding, SemanticModel
@@ -583,11 +583,10 @@ def _fitted_attributes(cls: cst.ClassDef, model: "SemanticModel") -> set[str]:
 
 def _delayed_def(func: cst.Name, model: "SemanticModel") -> cst.FunctionDef | None:
     """The def `func` names, when it is decorated with `@dask.delayed` (or a call of it)."""
-    _, bindings = model.lookup(func.value, func)
-    reaching = model.reaching(bindings, func)
-    if len(reaching) != 1 or reaching[0].kind != "def":
+    b = sole_binding(func, model)
+    if b is None or b.kind != "def":
         return None
-    node = reaching[0].node
+    node = b.node
     if not isinstance(node, cst.FunctionDef):
         return None
     for dec in node.decorators:

@@ -20,7 +20,7 @@ from typing import TYPE_CHECKING
 
 import libcst as cst
 
-from memlint.analysis.calls import arg, is_none, literal, with_item
+from memlint.analysis.calls import arg, is_none, literal, sole_binding, with_item
 
 if TYPE_CHECKING:  # pragma: no cover
     from memlint.analysis.model import SemanticModel
@@ -136,11 +136,9 @@ def _delayed_function(func: cst.BaseExpression, model: "SemanticModel") -> tuple
         return func, False  # delayed(f, ...)(...)
     if not isinstance(func, cst.Name):
         return None
-    _, bindings = model.lookup(func.value, func)
-    reaching = model.reaching(bindings, func)
-    if len(reaching) != 1:
+    b = sole_binding(func, model)
+    if b is None:
         return None
-    b = reaching[0]
     if b.kind == "def" and isinstance(b.node, cst.FunctionDef):
         for deco in b.node.decorators:
             d = deco.decorator

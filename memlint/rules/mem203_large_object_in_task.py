@@ -5,7 +5,7 @@ from dataclasses import dataclass
 import libcst as cst
 
 from memlint.analysis import datalike as dl
-from memlint.analysis.calls import arg
+from memlint.analysis.calls import arg, sole_binding
 from memlint.engine.rule import AddImport, FixSpec, Invalid, Option, Replace, Rule, Valid
 
 # dask-expr became dask.dataframe's default in 2024.3.0; its map_partitions lifts nothing.
@@ -644,10 +644,9 @@ class LargeObjectInTask(Rule):
         model = self.ctx.model
         candidates: list[cst.CSTNode] = [func]
         if isinstance(func, cst.Name):
-            _, bindings = model.lookup(func.value, func)
-            reaching = model.reaching(bindings, func)
-            if len(reaching) == 1 and reaching[0].kind == "def":
-                node = reaching[0].node
+            b = sole_binding(func, model)
+            if b is not None and b.kind == "def":
+                node = b.node
                 # Only nested functions close over locals; module-level ones are pickled by
                 # reference when importable.
                 if model.scope(node).kind == "function":

@@ -1,0 +1,71 @@
+"""memlint.analysis.calls: the helpers that read names back to the one place that binds them.
+
+The name asked about is the argument of the last `use(...)` call.
+"""
+
+from __future__ import annotations
+
+import textwrap
+
+import libcst
+
+from memlint.analysis.builder import build
+from memlint.analysis.calls import sole_binding
+
+
+def _parse(src: str):
+    module = libcst.parse_module(textwrap.dedent(src).lstrip("\n"))
+    model, _ = build(module)
+    uses: list[libcst.Call] = []
+
+    class Uses(libcst.CSTVisitor):
+        def visit_Call(self, node: libcst.Call) -> None:
+            if isinstance(node.func, libcst.Name) and node.func.value == "use":
+                uses.append(node)
+
+    module.visit(Uses())
+    assert uses, "the source must mark the name with use(...)"
+    return module, model, uses[-1].args[0].value
+
+
+def test_sole_binding_is_the_one_assignment_that_reaches():
+    module, model, name = _parse(
+        """
+        x = 1
+        x = load()
+        use(x)
+        """
+    )
+    b = sole_binding(name, model)
+    assert b is not None and b.kind == "assign"
+    assert module.code_for_node(b.value) == "load()"
+
+
+def test_sole_binding_none_when_two_paths_bind_it():
+    _, model, name = _parse(
+        """
+        if flag:
+            x = 1
+        else:
+            x = 2
+        use(x)
+        """
+    )
+    assert sole_binding(name, model) is None
+
+
+def test_sole_binding_none_when_unbound():
+    _, model, name = _parse("use(x)\n")
+    assert sole_binding(name, model) is None
+
+
+def test_sole_binding_of_a_def():
+    _, model, name = _parse(
+        """
+        def f():
+            pass
+        use(f)
+        """
+    )
+    b = sole_binding(name, model)
+    assert b is not None and b.kind == "def" and isinstance(b.node, libcst.FunctionDef)
