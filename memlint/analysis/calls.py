@@ -93,19 +93,26 @@ def sole_binding(name: cst.Name, model: "SemanticModel") -> "Binding | None":
     return reaching[0] if len(reaching) == 1 else None
 
 
-def with_item(name: cst.Name, model: "SemanticModel") -> cst.BaseExpression | None:
-    """For a name bound only by `with <expr> as name:`, the `<expr>`."""
-    b = sole_binding(name, model)
-    if b is None or b.kind != "with" or not isinstance(b.stmt, cst.With):
+def with_value(b: "Binding") -> cst.BaseExpression | None:
+    """For a binding made by `with <expr> as name:`, the `<expr>`; else None."""
+    if not isinstance(b.stmt, cst.With):
         return None
     for item in b.stmt.items:
         if (
             item.asname is not None
             and isinstance(item.asname.name, cst.Name)
-            and item.asname.name.value == name.value
+            and item.asname.name.value == b.name
         ):
             return item.item
     return None
+
+
+def with_item(name: cst.Name, model: "SemanticModel") -> cst.BaseExpression | None:
+    """For a name bound only by `with <expr> as name:`, the `<expr>`."""
+    b = sole_binding(name, model)
+    if b is None or b.kind != "with":
+        return None
+    return with_value(b)
 
 
 def keyword_edit(call: cst.Call, keyword: str, value: str, code_for,

@@ -40,7 +40,7 @@ from typing import TYPE_CHECKING, Iterator
 
 import libcst as cst
 
-from memlint.analysis.calls import arg_value, literal, sole_binding
+from memlint.analysis.calls import arg_value, literal, sole_binding, with_value
 
 if TYPE_CHECKING:  # pragma: no cover
     from memlint.analysis.model import Binding, SemanticModel
@@ -425,7 +425,7 @@ class _Analysis:
             elif b.kind == "for" and b.iterable is not None and isinstance(b.node, cst.Name):
                 out.append(((_ELEMENT, b.iterable), b))
             elif b.kind == "with":
-                out.append((_with_value(b), b))
+                out.append((with_value(b), b))
             elif b.kind == "param":
                 out.append((("param", b), b))
             else:
@@ -461,19 +461,6 @@ class _Analysis:
 
     def _param(self, binding: "Binding"):
         return None
-
-
-def _with_value(b: "Binding") -> cst.BaseExpression | None:
-    if not isinstance(b.stmt, cst.With):
-        return None
-    for item in b.stmt.items:
-        if (
-            item.asname is not None
-            and isinstance(item.asname.name, cst.Name)
-            and item.asname.name.value == b.name
-        ):
-            return item.item
-    return None
 
 
 def _is_self_attribute(expr: cst.CSTNode) -> bool:

@@ -10,7 +10,7 @@ import textwrap
 import libcst
 
 from memlint.analysis.builder import build
-from memlint.analysis.calls import sole_binding
+from memlint.analysis.calls import sole_binding, with_item, with_value
 
 
 def _parse(src: str):
@@ -69,3 +69,34 @@ def test_sole_binding_of_a_def():
     )
     b = sole_binding(name, model)
     assert b is not None and b.kind == "def" and isinstance(b.node, libcst.FunctionDef)
+
+
+def test_with_item_is_the_context_expression_of_its_as_name():
+    module, model, name = _parse(
+        """
+        with open(a) as f, client_for(b) as c:
+            use(c)
+        """
+    )
+    assert module.code_for_node(with_item(name, model)) == "client_for(b)"
+
+
+def test_with_item_none_when_rebound_after_the_with():
+    _, model, name = _parse(
+        """
+        with open(a) as f:
+            f = other()
+            use(f)
+        """
+    )
+    assert with_item(name, model) is None
+
+
+def test_with_value_of_a_binding_not_made_by_with_is_none():
+    _, model, name = _parse(
+        """
+        f = other()
+        use(f)
+        """
+    )
+    assert with_value(sole_binding(name, model)) is None
