@@ -74,6 +74,15 @@ def is_none(expr: cst.BaseExpression | None) -> bool:
     return isinstance(expr, cst.Name) and expr.value == "None"
 
 
+def is_self_attribute(expr: cst.CSTNode) -> bool:
+    """`self.attr`: an attribute read straight off a method's `self`."""
+    return (
+        isinstance(expr, cst.Attribute)
+        and isinstance(expr.value, cst.Name)
+        and expr.value.value == "self"
+    )
+
+
 def method_call(node: cst.CSTNode, *names: str) -> str | None:
     """For `x.name(...)` with name in `names`, the name; else None."""
     if (

@@ -40,7 +40,7 @@ from typing import TYPE_CHECKING, Iterator
 
 import libcst as cst
 
-from memlint.analysis.calls import arg_value, literal, sole_binding, with_value
+from memlint.analysis.calls import arg_value, is_self_attribute, literal, sole_binding, with_value
 
 if TYPE_CHECKING:  # pragma: no cover
     from memlint.analysis.model import Binding, SemanticModel
@@ -379,7 +379,7 @@ class _Analysis:
         if isinstance(expr, cst.Name):
             values = self.name_values(expr)
             return self.combine(values) if values else self._unbound(expr)
-        if _is_self_attribute(expr):
+        if is_self_attribute(expr):
             bindings = self.model.self_attribute_bindings(expr)
             if bindings:
                 return self.combine([(b.value, None) for b in bindings])
@@ -461,14 +461,6 @@ class _Analysis:
 
     def _param(self, binding: "Binding"):
         return None
-
-
-def _is_self_attribute(expr: cst.CSTNode) -> bool:
-    return (
-        isinstance(expr, cst.Attribute)
-        and isinstance(expr.value, cst.Name)
-        and expr.value.value == "self"
-    )
 
 
 def _self_class(name: cst.Name, model: "SemanticModel") -> cst.ClassDef | None:
@@ -560,7 +552,7 @@ def _fitted_attributes(cls: cst.ClassDef, model: "SemanticModel") -> set[str]:
             isinstance(node, cst.Call)
             and isinstance(node.func, cst.Attribute)
             and node.func.attr.value in ("fit", "partial_fit")
-            and _is_self_attribute(node.func.value)
+            and is_self_attribute(node.func.value)
         ):
             found.add(node.func.value.attr.value)
         stack.extend(node.children)
@@ -713,7 +705,7 @@ class _DataLikeAnalysis(_Analysis):
         if self.dask.of(expr) is not None:
             return None  # dask collections, delayed values and futures are references
         found = super()._of(expr)
-        if found is None and _is_self_attribute(expr):
+        if found is None and is_self_attribute(expr):
             found = self._learned_attribute(expr)
         return found
 

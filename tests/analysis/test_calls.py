@@ -10,7 +10,7 @@ import textwrap
 import libcst
 
 from memlint.analysis.builder import build
-from memlint.analysis.calls import sole_binding, with_item, with_value
+from memlint.analysis.calls import is_self_attribute, sole_binding, with_item, with_value
 
 
 def _parse(src: str):
@@ -100,3 +100,13 @@ def test_with_value_of_a_binding_not_made_by_with_is_none():
         """
     )
     assert with_value(sole_binding(name, model)) is None
+
+
+def test_is_self_attribute():
+    def expr(code):
+        return libcst.parse_expression(code)
+
+    assert is_self_attribute(expr("self.table"))
+    assert not is_self_attribute(expr("other.table"))
+    assert not is_self_attribute(expr("self.model.table"))  # an attribute of an attribute
+    assert not is_self_attribute(expr("self"))
