@@ -5,7 +5,7 @@ from dataclasses import dataclass
 import libcst as cst
 
 from memlint.analysis import datalike as dl
-from memlint.analysis.calls import arg, sole_binding
+from memlint.analysis.calls import arg, is_none, sole_binding
 from memlint.engine.rule import AddImport, FixSpec, Invalid, Option, Replace, Rule, Valid
 
 # dask-expr became dask.dataframe's default in 2024.3.0; its map_partitions lifts nothing.
@@ -503,7 +503,7 @@ class LargeObjectInTask(Rule):
             pairs = positional[2:]
             extras_pos = [
                 pairs[i] for i in range(0, len(pairs) - 1, 2)
-                if _is_none(pairs[i + 1].value)
+                if is_none(pairs[i + 1].value)
             ]
         elif method == "map_overlap" and not function_form:
             extras_pos = []  # x.map_overlap(func, depth, boundary, trim)
@@ -681,10 +681,6 @@ class LargeObjectInTask(Rule):
 def _short(code: str, limit: int = 40) -> str:
     code = " ".join(code.split())
     return code if len(code) <= limit else code[: limit - 3] + "..."
-
-
-def _is_none(expr: cst.BaseExpression) -> bool:
-    return isinstance(expr, cst.Name) and expr.value == "None"
 
 
 def _is_xarray(expr: cst.BaseExpression, model) -> bool:
