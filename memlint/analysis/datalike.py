@@ -865,12 +865,16 @@ class _DataLikeAnalysis(_Analysis):
         container = {cst.ListComp: "list", cst.SetComp: "set", cst.DictComp: "dict"}[type(expr)]
         clause = expr.for_in
         if clause.inner_for_in is not None or clause.ifs:
-            total = None  # nested clauses or filters: the size is not the range's
-        else:
-            total = self._iter_length(clause.iter)
+            return None  # nested clauses or filters: the size is not the range's
+        return self._built_over(expr, container, clause.iter)
+
+    def _built_over(self, node, container: str, iterable: cst.BaseExpression) -> DataLike | None:
+        """`node` builds a `container` with one item per item of `iterable`: big data when
+        that length is known and at least `min_items`."""
+        total = self._iter_length(iterable)
         if total is not None and total >= self.min_items:
-            return DataLike(COMPREHENSION, expr, True,
-                            f"a {container} built over `{_short(self.model, clause.iter)}`",
+            return DataLike(COMPREHENSION, node, True,
+                            f"a {container} built over `{_short(self.model, iterable)}`",
                             container=container, length=total)
         return None
 
@@ -934,13 +938,7 @@ class _DataLikeAnalysis(_Analysis):
         first = call.args[0]
         if first.keyword is not None or first.star:
             return None
-        container = "list" if name == "sorted" else name
-        total = self._iter_length(first.value)
-        if total is not None and total >= self.min_items:
-            return DataLike(COMPREHENSION, call, True,
-                            f"a {container} built over `{_short(self.model, first.value)}`",
-                            container=container, length=total)
-        return None
+        return self._built_over(call, "list" if name == "sorted" else name, first.value)
 
     def _instance(self, call: cst.Call, cls: cst.ClassDef) -> DataLike:
         name = cls.name.value
