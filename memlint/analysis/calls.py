@@ -4,7 +4,7 @@ finding the one binding a name comes from."""
 from __future__ import annotations
 
 import ast
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING, Any, Iterator
 
 import libcst as cst
 
@@ -122,6 +122,16 @@ def with_item(name: cst.Name, model: "SemanticModel") -> cst.BaseExpression | No
     if b is None or b.kind != "with":
         return None
     return with_value(b)
+
+
+def context_calls(node: cst.CSTNode, model: "SemanticModel") -> Iterator[tuple[cst.Call, str | None]]:
+    """The calls whose context `node` runs in (`with <call>:` around it), innermost first,
+    each with its qualified name."""
+    for anc in model.ancestors(node):
+        if isinstance(anc, cst.With):
+            for item in anc.items:
+                if isinstance(item.item, cst.Call):
+                    yield item.item, model.qualified_name(item.item.func)
 
 
 def keyword_edit(call: cst.Call, keyword: str, value: str, code_for,

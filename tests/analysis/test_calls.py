@@ -10,7 +10,7 @@ import textwrap
 import libcst
 
 from memlint.analysis.builder import build
-from memlint.analysis.calls import is_self_attribute, sole_binding, with_item, with_value
+from memlint.analysis.calls import context_calls, is_self_attribute, sole_binding, with_item, with_value
 
 
 def _parse(src: str):
@@ -110,3 +110,23 @@ def test_is_self_attribute():
     assert not is_self_attribute(expr("other.table"))
     assert not is_self_attribute(expr("self.model.table"))  # an attribute of an attribute
     assert not is_self_attribute(expr("self"))
+
+
+def test_context_calls_innermost_first_with_qualified_names():
+    module, model, name = _parse(
+        """
+        import joblib
+        from dask import config
+        with joblib.parallel_config(backend="threading"):
+            with open(path) as f, config.set(scheduler="sync"):
+                use(x)
+        with other():
+            pass
+        """
+    )
+    found = [(module.code_for_node(call), q) for call, q in context_calls(name, model)]
+    assert found == [
+        ("open(path)", None),
+        ('config.set(scheduler="sync")', "dask.config.set"),
+        ('joblib.parallel_config(backend="threading")', "joblib.parallel_config"),
+    ]
