@@ -35,7 +35,7 @@ from typing import TYPE_CHECKING, Any
 import libcst as cst
 
 from memlint.analysis import memmap as mm
-from memlint.analysis.calls import arg_value, literal, with_item
+from memlint.analysis.calls import arg_value, is_none, literal, with_item
 
 if TYPE_CHECKING:  # pragma: no cover
     from memlint.analysis.model import SemanticModel
@@ -582,7 +582,7 @@ def _constructor(call: cst.Call, q: str, model: "SemanticModel", depth: int, cer
         dtype_expr = arg_value(call, "dtype", 3)
     else:
         dtype_expr = arg_value(call, "dtype", position)
-    if dtype_expr is not None and not (isinstance(dtype_expr, cst.Name) and dtype_expr.value == "None"):
+    if dtype_expr is not None and not is_none(dtype_expr):
         out = []
         count = _literal_count(call, q)
         for dt in _dtypes(dtype_expr, model, depth + 1, certain):

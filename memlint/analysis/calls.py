@@ -1,14 +1,15 @@
-"""Small helpers for reading call arguments and literals out of libcst nodes."""
+"""Small helpers for reading call arguments and literals out of libcst nodes, and for
+finding the one binding a name comes from."""
 
 from __future__ import annotations
 
 import ast
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING, Any, Iterator
 
 import libcst as cst
 
 if TYPE_CHECKING:  # pragma: no cover
-    from memlint.analysis.model import SemanticModel
+    from memlint.analysis.model import Binding, SemanticModel
 
 _MISSING = object()
 
@@ -73,6 +74,15 @@ def is_none(expr: cst.BaseExpression | None) -> bool:
     return isinstance(expr, cst.Name) and expr.value == "None"
 
 
+def is_self_attribute(expr: cst.CSTNode) -> bool:
+    """`self.attr`: an attribute read straight off a method's `self`."""
+    return (
+        isinstance(expr, cst.Attribute)
+        and isinstance(expr.value, cst.Name)
+        and expr.value.value == "self"
+    )
+
+
 def method_call(node: cst.CSTNode, *names: str) -> str | None:
     """For `x.name(...)` with name in `names`, the name; else None."""
     if (
@@ -84,20 +94,44 @@ def method_call(node: cst.CSTNode, *names: str) -> str | None:
     return None
 
 
-def with_item(name: cst.Name, model: "SemanticModel") -> cst.BaseExpression | None:
-    """For a name bound only by `with <expr> as name:`, the `<expr>`."""
+def sole_binding(name: cst.Name, model: "SemanticModel") -> "Binding | None":
+    """The binding that gives `name` its value, when exactly one may reach it; None when
+    the name is unbound or may be bound differently on some path."""
     _, bindings = model.lookup(name.value, name)
     reaching = model.reaching(bindings, name)
-    if len(reaching) != 1 or reaching[0].kind != "with" or not isinstance(reaching[0].stmt, cst.With):
+    return reaching[0] if len(reaching) == 1 else None
+
+
+def with_value(b: "Binding") -> cst.BaseExpression | None:
+    """For a binding made by `with <expr> as name:`, the `<expr>`; else None."""
+    if not isinstance(b.stmt, cst.With):
         return None
-    for item in reaching[0].stmt.items:
+    for item in b.stmt.items:
         if (
             item.asname is not None
             and isinstance(item.asname.name, cst.Name)
-            and item.asname.name.value == name.value
+            and item.asname.name.value == b.name
         ):
             return item.item
     return None
+
+
+def with_item(name: cst.Name, model: "SemanticModel") -> cst.BaseExpression | None:
+    """For a name bound only by `with <expr> as name:`, the `<expr>`."""
+    b = sole_binding(name, model)
+    if b is None or b.kind != "with":
+        return None
+    return with_value(b)
+
+
+def context_calls(node: cst.CSTNode, model: "SemanticModel") -> Iterator[tuple[cst.Call, str | None]]:
+    """The calls whose context `node` runs in (`with <call>:` around it), innermost first,
+    each with its qualified name."""
+    for anc in model.ancestors(node):
+        if isinstance(anc, cst.With):
+            for item in anc.items:
+                if isinstance(item.item, cst.Call):
+                    yield item.item, model.qualified_name(item.item.func)
 
 
 def keyword_edit(call: cst.Call, keyword: str, value: str, code_for,

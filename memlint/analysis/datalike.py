@@ -40,7 +40,7 @@ from typing import TYPE_CHECKING, Iterator
 
 import libcst as cst
 
-from memlint.analysis.calls import arg_value, literal
+from memlint.analysis.calls import arg_value, is_self_attribute, literal, sole_binding, with_value
 
 if TYPE_CHECKING:  # pragma: no cover
     from memlint.analysis.model import Binding, SemanticModel
@@ -379,7 +379,7 @@ class _Analysis:
         if isinstance(expr, cst.Name):
             values = self.name_values(expr)
             return self.combine(values) if values else self._unbound(expr)
-        if _is_self_attribute(expr):
+        if is_self_attribute(expr):
             bindings = self.model.self_attribute_bindings(expr)
             if bindings:
                 return self.combine([(b.value, None) for b in bindings])
@@ -425,7 +425,7 @@ class _Analysis:
             elif b.kind == "for" and b.iterable is not None and isinstance(b.node, cst.Name):
                 out.append(((_ELEMENT, b.iterable), b))
             elif b.kind == "with":
-                out.append((_with_value(b), b))
+                out.append((with_value(b), b))
             elif b.kind == "param":
                 out.append((("param", b), b))
             else:
@@ -461,27 +461,6 @@ class _Analysis:
 
     def _param(self, binding: "Binding"):
         return None
-
-
-def _with_value(b: "Binding") -> cst.BaseExpression | None:
-    if not isinstance(b.stmt, cst.With):
-        return None
-    for item in b.stmt.items:
-        if (
-            item.asname is not None
-            and isinstance(item.asname.name, cst.Name)
-            and item.asname.name.value == b.name
-        ):
-            return item.item
-    return None
-
-
-def _is_self_attribute(expr: cst.CSTNode) -> bool:
-    return (
-        isinstance(expr, cst.Attribute)
-        and isinstance(expr.value, cst.Name)
-        and expr.value.value == "self"
-    )
 
 
 def _self_class(name: cst.Name, model: "SemanticModel") -> cst.ClassDef | None:
@@ -573,7 +552,7 @@ def _fitted_attributes(cls: cst.ClassDef, model: "SemanticModel") -> set[str]:
             isinstance(node, cst.Call)
             and isinstance(node.func, cst.Attribute)
             and node.func.attr.value in ("fit", "partial_fit")
-            and _is_self_attribute(node.func.value)
+            and is_self_attribute(node.func.value)
         ):
             found.add(node.func.value.attr.value)
         stack.extend(node.children)
@@ -583,11 +562,10 @@ def _fitted_attributes(cls: cst.ClassDef, model: "SemanticModel") -> set[str]:
 
 def _delayed_def(func: cst.Name, model: "SemanticModel") -> cst.FunctionDef | None:
     """The def `func` names, when it is decorated with `@dask.delayed` (or a call of it)."""
-    _, bindings = model.lookup(func.value, func)
-    reaching = model.reaching(bindings, func)
-    if len(reaching) != 1 or reaching[0].kind != "def":
+    b = sole_binding(func, model)
+    if b is None or b.kind != "def":
         return None
-    node = reaching[0].node
+    node = b.node
     if not isinstance(node, cst.FunctionDef):
         return None
     for dec in node.decorators:
@@ -727,7 +705,7 @@ class _DataLikeAnalysis(_Analysis):
         if self.dask.of(expr) is not None:
             return None  # dask collections, delayed values and futures are references
         found = super()._of(expr)
-        if found is None and _is_self_attribute(expr):
+        if found is None and is_self_attribute(expr):
             found = self._learned_attribute(expr)
         return found
 
@@ -887,12 +865,16 @@ class _DataLikeAnalysis(_Analysis):
         container = {cst.ListComp: "list", cst.SetComp: "set", cst.DictComp: "dict"}[type(expr)]
         clause = expr.for_in
         if clause.inner_for_in is not None or clause.ifs:
-            total = None  # nested clauses or filters: the size is not the range's
-        else:
-            total = self._iter_length(clause.iter)
+            return None  # nested clauses or filters: the size is not the range's
+        return self._built_over(expr, container, clause.iter)
+
+    def _built_over(self, node, container: str, iterable: cst.BaseExpression) -> DataLike | None:
+        """`node` builds a `container` with one item per item of `iterable`: big data when
+        that length is known and at least `min_items`."""
+        total = self._iter_length(iterable)
         if total is not None and total >= self.min_items:
-            return DataLike(COMPREHENSION, expr, True,
-                            f"a {container} built over `{_short(self.model, clause.iter)}`",
+            return DataLike(COMPREHENSION, node, True,
+                            f"a {container} built over `{_short(self.model, iterable)}`",
                             container=container, length=total)
         return None
 
@@ -956,13 +938,7 @@ class _DataLikeAnalysis(_Analysis):
         first = call.args[0]
         if first.keyword is not None or first.star:
             return None
-        container = "list" if name == "sorted" else name
-        total = self._iter_length(first.value)
-        if total is not None and total >= self.min_items:
-            return DataLike(COMPREHENSION, call, True,
-                            f"a {container} built over `{_short(self.model, first.value)}`",
-                            container=container, length=total)
-        return None
+        return self._built_over(call, "list" if name == "sorted" else name, first.value)
 
     def _instance(self, call: cst.Call, cls: cst.ClassDef) -> DataLike:
         name = cls.name.value

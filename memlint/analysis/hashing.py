@@ -20,7 +20,7 @@ from typing import TYPE_CHECKING
 
 import libcst as cst
 
-from memlint.analysis.calls import arg, is_none, literal, with_item
+from memlint.analysis.calls import arg, context_calls, is_none, literal, sole_binding, with_item
 
 if TYPE_CHECKING:  # pragma: no cover
     from memlint.analysis.model import SemanticModel
@@ -136,11 +136,9 @@ def _delayed_function(func: cst.BaseExpression, model: "SemanticModel") -> tuple
         return func, False  # delayed(f, ...)(...)
     if not isinstance(func, cst.Name):
         return None
-    _, bindings = model.lookup(func.value, func)
-    reaching = model.reaching(bindings, func)
-    if len(reaching) != 1:
+    b = sole_binding(func, model)
+    if b is None:
         return None
-    b = reaching[0]
     if b.kind == "def" and isinstance(b.node, cst.FunctionDef):
         for deco in b.node.decorators:
             d = deco.decorator
@@ -163,13 +161,9 @@ def _pure(argument: cst.Arg | None, at: cst.CSTNode, model: "SemanticModel") -> 
     if argument is not None:
         value = literal(argument.value, None)
         return value is True, "`pure=True`" if value is True else ""
-    for anc in model.ancestors(at):
-        if isinstance(anc, cst.With):
-            for item in anc.items:
-                ctx = item.item
-                if isinstance(ctx, cst.Call) and model.qualified_name(ctx.func) in CONFIG_SET:
-                    if _sets_delayed_pure(ctx):
-                        return True, "`dask.config.set(delayed_pure=True)` is in effect"
+    for ctx, q in context_calls(at, model):
+        if q in CONFIG_SET and _sets_delayed_pure(ctx):
+            return True, "`dask.config.set(delayed_pure=True)` is in effect"
     return False, ""
 
 

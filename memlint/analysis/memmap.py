@@ -312,7 +312,7 @@ def subscript_layout(layout: str | None, ndim: int | None, sub: cst.Subscript) -
             items.append("full" if _full(s) else ("range" if s.step is None or literal(s.step, None) == 1 else "step"))
         elif isinstance(s.value, cst.Ellipsis):
             items.append("...")
-        elif isinstance(s.value, cst.Name) and s.value.value == "None":
+        elif is_none(s.value):
             continue  # np.newaxis adds a length-1 axis: the layout is unchanged
         else:
             items.append("int")

@@ -13,7 +13,7 @@ from typing import TYPE_CHECKING, Iterator
 
 import libcst as cst
 
-from memlint.analysis.calls import arg, arg_value, literal
+from memlint.analysis.calls import arg, arg_value, context_calls, literal
 
 if TYPE_CHECKING:  # pragma: no cover
     from memlint.analysis.model import SemanticModel
@@ -164,14 +164,11 @@ def thread_backend(run: ParallelRun, model: "SemanticModel") -> bool | None:
         return True  # joblib falls back to its sequential backend: no pickling
     if arg(ctor, "backend", 1) is not None:
         return None  # a backend we cannot read
-    for anc in model.ancestors(run.call):
-        if isinstance(anc, cst.With):
-            for item in anc.items:
-                ctx = item.item
-                if isinstance(ctx, cst.Call) and model.qualified_name(ctx.func) in BACKEND_CONTEXTS:
-                    inner = _backend_arguments(ctx, backend_position=0)
-                    if inner is not None:
-                        return inner
+    for ctx, q in context_calls(run.call, model):
+        if q in BACKEND_CONTEXTS:
+            inner = _backend_arguments(ctx, backend_position=0)
+            if inner is not None:
+                return inner
     return False
 
 
@@ -226,17 +223,11 @@ def setting(run: ParallelRun, model: "SemanticModel", name: str) -> cst.BaseExpr
     found = arg_value(run.constructor, name, _PARALLEL_POSITIONS.get(name))
     if found is not None:
         return found
-    for anc in model.ancestors(run.call):
-        if isinstance(anc, cst.With):
-            for item in anc.items:
-                ctx = item.item
-                if not isinstance(ctx, cst.Call):
-                    continue
-                q = model.qualified_name(ctx.func)
-                if q in BACKEND_CONTEXTS:
-                    value = arg_value(ctx, name, _POSITIONS[q].get(name))
-                    if value is not None:
-                        return value
+    for ctx, q in context_calls(run.call, model):
+        if q in BACKEND_CONTEXTS:
+            value = arg_value(ctx, name, _POSITIONS[q].get(name))
+            if value is not None:
+                return value
     return None
 
 

@@ -20,6 +20,8 @@ from typing import TYPE_CHECKING, Iterator
 
 import libcst as cst
 
+from memlint.analysis.calls import is_self_attribute
+
 if TYPE_CHECKING:  # pragma: no cover
     from memlint.analysis.model import Binding, SemanticModel
 
@@ -74,7 +76,7 @@ def resolve(expr: cst.CSTNode, model: "SemanticModel", depth: int = 0) -> str | 
         return name
     if isinstance(expr, cst.Attribute):
         base = expr.value
-        if isinstance(base, cst.Attribute) and isinstance(base.value, cst.Name) and base.value.value == "self":
+        if is_self_attribute(base):
             names = {
                 resolve(b.value, model, depth + 1) if b.value is not None else None
                 for b in model.self_attribute_bindings(base)

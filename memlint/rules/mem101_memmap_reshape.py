@@ -3,7 +3,7 @@ from __future__ import annotations
 import libcst as cst
 
 from memlint.analysis import memmap as mm
-from memlint.analysis.calls import arg, literal
+from memlint.analysis.calls import arg, literal, sole_binding
 from memlint.analysis.parallel import run_of_task_argument, thread_backend
 from memlint.engine.rule import FixSpec, Invalid, Replace, Rule, Valid
 
@@ -448,12 +448,8 @@ class MemmapReshape(Rule):
             return FixSpec("safe", title, [Replace(node, _chained_code(node, new_call, self.ctx))])
         if not isinstance(target, cst.Name):
             return None
-        _, bindings = model.lookup(target.value, target)
-        reaching = model.reaching(bindings, target)
-        if len(reaching) != 1:
-            return None
-        binding = reaching[0]
-        if binding.kind != "assign" or binding.value is not source:
+        binding = sole_binding(target, model)
+        if binding is None or binding.kind != "assign" or binding.value is not source:
             return None
         if model.uses_of(binding) != [target]:
             return None

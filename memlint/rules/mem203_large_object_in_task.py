@@ -5,7 +5,7 @@ from dataclasses import dataclass
 import libcst as cst
 
 from memlint.analysis import datalike as dl
-from memlint.analysis.calls import arg
+from memlint.analysis.calls import arg, is_none, sole_binding
 from memlint.engine.rule import AddImport, FixSpec, Invalid, Option, Replace, Rule, Valid
 
 # dask-expr became dask.dataframe's default in 2024.3.0; its map_partitions lifts nothing.
@@ -503,7 +503,7 @@ class LargeObjectInTask(Rule):
             pairs = positional[2:]
             extras_pos = [
                 pairs[i] for i in range(0, len(pairs) - 1, 2)
-                if _is_none(pairs[i + 1].value)
+                if is_none(pairs[i + 1].value)
             ]
         elif method == "map_overlap" and not function_form:
             extras_pos = []  # x.map_overlap(func, depth, boundary, trim)
@@ -644,10 +644,9 @@ class LargeObjectInTask(Rule):
         model = self.ctx.model
         candidates: list[cst.CSTNode] = [func]
         if isinstance(func, cst.Name):
-            _, bindings = model.lookup(func.value, func)
-            reaching = model.reaching(bindings, func)
-            if len(reaching) == 1 and reaching[0].kind == "def":
-                node = reaching[0].node
+            b = sole_binding(func, model)
+            if b is not None and b.kind == "def":
+                node = b.node
                 # Only nested functions close over locals; module-level ones are pickled by
                 # reference when importable.
                 if model.scope(node).kind == "function":
@@ -682,10 +681,6 @@ class LargeObjectInTask(Rule):
 def _short(code: str, limit: int = 40) -> str:
     code = " ".join(code.split())
     return code if len(code) <= limit else code[: limit - 3] + "..."
-
-
-def _is_none(expr: cst.BaseExpression) -> bool:
-    return isinstance(expr, cst.Name) and expr.value == "None"
 
 
 def _is_xarray(expr: cst.BaseExpression, model) -> bool:

@@ -3,6 +3,7 @@ from __future__ import annotations
 import libcst as cst
 
 from memlint.analysis import datalike as dl
+from memlint.analysis.calls import is_self_attribute
 from memlint.engine.rule import AddImport, FixSpec, InsertBefore, Invalid, Option, Rule, Valid
 
 # Keywords of a delayed call that configure the task rather than reach the function.
@@ -236,7 +237,7 @@ class DelayedLargeInputInLoop(Rule):
             if a.star or (a.keyword is not None and a.keyword.value in _OWN_KEYWORDS):
                 continue
             value = a.value
-            if not isinstance(value, cst.Name) and not _is_self_attribute(value):
+            if not isinstance(value, cst.Name) and not is_self_attribute(value):
                 continue  # an expression built in the call is a new value each time
             if not self._invariant(value, loop):
                 continue
@@ -315,11 +316,3 @@ class DelayedLargeInputInLoop(Rule):
         if needs_import:
             changes.append(AddImport("import dask"))
         return FixSpec("unsafe", f"Delay `{name.value}` once before the loop", changes)
-
-
-def _is_self_attribute(expr: cst.CSTNode) -> bool:
-    return (
-        isinstance(expr, cst.Attribute)
-        and isinstance(expr.value, cst.Name)
-        and expr.value.value == "self"
-    )

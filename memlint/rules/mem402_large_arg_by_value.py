@@ -4,6 +4,7 @@ import libcst as cst
 
 from memlint.analysis import datalike as dl
 from memlint.analysis import ray
+from memlint.analysis.calls import is_self_attribute
 from memlint.engine.rule import (
     AddImport,
     FixSpec,
@@ -446,7 +447,7 @@ def _trackable(value: cst.BaseExpression) -> bool:
     """A name, or `self.attr`: something that is the same object at every call."""
     if isinstance(value, cst.Name):
         return value.value not in ("None", "True", "False")
-    return isinstance(value, cst.Attribute) and isinstance(value.value, cst.Name) and value.value.value == "self"
+    return is_self_attribute(value)
 
 
 def _remote_argument(use: cst.CSTNode, model) -> bool:
