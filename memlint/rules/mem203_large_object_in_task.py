@@ -143,7 +143,8 @@ class LargeObjectInTask(Rule):
     name = "large-object-in-task"
     summary = "Large object copied into every task of map_blocks / map_partitions"
     libraries = ("dask",)
-    triggers = ((b"map_blocks",), (b"map_partitions",), (b"blockwise",), (b"map_overlap",))
+    # With the call's parenthesis: the names alone fill docstrings of whole libraries.
+    triggers = ((b"map_blocks(",), (b"map_partitions(",), (b"blockwise(",), (b"map_overlap(",))
     options = {
         "large-literal-min-items": Option(
             100, int, "A list, tuple, set or dict literal (or a comprehension over a range) "

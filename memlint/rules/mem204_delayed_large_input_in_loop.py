@@ -61,7 +61,8 @@ class DelayedLargeInputInLoop(Rule):
     code = "MEM204"
     name = "delayed-large-input-in-loop"
     summary = "Same large input passed to a delayed call on every loop iteration"
-    triggers = ((b"delayed", b"for "), (b"delayed", b"while "))
+    # "dask" too: joblib has a `delayed` of its own.
+    triggers = ((b"dask", b"delayed", b"for "), (b"dask", b"delayed", b"while "))
     options = {
         "large-literal-min-items": Option(
             100, int, "A list, tuple, set or dict literal (or a comprehension over a range) "

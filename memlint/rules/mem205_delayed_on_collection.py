@@ -65,7 +65,8 @@ class DelayedOnCollection(Rule):
     code = "MEM205"
     name = "delayed-on-collection"
     summary = "Dask collection passed to a delayed call is computed whole into one task"
-    triggers = ((b"delayed",),)
+    # "dask" too: joblib has a `delayed` of its own.
+    triggers = ((b"dask", b"delayed"),)
 
     valid = (
         Valid(

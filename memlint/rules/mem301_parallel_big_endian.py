@@ -81,9 +81,12 @@ class ParallelBigEndian(Rule):
     name = "parallel-big-endian"
     summary = "Large non-native byte order array passed to joblib Parallel crashes its workers"
     libraries = ("joblib",)
+    # A '>' opening a string (">f8", '>i4', ">" + kind), not any comparison.
     triggers = (
-        (b"Parallel", b"delayed", b">"),
+        (b"Parallel", b"delayed", b"\">"),
+        (b"Parallel", b"delayed", b"'>"),
         (b"Parallel", b"delayed", b"newbyteorder"),
+        (b"Parallel", b"delayed", b"byteswap"),
         (b"Parallel", b"delayed", b"fits"),
     )
     fix_availability = "sometimes"

@@ -106,7 +106,8 @@ class RemoteReturnsList(Rule):
     name = "remote-returns-list"
     summary = "Ray remote function builds and returns a whole list instead of yielding its items"
     libraries = ("ray",)
-    triggers = ((b"ray", b"remote", b"return"),)
+    # "import ray" / "from ray", not "ray": every "array" holds that.
+    triggers = ((b"import ray", b"remote", b"return"), (b"from ray", b"remote", b"return"))
     fix_availability = "sometimes"
 
     valid = (

@@ -83,7 +83,8 @@ class LargeArgByValue(Rule):
     name = "large-arg-by-value"
     summary = "The same large value is passed by value to many Ray `.remote()` calls"
     libraries = ("ray",)
-    triggers = ((b"ray", b".remote("),)
+    # "import ray" / "from ray", not "ray": every "array" holds that.
+    triggers = ((b"import ray", b".remote("), (b"from ray", b".remote("))
     fix_availability = "sometimes"
     options = {
         "large-literal-min-items": Option(

@@ -71,7 +71,8 @@ class RemoteCapturesLargeGlobal(Rule):
     name = "remote-captures-large-global"
     summary = "Ray remote function or actor reads a large value from outside it, shipped with its code"
     libraries = ("ray",)
-    triggers = ((b"ray", b"remote"),)
+    # "import ray" / "from ray", not "ray": every "array" holds that.
+    triggers = ((b"import ray", b"remote"), (b"from ray", b"remote"))
     options = {
         "large-literal-min-items": Option(
             dl.DEFAULT_MIN_ITEMS, int, "A literal container with at least this many items is data-like"

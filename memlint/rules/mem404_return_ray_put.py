@@ -62,7 +62,8 @@ class ReturnRayPut(Rule):
     name = "return-ray-put"
     summary = "Ray remote function returns a `ray.put()` ref instead of the value"
     libraries = ("ray",)
-    triggers = ((b"ray", b"put", b"return"),)
+    # "import ray" / "from ray" and "put(": bare "ray" and "put" match "array" and "output".
+    triggers = ((b"import ray", b"put(", b"return"), (b"from ray", b"put(", b"return"))
     fix_availability = "sometimes"
 
     valid = (
