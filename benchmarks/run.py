@@ -364,10 +364,16 @@ def list_findings(corpus: Path, out: Path | None):
     return findings
 
 
-def verify_partial(corpus: Path) -> None:
-    """Every file that can match, checked with and without the partial first pass."""
+def verify_partial(corpus: Path) -> bool:
+    """Every file that can match, checked with and without the partial first pass: all
+    rules together, then each rule alone (a rule that misses a finding in the first pass
+    is hidden when another rule reports in the same file, since the file is then checked
+    whole). Returns whether every comparison found the same findings."""
     sys.path.insert(0, str(REPO))
+    from dataclasses import replace
+
     import memlint.engine.checker as checker
+    from memlint.engine.checker import DecodeError, could_match, decode, first_pass_source
     from memlint.engine.runner import FixOptions, ProjectCache, RunOptions, relevant_files, run_files
 
     projects = ProjectCache()
@@ -388,16 +394,19 @@ def verify_partial(corpus: Path) -> None:
     if not same:
         for d in sorted(set(map(repr, with_pass)) ^ set(map(repr, whole))):
             print("  differs:", d)
-    # What the work grows with: bytes read, bytes of files some rule can match, bytes the
-    # first pass parses.
-    from memlint.engine.checker import DecodeError, _trigger_groups, could_match, decode
-    from memlint.engine.partial import reduce_source
 
+    # Each rule alone, with the pass, against the whole-file findings of that rule.
+    by_code: dict[str, set] = {}
+    for d in whole:
+        by_code.setdefault(d.code, set()).add(repr(d))
+    alone_same = True
+    checked = 0
     total = matching = parsed = 0
     for path in files:
         data = path.read_bytes()
         total += len(data)
-        rules = could_match(data, projects.for_file(path).settings_for(str(path)).rules)
+        settings = projects.for_file(path).settings_for(str(path))
+        rules = [r for r in could_match(data, settings.rules) if not r.judges_suppressions]
         if not rules:
             continue
         matching += len(data)
@@ -405,13 +414,23 @@ def verify_partial(corpus: Path) -> None:
             text, _ = decode(data)
         except DecodeError:
             continue
-        if len(text) < checker.PARTIAL_MIN_CHARS:
-            parsed += len(text)
-            continue
-        reduced = reduce_source(text, _trigger_groups(text, rules))
+        # What the work grows with: bytes the first pass parses.
+        reduced = first_pass_source(text, rules)
         parsed += len(text) if reduced is None else len(reduced)
+        for rule in rules:
+            checked += 1
+            alone = replace(settings, rules=[rule], enabled_codes=frozenset([rule.code]))
+            got = {repr(d) for d in checker.check_bytes(data, str(path), alone).diagnostics}
+            want = {r for r in by_code.get(rule.code, ()) if f"filename={str(path)!r}" in r}
+            if got != want:
+                alone_same = False
+                for d in sorted(got ^ want):
+                    print(f"  {rule.code} alone differs:", d)
+    print(f"each rule alone with the first pass: {'same findings' if alone_same else 'DIFFERENT findings'} "
+          f"as whole-file parsing ({checked} file and rule pairs)")
     print(f"bytes read {total / 1e6:.1f} MB; in files some rule can match {matching / 1e6:.2f} MB; "
           f"parsed by the first pass {parsed / 1e6:.2f} MB")
+    return same and alone_same
 
 
 if __name__ == "__main__":

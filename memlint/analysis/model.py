@@ -90,6 +90,11 @@ class SemanticModel:
         self.imported_modules: set[str] = set()
         # Every Name node by identifier, in source order (uses and targets alike).
         self.names: dict[str, list[cst.Name]] = {}
+        # Answers remembered once the model is built (rules ask the same questions of the
+        # same names many times: `np` in every call of a large module).
+        self._qualified: dict[cst.CSTNode, str | None] = {}
+        self._reaching: dict[tuple[int, cst.CSTNode], tuple[list[Binding], list[Binding]]] = {}
+        self._chains: dict[cst.CSTNode, list[cst.CSTNode]] = {}
 
     # -- structure ---------------------------------------------------------------------
     def ancestors(self, node: cst.CSTNode) -> Iterator[cst.CSTNode]:
@@ -156,7 +161,10 @@ class SemanticModel:
         """The dotted name an expression refers to through the module's imports, e.g.
         `np.memmap` -> "numpy.memmap", `mm` (from numpy import memmap as mm) ->
         "numpy.memmap". Also follows simple aliases like `P = joblib.Parallel`."""
-        return self._qualified_name(expr, 0)
+        found = self._qualified.get(expr, self)
+        if found is self:
+            found = self._qualified[expr] = self._qualified_name(expr, 0)
+        return found
 
     def _qualified_name(self, expr: cst.CSTNode, depth: int) -> str | None:
         if depth > 8:
@@ -208,6 +216,15 @@ class SemanticModel:
         (a function runs after its module finished binding). Walking back from the use,
         collection stops at the first binding that happens on every path to the use.
         """
+        # `bindings` is usually a scope's own list for the name (what `lookup` returns);
+        # the entry keeps the list alive, so its id cannot be reused by another.
+        key = (id(bindings), at)
+        entry = self._reaching.get(key)
+        if entry is None:
+            entry = self._reaching[key] = (bindings, self._reaching_uncached(bindings, at))
+        return list(entry[1])
+
+    def _reaching_uncached(self, bindings: list[Binding], at: cst.CSTNode) -> list[Binding]:
         scope_node = None
         if bindings:
             scope_node = self._scope_node_for(bindings[0])
@@ -331,6 +348,12 @@ class SemanticModel:
     def _branch_chain(self, node: cst.CSTNode) -> list[cst.CSTNode]:
         """Conditional constructs between `node` and its scope, innermost first. For an
         `if`, the If/Else node of the branch is listed (not the test)."""
+        chain = self._chains.get(node)
+        if chain is None:
+            chain = self._chains[node] = self._branch_chain_uncached(node)
+        return chain
+
+    def _branch_chain_uncached(self, node: cst.CSTNode) -> list[cst.CSTNode]:
         chain: list[cst.CSTNode] = []
         child = node
         for anc in self.ancestors(node):

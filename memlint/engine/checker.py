@@ -162,8 +162,10 @@ def lint_text(text: str, filename: str, settings: Settings) -> list[Diagnostic]:
     if any(_hooks(r) for r in walkers) and not _partial_pass_is_quiet(text, filename, walkers, settings):
         import libcst as cst
 
+        from memlint.engine.parsing import parse_module
+
         try:
-            module = cst.parse_module(text)
+            module = parse_module(text)
         except (cst.ParserSyntaxError, RecursionError, ValueError) as exc:
             return [syntax_error(filename, text, exc)]
         parsed = True
@@ -181,20 +183,30 @@ def lint_text(text: str, filename: str, settings: Settings) -> list[Diagnostic]:
 def _partial_pass_is_quiet(text: str, filename: str, rules: Sequence[type[Rule]], settings: Settings) -> bool:
     """True when a large file's statements that can matter parse and produce no report:
     then the whole file would not either, and its full parse is skipped."""
-    if len(text) < PARTIAL_MIN_CHARS or not all(r.partial_parse for r in rules):
-        return False
-    import libcst as cst
-
-    from memlint.engine.partial import reduce_source
-
-    reduced = reduce_source(text, _trigger_groups(text, rules))
+    reduced = first_pass_source(text, rules)
     if reduced is None:
         return False
+    if not reduced:
+        return True  # no statement can hold a finding
+    from memlint.engine.parsing import parse_module
+
     try:
-        part = cst.parse_module(reduced)
+        part = parse_module(reduced)
     except Exception:  # noqa: BLE001 - the whole-file parse decides what to say
         return False
     return not _dispatch(part, reduced, filename, rules, settings).reports
+
+
+def first_pass_source(text: str, rules: Sequence[type[Rule]]) -> str | None:
+    """What the first pass parses of `text` for `rules` (the walking rules that can match
+    it): the reduced source, "" when nothing can match, None when the whole file is
+    parsed at once (a small file, or a rule that must see every statement)."""
+    if len(text) < PARTIAL_MIN_CHARS or not all(r.partial_parse for r in rules):
+        return None
+    from memlint.engine.partial import reduce_source
+
+    return reduce_source(text, _trigger_groups(text, rules),
+                         classes=all(r.partial_classes for r in rules))
 
 
 def _trigger_groups(text: str, rules: Sequence[type[Rule]]) -> list[tuple[str, ...]]:
@@ -269,21 +281,13 @@ def _hooks(rule_cls: type[Rule]) -> dict[str, str]:
 
 
 def _finish(ctx, filename: str, text: str, module, suppressions, apply_noqa: bool = True) -> list[Diagnostic]:
-    from libcst.metadata import MetadataWrapper, PositionProvider
-
     from memlint.engine.fixes import LineIndex, build_fix
-
-    # Positions cost a codegen pass: paid only by files that have findings.
-    positions = MetadataWrapper(module, unsafe_skip_copy=True).resolve(PositionProvider)
-
-    def position(node) -> tuple[Location, Location]:
-        rng = positions[node]
-        return (
-            Location(rng.start.line, rng.start.column + 1),
-            Location(rng.end.line, rng.end.column + 1),
-        )
+    from memlint.engine.positions import Positions
 
     index = LineIndex(text)
+    # Positions cost a codegen pass: paid only by files that have findings, and only for
+    # the top-level statements that hold what is reported.
+    position = Positions(module, text, ctx.model.parent, index.starts)
     out: list[Diagnostic] = []
     seen: set[tuple] = set()
     for rep in ctx.reports:

@@ -1,31 +1,41 @@
-r"""Parse only the part of a file that can matter: its top-level statements that mention a
-trigger string, its imports, and the module-level statements about the names they use.
+r"""Parse only the part of a file that can matter: the statements that mention a trigger
+string, and what they can reach through names.
 
-libcst parses about 17,700 lines/s. Where the top-level statements begin and end is found
-by a lexical scan (strings, comments, brackets, line continuations), far cheaper than any
-parser: even Python's own `ast.parse` cost a fifth of the whole check. In library code the
-byte strings a rule waits for (`memmap`, `reshape`, ...) sit in a few functions of a large
-module, so most of it need not be parsed at all.
+libcst parses about 17,700 lines/s. Where statements begin and end is found by a lexical
+scan (strings, comments, brackets, line continuations), far cheaper than any parser: even
+Python's own `ast.parse` cost a fifth of the whole check. In library code the byte strings
+a rule waits for (`memmap`, `map_blocks(`, ...) sit in a few functions of a large module,
+often in a few methods of one large class, so most of it need not be parsed at all.
 
-What a rule sees in this first pass (and so what it may rely on to decide whether to
-report anything at all):
-- every top-level statement (a whole def or class with its decorators) whose source holds
-  one of the trigger strings of the rules that matched the file;
-- every top-level import, every top-level compound statement holding an import
-  (`try: import x ...`, `if TYPE_CHECKING: ...`), and the module docstring;
-- transitively, every top-level statement other than a def or class that mentions a name
-  mentioned in a statement already kept (so `data = np.memmap(...)` at module level is
-  there for a function that reshapes `data`).
+The file is cut into units: its top-level statements, except that a class is cut into its
+header (the decorators, the `class` line, the class-level statements other than defs, and
+the methods that store attributes on `self` or call `.fit(`: what makes an instance's
+data) and one unit per other method or nested class. Comments and docstrings are blanked
+out before anything is searched, so a trigger string or a name mentioned only there counts
+for nothing. A unit reaches, through the names it mentions:
+- the imports that bind them (every import is kept; their strings count when reached);
+- the top-level statements other than defs and classes that mention them (with each other
+  through shared names: a value flows through them), and defs that declare a name global;
+- the top-level def or class that a name defines (`ray.remote(split)` reaches `split`);
+- for a method: its class's header, and the members of its class named by `self.<name>`.
+
+A unit is a seed when it holds one of the trigger strings and, with every unit it
+reaches, every string of one trigger group. The first pass parses the seeds, every unit
+they reach, the imports and the module docstring, in their order; a class whose kept
+members are none gets a `pass`.
 
 The scan is checked by the parse itself: if libcst rejects the reduced source, the whole
 file is parsed. If any rule reports anything in that pass, the engine checks the whole
 file again and reports that result, so positions, suppressions, fixes and "is this the
 only use of the name" questions are always answered on the complete module. A rule that
-must see statements mentioning none of its triggers sets `partial_parse = False`.
+must see statements mentioning none of its triggers sets `partial_parse = False`; one that
+must see whole classes (every method of a Ray actor runs remotely) sets
+`partial_classes = False`, and then no class is cut.
 """
 
 from __future__ import annotations
 
+import bisect
 import builtins
 import keyword
 import re
@@ -39,26 +49,87 @@ _STRING_END = {
     "'": re.compile(r"(?:[^'\\\r\n]++|\\(?:\r\n|[\s\S]))*+'"),
 }
 _TO_EOL = re.compile(r"[^\r\n]*")
-# Lines at column 0 that continue the statement above rather than start one.
+_INDENT = re.compile(r"[ \t\f]*")
+# A string statement (a docstring): only a prefix before it on its logical line, only a
+# comment after it. Not an f-string, whose replacement fields are code.
+_STRING_PREFIX = re.compile(r"[rRuUbB]{0,2}")
+_ENDS_STATEMENT = re.compile(r"[ \t\f]*(?:#[^\r\n]*)?(?:\r\n|\r|\n|\Z)")
+# Lines that continue the statement above rather than start one.
 _CONTINUES = re.compile(r"(?:else|elif|except|finally)\b")
 _DEF = re.compile(r"(?:@|def\b|class\b|async[ \t]+def\b)")
+_CLASS_LINE = re.compile(r"class\b")
 _IMPORT = re.compile(r"^[ \t]*(?:import|from)[ \t]", re.M)
 _GLOBAL = re.compile(r"^[ \t]+global[ \t]", re.M)
-_DOCSTRING = re.compile(r"""[rRuU]?['"]""")
+_DOCSTRING = re.compile(r"""[rRuUbB]{0,2}['"]""")
 _IDENT = re.compile(r"(?<![\w.])[^\W\d]\w*")
+_SELF_ATTR = re.compile(r"(?<![\w.])self[ \t]*\.[ \t]*([^\W\d]\w*)")
+# What stores data on an instance or fits a model kept inside it (see datalike).
+_SELF_STORE = re.compile(
+    r"(?<![\w.])self[ \t]*\.[ \t]*[^\W\d]\w*[ \t]*(?:[-+*/%@&|^]|//|\*\*|<<|>>)?=(?!=)"
+    # `self.x: int` (a statement of its own), `(self.a, b) = ...`, `[self.a, b] = ...`
+    r"|^[ \t]*self[ \t]*\.[ \t]*[^\W\d]\w*[ \t]*:"
+    r"|^[ \t]*[(\[][^=\r\n]*(?<![\w.])self[ \t]*\.[^=\r\n]*[)\]][ \t]*=(?!=)",
+    re.M,
+)
+_FITS = re.compile(r"fit\(")
+# `self` passed or returned as a value, or a lambda or nested def (which may capture it).
+_BARE_SELF = re.compile(r"(?<![\w.])self\b(?![ \t]*\.)")
+_NESTED = re.compile(r"(?<![\w.])lambda\b|[\r\n][ \t]+(?:async[ \t]+)?def[ \t]")
+_DEFINED = re.compile(r"^[ \t]*(?:async[ \t]+)?(?:def|class)[ \t]+([^\W\d]\w*)", re.M)
 _COMMON = frozenset(keyword.kwlist) | frozenset(dir(builtins)) | {"self", "cls"}
 # Above this share of the text the pass does not pay; the whole file is parsed.
 MAX_KEPT_SHARE = 0.8
 
 
-def statement_starts(text: str) -> list[int] | None:
-    """Offsets where the top-level statements of `text` start (a decorated def starts at
-    its first decorator). None when the scan ends inside a string or a bracket, which
-    valid Python never does."""
-    raw = [0]
+class Scan:
+    """The lexical facts the reduction needs: where logical lines start (at any
+    indentation), and the text with comments and docstrings blanked out."""
+
+    __slots__ = ("text", "lines", "masked", "code")
+
+    def __init__(self, text: str, lines: list[tuple[int, int]], masked: str, code: str) -> None:
+        self.text = text
+        self.lines = lines  # (offset of the line, offset of its first code character)
+        self.masked = masked  # comments and docstrings blanked
+        self.code = code  # the contents of other string literals too, but f-strings'
+
+    def statement_starts(self) -> list[int]:
+        """Offsets where the top-level statements start: the text's start (which may hold
+        only comments), then each line of code at column 0 that neither continues a
+        compound statement nor follows a decorator."""
+        text = self.text
+        raw = [0] + [
+            code for line, code in self.lines
+            if code == line and code != 0 and not _CONTINUES.match(text, code)
+        ]
+        starts: list[int] = []
+        previous = -1
+        for s in raw:
+            # A def or class joins the decorators above it.
+            if not (previous >= 0 and text.startswith("@", previous)):
+                starts.append(s)
+            previous = s
+        return starts
+
+
+def scan(text: str) -> Scan | None:
+    """One pass over `text`; None when it ends inside a string or a bracket, which valid
+    Python never does."""
+    lines: list[tuple[int, int]] = []
+    blanks: list[tuple[int, int, bool]] = []  # (start, end, also in `masked`)
+    n = len(text)
+
+    def line_at(p: int) -> int:
+        # A physical line that starts a logical one: record it when it holds code.
+        c = _INDENT.match(text, p).end()
+        if c < n and text[c] not in "\r\n#\\":
+            lines.append((p, c))
+            return c
+        return -1
+
+    logical = line_at(0)  # where the current logical line's code starts
     depth = 0
     pos = 0
-    n = len(text)
     search = _SPECIAL.search
     while True:
         m = search(text, pos)
@@ -68,6 +139,7 @@ def statement_starts(text: str) -> list[int] | None:
         ch = text[i]
         if ch == "#":
             pos = _TO_EOL.match(text, i).end()
+            blanks.append((i, pos, True))
         elif ch == "'" or ch == '"':
             quote = text[i : i + 3]
             if quote != '"""' and quote != "'''":
@@ -78,6 +150,11 @@ def statement_starts(text: str) -> list[int] | None:
                 # which is a syntax error anyway; the parse will say so.
                 return None
             pos = end.end()
+            if depth == 0 and logical >= 0 and _STRING_PREFIX.fullmatch(text, logical, i) \
+                    and _ENDS_STATEMENT.match(text, pos):
+                blanks.append((logical, pos, True))
+            elif "f" not in text[max(i - 2, 0):i].lower():
+                blanks.append((i + len(quote), pos - len(quote), False))
         elif ch == "\\":
             pos = i + (3 if text.startswith("\r\n", i + 1) else 2)  # a line continuation
         elif ch in "([{":
@@ -88,116 +165,457 @@ def statement_starts(text: str) -> list[int] | None:
             pos = i + 1
         else:  # a newline
             pos = i + (2 if text.startswith("\r\n", i) else 1)
-            if depth == 0 and pos < n and text[pos] not in " \t\f\r\n#\\":
-                if not _CONTINUES.match(text, pos):
-                    raw.append(pos)
+            if depth == 0:
+                logical = line_at(pos)
     if depth != 0:
         return None
-    starts: list[int] = []
-    previous = -1
-    for s in raw:
-        # A def or class joins the decorators above it.
-        if not (previous >= 0 and text.startswith("@", previous)):
-            starts.append(s)
-        previous = s
-    return starts
+    return Scan(text, lines, _blank(text, [s for s in blanks if s[2]]), _blank(text, blanks))
 
 
-def reduce_source(text: str, groups: Iterable[Iterable[str]]) -> str | None:
-    """`text` reduced to the statements described in the module docstring, or None when
-    the whole text should be parsed: the scan failed, or too little would be dropped to
-    pay for the pass. `groups` are the trigger groups the file matched. Kept statements
-    are whole lines, joined in their order; rows are not kept (even empty lines cost
-    libcst time), since nothing is reported from this pass: a file with findings is
-    checked again whole."""
-    starts = statement_starts(text)
-    if not starts or len(starts) < 2:
+def _blank(text: str, spans: list[tuple[int, int, bool]]) -> str:
+    if not spans:
+        return text
+    parts: list[str] = []
+    last = 0
+    for a, b, _ in spans:
+        parts.append(text[last:a])
+        parts.append(" " * (b - a))
+        last = b
+    parts.append(text[last:])
+    return "".join(parts)
+
+
+def statement_starts(text: str) -> list[int] | None:
+    """Offsets where the top-level statements of `text` start (a decorated def starts at
+    its first decorator). None when the scan ends inside a string or a bracket."""
+    found = scan(text)
+    return None if found is None else found.statement_starts()
+
+
+class _Node:
+    """A piece of the file the reduction keeps or drops as a whole (`spans` of the text),
+    or a connector between such pieces (no spans)."""
+
+    __slots__ = ("spans", "kind", "name", "owner", "present", "edges", "reach", "names", "attrs",
+                 "stores", "bare_self")
+
+    def __init__(self, spans: list[tuple[int, int]], kind: str, name: str | None = None,
+                 owner: "_Class | None" = None) -> None:
+        self.spans = spans
+        # import | module (top level, not a def or class) | def (a top-level def, or a
+        # class kept whole) | header (a cut class's decorators, `class` line and
+        # class-level statements) | member (a method or nested class of a cut class) |
+        # alias (a name an import binds) | flow (module-level statements sharing names) |
+        # data (what makes a cut class's instances)
+        self.kind = kind
+        self.name = name  # what a def, class, member or alias defines
+        self.owner = owner  # a member's class
+        self.present = 0  # bit mask of the trigger strings it holds
+        self.edges: list[_Node] = []
+        self.reach = 0  # bit mask of the strings of everything it reaches
+        self.names: frozenset[str] = frozenset()
+        self.attrs: frozenset[str] = frozenset()  # `self.<attr>` it mentions
+        self.stores: frozenset[str] = frozenset()  # `self.<attr>` it assigns
+        self.bare_self = False  # uses `self` itself as a value, or a nested function
+
+
+class _Class:
+    __slots__ = ("header", "data", "members", "storing", "fitting")
+
+    def __init__(self, header: _Node, data: _Node) -> None:
+        self.header = header
+        self.data = data
+        self.members: list[_Node] = []
+        self.storing: list[_Node] = []  # members that assign attributes of `self`
+        self.fitting: list[_Node] = []  # members that call `.fit(`
+
+
+def reduce_source(text: str, groups: Iterable[Iterable[str]], classes: bool = True) -> str | None:
+    """`text` reduced to the units described in the module docstring, or None when the
+    whole text should be parsed: the scan failed, or too little would be dropped to pay
+    for the pass. `groups` are the trigger groups the file matched; `classes` False keeps
+    every class whole. Kept units are whole lines, joined in their order; rows are not
+    kept (even empty lines cost libcst time), since nothing is reported from this pass: a
+    file with findings is checked again whole."""
+    sc = scan(text)
+    if sc is None:
         return None
-    groups = [frozenset(g) for g in groups]
-    strings = frozenset().union(*groups)
+    masked = sc.masked
+    code = sc.code  # names are read here: not from strings
+    group_list = [frozenset(g) for g in groups]
+    strings = sorted(frozenset().union(*group_list))
+    bit = {s: 1 << i for i, s in enumerate(strings)}
+    masks = [sum(bit[s] for s in g) for g in group_list]
+
+    def holds(chunk: str) -> int:
+        return sum(b for s, b in bit.items() if s in chunk)
+
+    starts = sc.statement_starts()
     bounds = list(zip(starts, starts[1:] + [len(text)]))
-    chunks = [text[a:b] for a, b in bounds]
-    n = len(chunks)
-    present = [frozenset(s for s in strings if s in c) for c in chunks]
-    names = [frozenset(_IDENT.findall(c)) - _COMMON for c in chunks]
-    # Module-level statements: everything but defs and classes, plus defs that declare a
-    # name global (they bind at module level too).
-    module_level = [not _DEF.match(c) or _GLOBAL.search(c) is not None for c in chunks]
-    imports = [not _DEF.match(c) and _IMPORT.search(c) is not None for c in chunks]
+    nodes: list[_Node] = []  # every unit, in text order
+    tops: list[tuple[int, int, _Node | _Class]] = []
+    aliases: list[_Node] = []
+    cut_classes: list[_Class] = []
+    stubs: dict[int, _Node] = {}  # id(def node) -> its signature
+    imported: dict[int, int] = {}  # id(import node) -> the strings of its whole text
 
-    # Module-level statements that share a name form one group of statements a value
-    # can flow through (union-find); imports are left out, or `np` would join them all.
-    parent = list(range(n))
+    def unit(spans, chunk: str, names: str, kind: str, name=None, owner=None) -> _Node:
+        node = _Node(spans, kind, name, owner)
+        node.present = holds(chunk)
+        node.names = frozenset(_IDENT.findall(names)) - _COMMON
+        nodes.append(node)
+        return node
 
-    def find(i: int) -> int:
-        while parent[i] != i:
-            parent[i] = parent[parent[i]]
-            i = parent[i]
-        return i
-
-    mentioned_by: dict[str, list[int]] = {}  # name -> module-level statements
-    for i in range(n):
-        if module_level[i] and not imports[i]:
-            for name in names[i]:
-                mentioned_by.setdefault(name, []).append(i)
-    for members in mentioned_by.values():
-        root = find(members[0])
-        for j in members[1:]:
-            other = find(j)
-            if other != root:
-                parent[other] = root
-    reachable: dict[int, frozenset[str]] = {}
-    imported: dict[str, frozenset[str]] = {}  # name an import mentions -> its strings
-    for i in range(n):
-        if not present[i]:
+    for a, b in bounds:
+        chunk = masked[a:b]
+        if not _DEF.match(chunk):
+            if _IMPORT.search(chunk):
+                # The import lines bind their aliases; the rest of a compound statement
+                # (`try: import x ... except ImportError: x = None`) is like any other.
+                bound, rest = _bindings(sc, a, b)
+                node = unit([(a, b)], "".join(masked[x:y] for x, y in rest),
+                            "".join(code[x:y] for x, y in rest), "import")
+                imported[id(node)] = holds(chunk)
+                for name, statement in bound:
+                    alias = _Node([], "alias", name)
+                    alias.present = holds(statement)
+                    aliases.append(alias)
+                for name in node.names:
+                    alias = _Node([], "alias", name)
+                    alias.present = node.present
+                    alias.edges.append(node)
+                    aliases.append(alias)
+            else:
+                node = unit([(a, b)], chunk, code[a:b], "module")
+            tops.append((a, b, node))
             continue
-        if imports[i]:
-            # `from numpy import memmap as M`: a statement using `M` can reach "memmap".
-            for name in names[i]:
-                imported[name] = imported.get(name, frozenset()) | present[i]
-        elif module_level[i]:
-            r = find(i)
-            reachable[r] = reachable.get(r, frozenset()) | present[i]
-
-    # A statement is a seed when it, with the module-level statements it can reach
-    # through the names it mentions, holds every string of some group.
-    keep: set[int] = set()
-    for i in range(n):
-        if not present[i]:
+        cut = _cut_class(sc, a, b) if classes else None
+        if cut is None:
+            node = unit([(a, b)], chunk, code[a:b], "def", _defined_name(chunk))
+            tops.append((a, b, node))
+            body = _def_body(sc, a, b) if classes else None
+            if body is not None:
+                # What a name reaches of a function: its decorators and signature (the
+                # analyses read a called function's decorators, never its body).
+                stub = _Node([(a, body)], "stub", node.name)
+                stub.present = holds(masked[a:body])
+                stub.names = frozenset(_IDENT.findall(code[a:body])) - _COMMON
+                stubs[id(node)] = stub
             continue
-        seen = present[i]
-        if not any(g <= seen for g in groups):
-            for name in names[i]:
-                seen = seen | imported.get(name, frozenset())
-                for j in mentioned_by.get(name, ()):
-                    seen = seen | reachable.get(find(j), frozenset())
-                    break  # every statement mentioning the name is in one group
-            if not any(g <= seen for g in groups):
+        header_end, members = cut
+        level = [(a, header_end)]
+        level_text = [masked[a:header_end]]
+        level_code = [code[a:header_end]]
+        header = _Node(level, "header", _defined_name(chunk))
+        cls = _Class(header, _Node([], "data", header.name))
+        for ma, mb in members:
+            body = masked[ma:mb]
+            if not _DEF.match(body, _INDENT.match(body).end()):
+                level.append((ma, mb))  # a class-level statement: part of the header
+                level_text.append(body)
+                level_code.append(code[ma:mb])
                 continue
-        keep.add(i)
-    if not keep:
+            defined = _DEFINED.search(body)
+            body = code[ma:mb]
+            member = unit([(ma, mb)], masked[ma:mb], body, "member",
+                          defined.group(1) if defined else None, cls)
+            member.attrs = frozenset(_SELF_ATTR.findall(body))
+            member.stores = frozenset(
+                attr for m in _SELF_STORE.finditer(body) for attr in _SELF_ATTR.findall(m.group(0))
+            )
+            # After the def line's own `self` (its first parameter).
+            after = defined.end() if defined else 0
+            first = body.find("self", after)
+            after = first + 4 if first >= 0 else after
+            member.bare_self = _BARE_SELF.search(body, after) is not None \
+                or _NESTED.search(body, defined.end() if defined else 0) is not None
+            cls.members.append(member)
+            if member.stores:
+                cls.storing.append(member)
+            if _FITS.search(body):
+                cls.fitting.append(member)
+        header_text = "".join(level_text)
+        header.present = holds(header_text)
+        header.names = frozenset(_IDENT.findall("".join(level_code))) - _COMMON
+        nodes.append(header)
+        cut_classes.append(cls)
+        tops.append((a, b, cls))
+
+    # -- edges ----------------------------------------------------------------------------
+    # Module-level statements (and defs that declare a name global, which bind at module
+    # level too) that share a name form one flow a value can pass through (union-find);
+    # imports are left out, or `np` would join them all.
+    flowing = [n for n in nodes if n.kind == "module" or (
+        n.kind in ("def", "member") and n.spans and _GLOBAL.search(masked, *n.spans[0]) is not None)]
+    parent = {id(n): n for n in flowing}
+
+    def find(n: _Node) -> _Node:
+        while parent[id(n)] is not n:
+            parent[id(n)] = parent[id(parent[id(n)])]
+            n = parent[id(n)]
+        return n
+
+    first_mention: dict[str, _Node] = {}
+    for n in flowing:
+        for name in n.names:
+            other = first_mention.setdefault(name, n)
+            if other is not n:
+                ra, rb = find(other), find(n)
+                if ra is not rb:
+                    parent[id(rb)] = ra
+    flows: dict[int, _Node] = {}
+    for n in flowing:
+        root = find(n)
+        flow = flows.get(id(root))
+        if flow is None:
+            flow = flows[id(root)] = _Node([], "flow")
+        flow.edges.append(n)
+        flow.present |= n.present
+        n.edges.append(flow)
+    flow_of_name = {name: flows[id(find(n))] for name, n in first_mention.items()}
+
+    binders: dict[str, list[_Node]] = {}  # name -> aliases, top-level defs, cut classes' data
+    for alias in aliases:
+        binders.setdefault(alias.name, []).append(alias)
+    for n in nodes:
+        if n.kind == "def" and n.name:
+            binders.setdefault(n.name, []).append(stubs.get(id(n), n))
+    for cls in cut_classes:
+        if cls.header.name:
+            binders.setdefault(cls.header.name, []).append(cls.data)
+        # The class as a value (an instance, `self` analysed whole): its header and what
+        # its instances hold.
+        cls.data.edges.append(cls.header)
+        cls.data.edges.extend(cls.storing)
+        cls.data.edges.extend(cls.fitting)
+        # `self.x` read in one method, assigned in another (a method named `x` is code,
+        # not the value of an attribute: the analyses do not follow it).
+        storing: dict[str, list[_Node]] = {}
+        for m in cls.storing:
+            for attr in m.stores:
+                storing.setdefault(attr, []).append(m)
+        for m in cls.members:
+            m.edges.append(cls.header)
+            for attr in m.attrs:
+                m.edges.extend(storing.get(attr, ()))
+            if m.attrs:
+                m.edges.extend(cls.fitting)  # `self.model` is a fitted model if one is fit
+            if m.bare_self:
+                m.edges.append(cls.data)
+    for n in nodes + list(stubs.values()):
+        for name in n.names:
+            n.edges.extend(binders.get(name, ()))
+            flow = flow_of_name.get(name)
+            if flow is not None:
+                n.edges.append(flow)
+        if n.kind == "header":
+            n.edges.extend(())  # a header reaches what its names reach, not its members
+
+    # -- what each node reaches (a fixpoint over the strings' bit masks) -------------------
+    everything = nodes + list(stubs.values()) + aliases + list(flows.values()) + [c.data for c in cut_classes]
+    preds: dict[int, list[_Node]] = {}
+    for n in everything:
+        n.reach = n.present
+        for m in n.edges:
+            preds.setdefault(id(m), []).append(n)
+    todo = [n for n in everything if n.present]
+    while todo:
+        m = todo.pop()
+        for n in preds.get(id(m), ()):
+            merged = n.reach | m.reach
+            if merged != n.reach:
+                n.reach = merged
+                todo.append(n)
+
+    def near(n: _Node) -> int:
+        """The strings a node holds or finds one step away."""
+        found = n.present
+        for m in n.edges:
+            found |= m.present
+            if m.kind in ("alias", "data"):
+                for k in m.edges:
+                    found |= k.present
+        return found
+
+    # "import ray" and "from ray" say what the module imports, which a rule may ask of the
+    # whole module (`uses_ray`): they count for every unit, and the units holding them are
+    # kept with any seed (top-level imports are kept anyway).
+    facts = sum(b for t, b in bit.items() if t.startswith(("import ", "from ")))
+    holders = [n for n in nodes if (n.present | imported.get(id(n), 0)) & facts]
+    known = 0
+    for n in holders:
+        known |= (n.present | imported.get(id(n), 0)) & facts
+    seeds = [n for n in nodes if n.spans and any((n.reach | known) & g == g for g in masks) and near(n)]
+    if not seeds:
         return ""  # nothing can match: an empty module, checked in no time
-    keep.update(i for i in range(n) if imports[i])
-    for i, chunk in enumerate(chunks):
+    kept: set[int] = set()
+    stack = seeds + holders
+    while stack:
+        n = stack.pop()
+        if id(n) in kept:
+            continue
+        kept.add(id(n))
+        stack.extend(m for m in n.edges if id(m) not in kept)
+    for a, b, node in tops:
+        if isinstance(node, _Node) and node.kind == "import":
+            kept.add(id(node))
+    for a, b, node in tops:
+        chunk = text[a:b]
         if chunk[:1] not in ("#", "\n", "\r", " ", "\t", "\f", ""):
-            if _DOCSTRING.match(chunk):
-                keep.add(i)  # the module docstring (fixes insert imports after it)
+            if _DOCSTRING.match(chunk) and isinstance(node, _Node):
+                kept.add(id(node))  # the module docstring (fixes insert imports after it)
             break
 
-    # Follow the names kept statements mention to the module-level statements about them.
-    todo = list(keep)
-    seen_names: set[str] = set()
-    while todo:
-        for name in names[todo.pop()] - seen_names:
-            seen_names.add(name)
-            for j in mentioned_by.get(name, ()):
-                if j not in keep:
-                    keep.add(j)
-                    todo.append(j)
-
-    if sum(len(chunks[i]) for i in keep) > MAX_KEPT_SHARE * len(text):
+    out: list[str] = []
+    for a, b, node in tops:
+        if isinstance(node, _Node):
+            stub = stubs.get(id(node))
+            if id(node) in kept:
+                out.append(_line(text[a:b]))
+            elif stub is not None and id(stub) in kept:
+                body = stub.spans[0][1]
+                out.append(_line(text[a:body]) + _body_indent(sc, body) + "...\n")
+            continue
+        members = [m for m in node.members if id(m) in kept]
+        if id(node.header) not in kept and not members:
+            continue
+        header_span, *level = node.header.spans
+        out.append(_line(text[header_span[0]:header_span[1]]))
+        body = sorted(level + [m.spans[0] for m in members])
+        if not body:
+            out.append(_body_indent(sc, header_span[1]) + "pass\n")
+        out.extend(_line(text[x:y]) for x, y in body)
+    reduced = "".join(out)
+    if len(reduced) > MAX_KEPT_SHARE * len(text):
         return None
+    return reduced
+
+
+_FROM_IMPORT = re.compile(r"from[ \t\\\r\n]+(\.*[\w.]*)[ \t\\\r\n]+import[ \t\\\r\n]+\(?([^()]*)\)?[ \t\r\n]*\Z")
+_PLAIN = re.compile(r"import[ \t\\\r\n]+([^();]*?)[ \t\r\n]*\Z")
+_ALIAS = re.compile(r"([\w.]+)(?:[ \t\\\r\n]+as[ \t\\\r\n]+(\w+))?\Z")
+
+
+def _plain_import(chunk: str) -> list[tuple[str, str]] | None:
+    """For a statement that is one plain import, each name it binds with the text of that
+    binding alone (`from dask import delayed as dl` -> [("dl", "from dask import delayed
+    as dl")]); None for anything else."""
+    chunk = chunk.strip()
+    m = _FROM_IMPORT.match(chunk)
+    if m is not None:
+        module, names = m.group(1), m.group(2)
+        prefix = f"from {module} import "
+    else:
+        m = _PLAIN.match(chunk)
+        if m is None:
+            return None
+        module, names = None, m.group(1)
+        prefix = "import "
+    out: list[tuple[str, str]] = []
+    for part in names.split(","):
+        part = part.strip(" \t\\\r\n")
+        if not part:
+            continue  # a trailing comma
+        a = _ALIAS.match(part)
+        if a is None:
+            return None
+        name, asname = a.group(1), a.group(2)
+        if module is None and "." not in name and asname is None:
+            bound = name
+        elif module is None and asname is None:
+            bound = name.split(".")[0]  # `import dask.array` binds `dask`
+        else:
+            bound = asname or name
+        if "." in bound or bound == "*":
+            if bound == "*":
+                continue  # a star import binds names nothing here resolves
+            return None
+        out.append((bound, prefix + name + (f" as {asname}" if asname else "")))
+    return out
+
+
+def _bindings(sc: Scan, a: int, b: int) -> tuple[list[tuple[str, str]], list[tuple[int, int]]]:
+    """For a top-level statement holding imports: each name its import lines bind, with
+    the text of that import alone, and the spans of its other lines."""
+    lines = sc.lines
+    i = bisect.bisect_left(lines, (a, -1))
+    j = bisect.bisect_left(lines, (b, -1))
+    found: list[tuple[str, str]] = []
+    rest: list[tuple[int, int]] = []
+    for k in range(i, j):
+        start = lines[k][1]
+        end = lines[k + 1][0] if k + 1 < j else b
+        statement = sc.masked[start:end]
+        aliases = _plain_import(statement) if _IMPORT.match(statement) else None
+        if aliases is None:
+            rest.append((start, end))
+        else:
+            found.extend(aliases)
+    return found, rest
+
+
+def _line(chunk: str) -> str:
     # A last line without a newline must not run into the next chunk.
-    return "".join(
-        c if c.endswith(("\n", "\r")) else c + "\n" for c in (chunks[i] for i in sorted(keep))
-    )
+    return chunk if chunk.endswith(("\n", "\r")) else chunk + "\n"
+
+
+def _defined_name(chunk: str) -> str | None:
+    """The name a def or class statement (decorators included) defines."""
+    m = _DEFINED.search(chunk)
+    return m.group(1) if m else None
+
+
+def _def_body(sc: Scan, a: int, b: int) -> int | None:
+    """Where the indented body of the top-level def spanning [a, b) starts, or None (a
+    one-line def, or not a def)."""
+    lines = sc.lines
+    i = bisect.bisect_left(lines, (a, -1))
+    j = bisect.bisect_left(lines, (b, -1))
+    for k in range(i, j):
+        line, code = lines[k]
+        if code != line:
+            return line if k > i and sc.text.startswith(("def", "async"), lines[k - 1][1]) else None
+    return None
+
+
+def _body_indent(sc: Scan, header_end: int) -> str:
+    for line, code in sc.lines:
+        if line >= header_end:
+            return sc.text[line:code]
+    return "    "  # pragma: no cover - a cut class has members after its header
+
+
+def _cut_class(sc: Scan, a: int, b: int) -> tuple[int, list[tuple[int, int]]] | None:
+    """For a class statement spanning [a, b): where its header ends and the spans of its
+    members (the statements of its body), or None when it is not a class with an
+    indented body of consistent indentation."""
+    text = sc.text
+    lines = sc.lines
+    i = bisect.bisect_left(lines, (a, -1))
+    # Decorators first, then the class line.
+    while i < len(lines) and lines[i][0] < b and text.startswith("@", lines[i][1]):
+        i += 1
+    if i >= len(lines) or lines[i][0] >= b or lines[i][0] != lines[i][1] \
+            or not _CLASS_LINE.match(text, lines[i][1]):
+        return None
+    i += 1
+    body = lines[i:bisect.bisect_left(lines, (b, -1))]
+    if not body:
+        return None
+    indent = text[body[0][0]:body[0][1]]
+    if not indent:
+        return None
+    starts: list[int] = []
+    previous_decorator = False
+    for line, code in body:
+        own = text[line:code]
+        if own == indent:
+            if not previous_decorator and not _CONTINUES.match(text, code):
+                starts.append(line)
+            previous_decorator = text.startswith("@", code)
+        elif not own.startswith(indent):
+            return None  # dedented inside the class: not a layout we cut
+    if len(starts) < 2:
+        return None
+    members = list(zip(starts, starts[1:] + [b]))
+    return starts[0], members

@@ -97,10 +97,14 @@ class Rule:
     libraries: ClassVar[tuple[str, ...]] = ()
     # A file can match only if, for at least one group, it contains every byte string of it.
     triggers: ClassVar[tuple[tuple[bytes, ...], ...]] = ()
-    # In a large file the rule first sees only the top-level statements that mention a
-    # trigger string, the imports, and the module-level assignments of the names they use
-    # (memlint.engine.partial); set False if it must see every statement to decide.
+    # In a large file the rule first sees only the statements that mention a trigger
+    # string and what they reach through names (memlint.engine.partial); set False if it
+    # must see every statement to decide.
     partial_parse: ClassVar[bool] = True
+    # In that first pass a class may be cut to its header, its instance data and the
+    # methods that can matter; set False if the rule must see every method of a class
+    # (each method of a Ray actor runs remotely).
+    partial_classes: ClassVar[bool] = True
     options: ClassVar[Mapping[str, Option]] = {}
     fix_availability: ClassVar[str] = "none"  # "none" | "sometimes" | "always"
     valid: ClassVar[Sequence[Valid]] = ()

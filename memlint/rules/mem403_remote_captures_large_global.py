@@ -73,6 +73,8 @@ class RemoteCapturesLargeGlobal(Rule):
     libraries = ("ray",)
     # "import ray" / "from ray", not "ray": every "array" holds that.
     triggers = ((b"import ray", b"remote"), (b"from ray", b"remote"))
+    # Every method of an actor class runs remotely: the first pass keeps classes whole.
+    partial_classes = False
     options = {
         "large-literal-min-items": Option(
             dl.DEFAULT_MIN_ITEMS, int, "A literal container with at least this many items is data-like"

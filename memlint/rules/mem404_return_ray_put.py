@@ -64,6 +64,8 @@ class ReturnRayPut(Rule):
     libraries = ("ray",)
     # "import ray" / "from ray" and "put(": bare "ray" and "put" match "array" and "output".
     triggers = ((b"import ray", b"put(", b"return"), (b"from ray", b"put(", b"return"))
+    # Every method of an actor class runs remotely: the first pass keeps classes whole.
+    partial_classes = False
     fix_availability = "sometimes"
 
     valid = (
