@@ -61,20 +61,20 @@ _CLASS_LINE = re.compile(r"class\b")
 _IMPORT = re.compile(r"^[ \t]*(?:import|from)[ \t]", re.M)
 _GLOBAL = re.compile(r"^[ \t]+global[ \t]", re.M)
 _DOCSTRING = re.compile(r"""[rRuUbB]{0,2}['"]""")
-_IDENT = re.compile(r"(?<![\w.])[^\W\d]\w*")
-_SELF_ATTR = re.compile(r"(?<![\w.])self[ \t]*\.[ \t]*([^\W\d]\w*)")
-# What stores data on an instance or fits a model kept inside it (see datalike).
-_SELF_STORE = re.compile(
-    r"(?<![\w.])self[ \t]*\.[ \t]*[^\W\d]\w*[ \t]*(?:[-+*/%@&|^]|//|\*\*|<<|>>)?=(?!=)"
-    # `self.x: int` (a statement of its own), `(self.a, b) = ...`, `[self.a, b] = ...`
-    r"|^[ \t]*self[ \t]*\.[ \t]*[^\W\d]\w*[ \t]*:"
-    r"|^[ \t]*[(\[][^=\r\n]*(?<![\w.])self[ \t]*\.[^=\r\n]*[)\]][ \t]*=(?!=)",
-    re.M,
-)
+_IDENT = re.compile(r"\b(?<!\.)[^\W\d]\w*")
+# (`self` is found first: a literal the regex engine searches for quickly; an identifier
+# that merely ends in "self" only makes the reduction keep more.)
+_SELF_ATTR = re.compile(r"self[ \t]*\.[ \t]*([^\W\d]\w*)")
+# What stores data on an instance or fits a model kept inside it (see datalike):
+# `self.x = ...`, `self.x += ...`, `self.x: int` (a statement of its own), and tuple or
+# list targets `(self.a, b) = ...`.
+_SELF_STORE = re.compile(r"self[ \t]*\.[ \t]*[^\W\d]\w*[ \t]*(?:[-+*/%@&|^]|//|\*\*|<<|>>)?=(?!=)")
+_SELF_ANNOTATED = re.compile(r"\n[ \t]*self[ \t]*\.[ \t]*[^\W\d]\w*[ \t]*:")
+_SELF_IN_TARGETS = re.compile(r"\n[ \t]*[(\[][^=\r\n]*self[ \t]*\.[^=\r\n]*[)\]][ \t]*=(?!=)")
 _FITS = re.compile(r"fit\(")
 # `self` passed or returned as a value, or a lambda or nested def (which may capture it).
-_BARE_SELF = re.compile(r"(?<![\w.])self\b(?![ \t]*\.)")
-_NESTED = re.compile(r"(?<![\w.])lambda\b|[\r\n][ \t]+(?:async[ \t]+)?def[ \t]")
+_BARE_SELF = re.compile(r"self\b(?![ \t]*\.)")
+_NESTED_DEF = re.compile(r"\n[ \t]+(?:async[ \t]+)?def[ \t]")
 _DEFINED = re.compile(r"^[ \t]*(?:async[ \t]+)?(?:def|class)[ \t]+([^\W\d]\w*)", re.M)
 _COMMON = frozenset(keyword.kwlist) | frozenset(dir(builtins)) | {"self", "cls"}
 # Above this share of the text the pass does not pay; the whole file is parsed.
@@ -112,9 +112,21 @@ class Scan:
         return starts
 
 
+_LAST: list = [None, None]  # the last text scanned and its scan: the reduction, the
+# whole-file parse and the positions of its findings all ask for the same file's
+
+
 def scan(text: str) -> Scan | None:
     """One pass over `text`; None when it ends inside a string or a bracket, which valid
     Python never does."""
+    if _LAST[0] is text:
+        return _LAST[1]
+    found = _scan(text)
+    _LAST[0], _LAST[1] = text, found
+    return found
+
+
+def _scan(text: str) -> Scan | None:
     lines: list[tuple[int, int]] = []
     blanks: list[tuple[int, int, bool]] = []  # (start, end, also in `masked`)
     n = len(text)
@@ -319,16 +331,13 @@ def reduce_source(text: str, groups: Iterable[Iterable[str]], classes: bool = Tr
             body = code[ma:mb]
             member = unit([(ma, mb)], masked[ma:mb], body, "member",
                           defined.group(1) if defined else None, cls)
-            member.attrs = frozenset(_SELF_ATTR.findall(body))
-            member.stores = frozenset(
-                attr for m in _SELF_STORE.finditer(body) for attr in _SELF_ATTR.findall(m.group(0))
-            )
+            if "self" in body:
+                member.attrs = frozenset(_SELF_ATTR.findall(body))
+                member.stores = _stores(body)
             # After the def line's own `self` (its first parameter).
             after = defined.end() if defined else 0
-            first = body.find("self", after)
-            after = first + 4 if first >= 0 else after
-            member.bare_self = _BARE_SELF.search(body, after) is not None \
-                or _NESTED.search(body, defined.end() if defined else 0) is not None
+            member.bare_self = _bare_self(body, after) or _NESTED_DEF.search(body, after) is not None \
+                or _has_word(body, "lambda", after)
             cls.members.append(member)
             if member.stores:
                 cls.storing.append(member)
@@ -346,7 +355,8 @@ def reduce_source(text: str, groups: Iterable[Iterable[str]], classes: bool = Tr
     # level too) that share a name form one flow a value can pass through (union-find);
     # imports are left out, or `np` would join them all.
     flowing = [n for n in nodes if n.kind == "module" or (
-        n.kind in ("def", "member") and n.spans and _GLOBAL.search(masked, *n.spans[0]) is not None)]
+        n.kind in ("def", "member") and masked.find("global", *n.spans[0]) >= 0
+        and _GLOBAL.search(masked, *n.spans[0]) is not None)]
     parent = {id(n): n for n in flowing}
 
     def find(n: _Node) -> _Node:
@@ -552,6 +562,40 @@ def _bindings(sc: Scan, a: int, b: int) -> tuple[list[tuple[str, str]], list[tup
         else:
             found.extend(aliases)
     return found, rest
+
+
+def _stores(body: str) -> frozenset[str]:
+    """The attributes of `self` a method's code assigns."""
+    found = [m.group(0) for m in _SELF_STORE.finditer(body)]
+    if ":" in body:
+        found.extend(m.group(0) for m in _SELF_ANNOTATED.finditer(body))
+    found.extend(m.group(0) for m in _SELF_IN_TARGETS.finditer(body))
+    return frozenset(attr for text in found for attr in _SELF_ATTR.findall(text))
+
+
+def _bare_self(body: str, after: int) -> bool:
+    """Whether a method's code uses `self` itself (not an attribute of it) after its
+    first parameter: passed, returned, captured."""
+    first = body.find("self", after)
+    if first < 0:
+        return False
+    for m in _BARE_SELF.finditer(body, first + 4):
+        if not _is_word_char(body, m.start() - 1):
+            return True
+    return False
+
+
+def _has_word(text: str, word: str, start: int) -> bool:
+    at = text.find(word, start)
+    while at >= 0:
+        if not _is_word_char(text, at - 1) and not _is_word_char(text, at + len(word)):
+            return True
+        at = text.find(word, at + 1)
+    return False
+
+
+def _is_word_char(text: str, i: int) -> bool:
+    return 0 <= i < len(text) and (text[i].isalnum() or text[i] in "_.")
 
 
 def _line(chunk: str) -> str:

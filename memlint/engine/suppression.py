@@ -60,6 +60,9 @@ class Suppressions:
         self._build(text)
 
     def _build(self, text: str) -> None:
+        lowered = text.lower()
+        if "noqa" not in lowered and "memlint" not in lowered:
+            return  # no suppression comment can be there: no need to tokenize the file
         scan = _scan(text)
         self.complete = scan.complete
         logical = scan.logical
