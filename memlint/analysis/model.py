@@ -348,35 +348,32 @@ class SemanticModel:
     def _branch_chain(self, node: cst.CSTNode) -> list[cst.CSTNode]:
         """Conditional constructs between `node` and its scope, innermost first. For an
         `if`, the If/Else node of the branch is listed (not the test)."""
-        chain = self._chains.get(node)
-        if chain is None:
-            chain = self._chains[node] = self._branch_chain_uncached(node)
-        return chain
-
-    def _branch_chain_uncached(self, node: cst.CSTNode) -> list[cst.CSTNode]:
-        chain: list[cst.CSTNode] = []
-        child = node
-        for anc in self.ancestors(node):
-            if isinstance(anc, (cst.FunctionDef, cst.Lambda, cst.ClassDef, cst.Module)):
+        chains = self._chains
+        chain = chains.get(node)
+        if chain is not None:
+            return chain
+        # chain(node) is what its parent adds, then chain(parent): walk up to a node whose
+        # chain is known (or to the scope), then fill the chains in on the way down.
+        kinds = _chain_kinds()
+        path: list[cst.CSTNode] = []
+        current = node
+        while True:
+            path.append(current)
+            parent = self.parent.get(current)
+            if parent is None or type(parent) in kinds[0]:
+                chain = []
                 break
-            if isinstance(anc, comprehension_types()):
+            known = chains.get(parent)
+            if known is not None:
+                chain = known
                 break
-            if isinstance(anc, cst.If):
-                if child is anc.body:
-                    chain.append(anc)
-            elif isinstance(anc, (cst.Else, cst.ExceptHandler, cst.Finally, cst.MatchCase)):
-                chain.append(anc)
-            elif isinstance(anc, cst.Try):
-                # With only a `finally`, an exception in the body never reaches the use.
-                if child is anc.body and anc.handlers:
-                    chain.append(anc)
-            elif isinstance(anc, (cst.For, cst.While)):
-                if child is anc.body:
-                    chain.append(anc)
-            elif isinstance(anc, (cst.IfExp, cst.BooleanOperation)):
-                chain.append(anc)
-            child = anc
-        return chain
+            current = parent
+        for child in reversed(path):
+            parent = self.parent.get(child)
+            if parent is not None and type(parent) not in kinds[0] and _adds(parent, child, kinds):
+                chain = [parent, *chain]
+            chains[child] = chain
+        return chains[node]
 
     def origins(self, expr: cst.BaseExpression, *, depth: int = 0) -> list[Origin]:
         """The expressions `expr` may evaluate to, following names and `self.attr` to
@@ -450,6 +447,37 @@ class SemanticModel:
         if cls is None:
             return []
         return self.attribute_bindings.get((cls, expr.attr.value), [])
+
+
+_KINDS: tuple | None = None
+
+
+def _chain_kinds() -> tuple:
+    """(node types that end a branch chain: scopes; types always listed in one; types
+    listed when the node sits in their body). Exact types: libcst's node classes are ABCs,
+    so isinstance on them is slow, and these concrete classes are never subclassed."""
+    global _KINDS
+    if _KINDS is None:
+        _KINDS = (
+            frozenset({cst.FunctionDef, cst.Lambda, cst.ClassDef, cst.Module, *comprehension_types()}),
+            frozenset({cst.Else, cst.ExceptHandler, cst.Finally, cst.MatchCase, cst.IfExp,
+                       cst.BooleanOperation}),
+            frozenset({cst.If, cst.For, cst.While}),
+        )
+    return _KINDS
+
+
+def _adds(parent: cst.CSTNode, child: cst.CSTNode, kinds: tuple) -> bool:
+    """Whether `parent` is a branch of the chain of its child `child`."""
+    kind = type(parent)
+    if kind in kinds[1]:
+        return True
+    if kind in kinds[2]:
+        return child is parent.body
+    if kind is cst.Try:
+        # With only a `finally`, an exception in the body never reaches the use.
+        return child is parent.body and bool(parent.handlers)
+    return False
 
 
 def _is_none(expr: cst.BaseExpression | None) -> bool:

@@ -87,7 +87,10 @@ def encode(text: str, encoding: str) -> bytes:
 
 def could_match(data: bytes, rules: Sequence[type[Rule]]) -> list[type[Rule]]:
     """The rules whose triggers the bytes satisfy. Each string is searched for at most
-    once per file (rules share strings such as b"memmap")."""
+    once per file (rules share strings such as b"memmap"); within a group, the strings
+    every group of the rule holds are searched for first (a file without b"MEM" has no
+    suppression MEM002 could judge, whatever else it holds) and those most files hold
+    (`for `, `return`) last."""
     found: dict[bytes, bool] = {}
 
     def has(word: bytes) -> bool:
@@ -96,7 +99,26 @@ def could_match(data: bytes, rules: Sequence[type[Rule]]) -> list[type[Rule]]:
             hit = found[word] = word in data
         return hit
 
-    return [r for r in rules if any(all(has(t) for t in group) for group in r.triggers)]
+    return [r for r in rules if any(all(has(t) for t in group) for group in _search_order(r))]
+
+
+_ORDERED: dict[type, tuple[tuple[bytes, ...], ...]] = {}
+
+
+def _search_order(rule: type[Rule]) -> tuple[tuple[bytes, ...], ...]:
+    found = _ORDERED.get(rule)
+    if found is None:
+        import keyword
+
+        shared = set(rule.triggers[0]).intersection(*rule.triggers) if rule.triggers else set()
+
+        def order(t: bytes) -> int:
+            if t in shared:
+                return 0
+            return 2 if keyword.iskeyword(t.decode("ascii", "replace").strip()) else 1
+
+        found = _ORDERED[rule] = tuple(tuple(sorted(g, key=order)) for g in rule.triggers)
+    return found
 
 
 def syntax_error(filename: str, text: str, fallback: Exception | None = None) -> Diagnostic:
@@ -140,7 +162,7 @@ def decode_error(filename: str, message: str) -> Diagnostic:
 
 
 # Files smaller than this are parsed whole at once: a first, partial pass would not pay.
-PARTIAL_MIN_CHARS = 8_000
+PARTIAL_MIN_CHARS = 2_000
 
 
 def lint_text(text: str, filename: str, settings: Settings) -> list[Diagnostic]:
