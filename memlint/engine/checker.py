@@ -227,8 +227,8 @@ def first_pass_source(text: str, rules: Sequence[type[Rule]]) -> str | None:
         return None
     from memlint.engine.partial import reduce_source
 
-    return reduce_source(text, _trigger_groups(text, rules),
-                         classes=all(r.partial_classes for r in rules))
+    whole = [g for r in rules if not r.partial_classes for g in _trigger_groups(text, [r])]
+    return reduce_source(text, _trigger_groups(text, rules), whole)
 
 
 def _trigger_groups(text: str, rules: Sequence[type[Rule]]) -> list[tuple[str, ...]]:

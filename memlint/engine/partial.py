@@ -243,19 +243,26 @@ class _Class:
         self.fitting: list[_Node] = []  # members that call `.fit(`
 
 
-def reduce_source(text: str, groups: Iterable[Iterable[str]], classes: bool = True) -> str | None:
+def reduce_source(text: str, groups: Iterable[Iterable[str]],
+                  whole: Iterable[Iterable[str]] = ()) -> str | None:
     """`text` reduced to the units described in the module docstring, or None when the
     whole text should be parsed: the scan failed, or too little would be dropped to pay
-    for the pass. `groups` are the trigger groups the file matched; `classes` False keeps
-    every class whole. Kept units are whole lines, joined in their order; rows are not
-    kept (even empty lines cost libcst time), since nothing is reported from this pass: a
-    file with findings is checked again whole."""
+    for the pass. `groups` are the trigger groups the file matched; when one of `whole`
+    (the groups of rules that must see whole classes) is among them outside comments and
+    docstrings, no class is cut and a name reaches a function's body, not only its
+    signature. Kept units are whole lines, joined in their order; rows are not kept (even
+    empty lines cost libcst time), since nothing is reported from this pass: a file with
+    findings is checked again whole."""
     sc = scan(text)
     if sc is None:
         return None
     masked = sc.masked
     code = sc.code  # names are read here: not from strings
-    group_list = [frozenset(g) for g in groups]
+    # A group whose strings are only in comments and docstrings cannot be completed.
+    group_list = [g for g in map(frozenset, groups) if all(s in masked for s in g)]
+    if not group_list:
+        return ""
+    classes = not any(frozenset(g) in group_list for g in whole)
     strings = sorted(frozenset().union(*group_list))
     bit = {s: 1 << i for i, s in enumerate(strings)}
     masks = [sum(bit[s] for s in g) for g in group_list]
@@ -346,7 +353,8 @@ def reduce_source(text: str, groups: Iterable[Iterable[str]], classes: bool = Tr
                 cls.fitting.append(member)
         header_text = "".join(level_text)
         header.present = holds(header_text)
-        header.names = frozenset(_IDENT.findall("".join(level_code))) - _COMMON
+        # The `class` line names the class without using it as a value.
+        header.names = frozenset(_IDENT.findall("".join(level_code))) - _COMMON - {header.name}
         nodes.append(header)
         cut_classes.append(cls)
         tops.append((a, b, cls))
@@ -411,7 +419,9 @@ def reduce_source(text: str, groups: Iterable[Iterable[str]], classes: bool = Tr
                 m.edges.extend(storing.get(attr, ()))
             if m.attrs:
                 m.edges.extend(cls.fitting)  # `self.model` is a fitted model if one is fit
-            if m.bare_self:
+            # `self` itself, or `self.<name>` that no method assigns (a bound method: the
+            # instance goes with it) makes the analyses ask what the instance holds.
+            if m.bare_self or any(attr not in storing for attr in m.attrs):
                 m.edges.append(cls.data)
     for n in nodes + list(stubs.values()):
         for name in n.names:

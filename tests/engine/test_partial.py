@@ -364,3 +364,251 @@ def test_examples_padded_give_the_same_findings_with_the_pass(rule, example):
         assert [(d.code, d.location.row - shift, d.location.column, d.message) for d in before] == [
             (d.code, d.location.row, d.location.column, d.message) for d in alone
         ]
+
+
+# -- classes, aliases and names the first pass must follow ----------------------------------
+
+def class_filler(n: int = 90) -> str:
+    """Unrelated methods, enough to make a class worth cutting."""
+    return "".join(
+        f"    def helper_{i}(self, a, b):\n        total = a + b * {i}\n        return [total for _ in range(3)]\n\n"
+        for i in range(n)
+    )
+
+
+# (the rule that must report, the file); FILLER is unrelated top-level code, METHODS
+# unrelated methods inside the class.
+CLASS_SCENARIOS = {
+    "memmap stored in __init__, reshaped in another method": ("MEM101", """
+        import numpy as np
+
+        class Store:
+            def __init__(self, path):
+                self.raw = np.memmap(path, mode="r")
+        METHODS
+            def table(self):
+                return self.raw.reshape(5, 3)
+        FILLER
+        """),
+    "self passed to map_blocks, its data stored by __init__": ("MEM203", """
+        import numpy as np
+        import dask.array as da
+
+        class Model:
+            def __init__(self):
+                self.table = np.ones((1000, 1000))
+        METHODS
+            def apply(self, x):
+                return x.map_blocks(score, self)
+        FILLER
+        """),
+    "bound method of a data-holding instance mapped over blocks": ("MEM203", """
+        import numpy as np
+        import dask.array as da
+
+        class Model:
+            def __init__(self):
+                self.table = np.ones((1000, 1000))
+        METHODS
+            def score(self, block):
+                return block * 2
+
+            def apply(self, x):
+                return x.map_blocks(self.score)
+        FILLER
+        """),
+    "lambda in a method captures an attribute another method stores": ("MEM203", """
+        import numpy as np
+        import dask.array as da
+
+        class Model:
+            def load(self, path):
+                self.lookup = np.load(path)
+        METHODS
+            def apply(self, x):
+                return x.map_blocks(lambda b: b + self.lookup[0])
+        FILLER
+        """),
+    "delayed on a dask collection another method stores": ("MEM205", """
+        import dask
+        import dask.dataframe as dd
+
+        class Job:
+            def __init__(self, path):
+                self.frame = dd.read_parquet(path)
+        METHODS
+            def run(self):
+                return dask.delayed(len)(self.frame)
+        FILLER
+        """),
+    "delayed in a loop on data stored as an annotated attribute": ("MEM204", """
+        import dask
+        import numpy as np
+
+        class Job:
+            def __init__(self):
+                self.table: np.ndarray = np.ones((1000, 1000))
+        METHODS
+            def run(self, items):
+                return [dask.delayed(work)(self.table, i) for i in items]
+        FILLER
+        """),
+    "instance of a module class holding data, built in a function": ("MEM203", """
+        import numpy as np
+        import dask.array as da
+
+        class Holder:
+            def __init__(self, path):
+                self.data = np.load(path)
+        METHODS
+        FILLER
+
+        def run(x, path):
+            return x.map_blocks(score, Holder(path))
+        """),
+    "instance of a module class storing through a tuple target": ("MEM203", """
+        import dask.array as da
+
+        class Holder:
+            def __init__(self, source):
+                (self.data, self.count) = source.read()
+        METHODS
+        FILLER
+
+        def run(x, source):
+            return x.map_blocks(score, Holder(source))
+        """),
+    "fitted model stored on self, mapped over blocks": ("MEM203", """
+        import dask.array as da
+
+        class Pipeline:
+            def train(self, X, y):
+                self.model.fit(X, y)
+        METHODS
+            def predict(self, x):
+                return x.map_blocks(predict_block, self.model)
+        FILLER
+        """),
+    "ray actor class with many methods returns a list": ("MEM401", """
+        import ray
+
+        @ray.remote
+        class Worker:
+        METHODS
+            def split(self, df, n):
+                parts = []
+                for i in range(n):
+                    parts.append(df.iloc[i::n])
+                return parts
+        FILLER
+        """),
+    "class made an actor by ray.remote at module level": ("MEM401", """
+        import ray
+
+        class Worker:
+        METHODS
+            def split(self, df, n):
+                parts = []
+                for i in range(n):
+                    parts.append(df.iloc[i::n])
+                return parts
+        FILLER
+        RemoteWorker = ray.remote(Worker)
+        """),
+    "actor method capturing a large global": ("MEM403", """
+        import numpy as np
+        import ray
+
+        TABLE = np.ones((1000, 1000))
+
+        @ray.remote
+        class Worker:
+        METHODS
+            def lookup(self, i):
+                return TABLE[i]
+        FILLER
+        """),
+    "function made remote inside another function": ("MEM401", """
+        import ray
+
+        def split(df, n):
+            parts = []
+            for i in range(n):
+                parts.append(df.iloc[i::n])
+            return parts
+        FILLER
+
+        def main(df):
+            task = ray.remote(split)
+            return ray.get(task.remote(df, 4))
+        """),
+    "dask.delayed imported under another name": ("MEM205", """
+        import dask.dataframe as dd
+        from dask import delayed as dl
+        FILLER
+
+        def f(pdf):
+            ddf = dd.from_pandas(pdf, npartitions=2)
+            return dl(len)(ddf)
+        """),
+    "module-level alias of dask.delayed used in a function": ("MEM205", """
+        import dask
+        import dask.dataframe as dd
+
+        lazy = dask.delayed
+        FILLER
+
+        def f(pdf):
+            ddf = dd.from_pandas(pdf, npartitions=2)
+            return lazy(len)(ddf)
+        """),
+    "remote call in a module that imports ray inside a function": ("MEM402", """
+        import numpy as np
+
+        def setup():
+            import ray
+            ray.init()
+        FILLER
+
+        def run(score):
+            table = np.load("table.npy")
+            return [score.remote(table, i) for i in range(10)]
+        """),
+    "reshaped memmap sent to thread and process workers from two functions": ("MEM101", """
+        import numpy as np
+        from joblib import Parallel, delayed
+
+        data = np.memmap("d.bin", dtype=np.float64, mode="r")
+        grid = data.reshape(5, 3)
+        FILLER
+
+        def threads():
+            return Parallel(n_jobs=2, prefer="threads")(delayed(np.sum)(grid) for _ in range(2))
+
+        def processes():
+            return Parallel(n_jobs=2)(delayed(np.sum)(grid) for _ in range(2))
+        """),
+}
+
+
+def build_class_scenario(template: str) -> str:
+    text = src(template)
+    text = text.replace("METHODS\n", class_filler(), 1)
+    return text.replace("FILLER", filler(), 1)
+
+
+@pytest.mark.parametrize("name", list(CLASS_SCENARIOS))
+def test_class_and_name_scenarios_give_the_same_findings(name, monkeypatch):
+    code, template = CLASS_SCENARIOS[name]
+    text = build_class_scenario(template)
+    compile(text, "big.py", "exec")
+    assert len(text) >= checker.PARTIAL_MIN_CHARS
+    whole_all, alone = [], []
+    for select in (None, [code]):
+        with monkeypatch.context() as m:
+            m.setattr(checker, "PARTIAL_MIN_CHARS", 10**12)
+            whole = check_source(text, "big.py", select=select)
+        assert check_source(text, "big.py", select=select) == whole
+        (whole_all if select is None else alone).extend(whole)
+    # The scenario really holds a finding of the rule it is about.
+    assert code in {d.code for d in alone}, [d.code for d in whole_all]
