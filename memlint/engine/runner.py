@@ -9,12 +9,14 @@ matching its content hash; else check it.
 
 from __future__ import annotations
 
+import collections
+import itertools
 import os
 import sys
 from contextlib import contextmanager
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Iterable, Sequence
+from typing import Iterable, Iterator, Sequence
 
 from memlint.diagnostics import Diagnostic
 from memlint.engine.checker import FileResult, Settings
@@ -212,13 +214,20 @@ def run_files(
     caches: dict[int, object] = {}  # id(project) -> ResultCache
     project_list: list[Project] = []
     project_index: dict[int, int] = {}
-    tasks: list[_Task] = []
+    jobs = run.jobs or default_jobs()
 
+    # First every file's project and, with the cache, its stat (an unchanged file is
+    # answered from it without being read); the rest are read, filtered and checked as
+    # they come, largest first when a pool may check them.
+    pending: list[tuple[Path, Project, object, str | None, os.stat_result | None]] = []
     for path in files:
         filename = str(path)
         project = projects.for_file(path)
+        if id(project) not in project_index:
+            project_index[id(project)] = len(project_list)
+            project_list.append(project)
         cache = _cache_for(project, caches, run) if run.cache else None
-        rel = st = digest = None
+        rel = st = None
         if cache is not None:
             rel = _relative(path, cache.root)
             try:
@@ -232,31 +241,35 @@ def run_files(
                 if hit is not None and not (fixing and any(d.fix for d in hit)):
                     out.diagnostics.extend(hit)
                     continue
-        try:
-            data = path.read_bytes()
-        except OSError as exc:
-            out.errors.append(f"memlint: cannot read {filename}: {exc.strerror or exc}")
-            continue
-        if not could_match(data, project.settings_for(filename).rules):
-            if cache is not None and st is not None:
-                cache.store_skip(rel, st)
-            continue
-        if cache is not None and st is not None:
-            from memlint.engine.cache import content_hash
+        pending.append((path, project, cache, rel, st))
+    if jobs > 1 and len(pending) > 1:
+        pending.sort(key=lambda entry: -_size(entry[0], entry[4]))
 
-            digest = content_hash(data)
-            hit = cache.by_hash(rel, digest, st, filename)
-            if hit is not None and not (fixing and any(d.fix for d in hit)):
-                out.diagnostics.extend(hit)
+    def tasks() -> Iterator[_Task]:
+        for path, project, cache, rel, st in pending:
+            filename = str(path)
+            try:
+                data = path.read_bytes()
+            except OSError as exc:
+                out.errors.append(f"memlint: cannot read {filename}: {exc.strerror or exc}")
                 continue
-        key = id(project)
-        if key not in project_index:
-            project_index[key] = len(project_list)
-            project_list.append(project)
-        tasks.append(_Task(path, filename, data, project_index[key], digest, rel if st else None, st))
+            if not could_match(data, project.settings_for(filename).rules):
+                if cache is not None and st is not None:
+                    cache.store_skip(rel, st)
+                continue
+            digest = None
+            if cache is not None and st is not None:
+                from memlint.engine.cache import content_hash
+
+                digest = content_hash(data)
+                hit = cache.by_hash(rel, digest, st, filename)
+                if hit is not None and not (fixing and any(d.fix for d in hit)):
+                    out.diagnostics.extend(hit)
+                    continue
+            yield _Task(path, filename, data, project_index[id(project)], digest, rel if st else None, st)
 
     with _fewer_collections():
-        for task, (result, fixed, error) in _check_all(tasks, project_list, opts, run):
+        for task, (result, fixed, error) in _check_all(tasks(), project_list, opts, run):
             _collect(out, task, result, fixed, error, opts)
             cache = caches.get(id(project_list[task.project]))
             if cache is not None and task.rel is not None:
@@ -264,7 +277,17 @@ def run_files(
     for cache in caches.values():
         cache.save()
     out.diagnostics.sort(key=Diagnostic.sort_key)
+    out.errors.sort()
     return out
+
+
+def _size(path: Path, st: os.stat_result | None) -> int:
+    if st is None:
+        try:
+            st = os.stat(path)
+        except OSError:
+            return 0
+    return st.st_size
 
 
 @contextmanager
@@ -356,14 +379,22 @@ def check_one(data: bytes, filename: str, project: Project, opts: FixOptions):
         return FileResult(filename, [internal_error(filename, exc)]), None, None
 
 
-def _check_all(tasks: list[_Task], projects: list[Project], opts: FixOptions, run: RunOptions):
+def _check_all(tasks: Iterable[_Task], projects: list[Project], opts: FixOptions, run: RunOptions):
+    """Check the tasks as they come: serially, or, once they add up to POOL_MIN_BYTES, in
+    a pool of worker processes (which then check the first while the rest are read)."""
     jobs = run.jobs or default_jobs()
-    jobs = min(jobs, len(tasks))
-    if jobs <= 1 or sum(len(t.data) for t in tasks) < POOL_MIN_BYTES:
+    tasks = iter(tasks)
+    first: list[_Task] = []
+    if jobs > 1:
+        size = 0
         for task in tasks:
-            yield task, check_one(task.data, task.filename, projects[task.project], opts)
-        return
-    yield from _pooled(tasks, projects, opts, jobs)
+            first.append(task)
+            size += len(task.data)
+            if size >= POOL_MIN_BYTES and len(first) > 1:
+                yield from _pooled(itertools.chain(first, tasks), projects, opts, jobs)
+                return
+    for task in itertools.chain(first, tasks):
+        yield task, check_one(task.data, task.filename, projects[task.project], opts)
 
 
 def default_jobs() -> int:
@@ -373,7 +404,13 @@ def default_jobs() -> int:
         return os.cpu_count() or 1
 
 
-def _pooled(tasks: list[_Task], projects: list[Project], opts: FixOptions, jobs: int):
+# Files go to the workers in chunks of about this many bytes, largest files first: the
+# slowest start at once and the others fill in around them.
+CHUNK_BYTES = 128 * 1024
+
+
+def _pooled(tasks: Iterable[_Task], projects: list[Project], opts: FixOptions, jobs: int):
+    import gc
     import multiprocessing
 
     # libcst and the rules are imported once here: forked workers inherit them.
@@ -393,32 +430,37 @@ def _pooled(tasks: list[_Task], projects: list[Project], opts: FixOptions, jobs:
         context = multiprocessing.get_context()
     for project in projects:
         project.result_key()  # resolves the versions once, not once per worker
-    # Largest files first, in small chunks: the slowest file starts at once, and the
-    # others fill in around it.
-    order = sorted(range(len(tasks)), key=lambda i: -len(tasks[i].data))
-    chunks: list[list[int]] = []
-    chunk_bytes = max(64 * 1024, sum(len(t.data) for t in tasks) // (jobs * 8))
-    current: list[int] = []
-    size = 0
-    for i in order:
-        current.append(i)
-        size += len(tasks[i].data)
-        if size >= chunk_bytes:
-            chunks.append(current)
-            current, size = [], 0
-    if current:
-        chunks.append(current)
-    payload = [[(i, tasks[i].data, tasks[i].filename, tasks[i].project) for i in chunk] for chunk in chunks]
-    import gc
-
     # What is loaded now (libcst, the rules) is shared with the forked workers: kept out
     # of their collections, its pages are never written to and stay shared.
     gc.freeze()
     try:
         with context.Pool(jobs, initializer=_init_worker, initargs=(projects, opts)) as pool:
-            for done in pool.imap_unordered(_work, payload):
-                for i, result in done:
-                    yield tasks[i], result
+            sent: dict[int, _Task] = {}
+            waiting: collections.deque = collections.deque()
+            chunk: list[tuple[int, bytes, str, int]] = []
+            size = 0
+
+            def send() -> None:
+                waiting.append(pool.apply_async(_work, (chunk,)))
+
+            def done(block: bool):
+                while waiting and (block or waiting[0].ready()):
+                    for i, result in waiting.popleft().get():
+                        yield sent.pop(i), result
+
+            numbers = itertools.count()
+            for task in tasks:
+                key = next(numbers)
+                sent[key] = task
+                chunk.append((key, task.data, task.filename, task.project))
+                size += len(task.data)
+                if size >= CHUNK_BYTES:
+                    send()
+                    chunk, size = [], 0
+                yield from done(block=False)
+            if chunk:
+                send()
+            yield from done(block=True)
     finally:
         gc.unfreeze()
 
