@@ -145,3 +145,43 @@ def test_build_collects_hooked_nodes_in_source_order():
     module = cst.parse_module("a(b(1))\nc()\n")
     _, collected = build(module, frozenset({"Call"}))
     assert [cst.Module([]).code_for_node(n.func) for n in collected] == ["a", "b", "c"]
+
+
+def _model_facts(model, collected):
+    def ids(mapping):
+        return {id(k): (id(v) if hasattr(v, "__dataclass_fields__") or hasattr(v, "children") else v)
+                for k, v in mapping.items()}
+
+    scopes = {id(k): (v.kind, id(v.node)) for k, v in model.scope_of_node.items()}
+    bindings = []
+    seen = set()
+    for scope in model.scope_of_node.values():
+        if id(scope) in seen:
+            continue
+        seen.add(id(scope))
+        for name, found in scope.bindings.items():
+            bindings.extend((id(scope.node), name, b.kind, id(b.node), b.index) for b in found)
+    attributes = sorted(
+        (id(cls), attr, b.kind, id(b.node), b.index)
+        for (cls, attr), found in model.attribute_bindings.items() for b in found
+    )
+    return (
+        {id(k): id(v) for k, v in model.parent.items()},
+        {id(k): v for k, v in model.index.items()},
+        scopes,
+        sorted(bindings),
+        attributes,
+        {k: [id(n) for n in v] for k, v in model.names.items()},
+        sorted(model.imported_modules),
+        [id(n) for n in collected],
+    )
+
+
+@pytest.mark.parametrize("hooked", [frozenset({"Call", "Assign", "FunctionDef"}), frozenset({"Comment", "Name"})])
+def test_build_equals_the_generic_walk(hooked):
+    from memlint.analysis.builder import build_by_walk
+
+    sources = [TRICKY] + [p.read_text(encoding="utf-8") for p in own_sources()[:40]]
+    for source in sources:
+        module = cst.parse_module(source)
+        assert _model_facts(*build(module, hooked)) == _model_facts(*build_by_walk(module, hooked))
