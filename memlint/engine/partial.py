@@ -86,13 +86,35 @@ class Scan:
     """The lexical facts the reduction needs: where logical lines start (at any
     indentation), and the text with comments and docstrings blanked out."""
 
-    __slots__ = ("text", "lines", "masked", "code")
+    __slots__ = ("text", "lines", "masked", "code", "empty")
 
-    def __init__(self, text: str, lines: list[tuple[int, int]], masked: str, code: str) -> None:
+    def __init__(self, text: str, lines: list[tuple[int, int]], masked: str, code: str,
+                 empty: list[int]) -> None:
         self.text = text
         self.lines = lines  # (offset of the line, offset of its first code character)
         self.masked = masked  # comments and docstrings blanked
         self.code = code  # the contents of other string literals too, but f-strings'
+        self.empty = empty  # where the lines holding nothing or only a comment start
+
+    def without_empty_lines(self, a: int, b: int) -> str:
+        """text[a:b] without its blank and comment-only lines (never inside a string):
+        libcst builds nodes for each, and the first pass needs none of them."""
+        text = self.text
+        empty = self.empty
+        i = bisect.bisect_left(empty, a)
+        if i == len(empty) or empty[i] >= b:
+            return text[a:b]
+        parts: list[str] = []
+        at = a
+        while i < len(empty) and empty[i] < b:
+            start = empty[i]
+            end = _TO_EOL.match(text, start).end()
+            end += 2 if text.startswith("\r\n", end) else (1 if end < len(text) else 0)
+            parts.append(text[at:start])
+            at = min(end, b)
+            i += 1
+        parts.append(text[at:b])
+        return "".join(parts)
 
     def statement_starts(self) -> list[int]:
         """Offsets where the top-level statements start: the text's start (which may hold
@@ -130,14 +152,22 @@ def scan(text: str) -> Scan | None:
 def _scan(text: str) -> Scan | None:
     lines: list[tuple[int, int]] = []
     blanks: list[tuple[int, int, bool]] = []  # (start, end, also in `masked`)
+    empty: list[int] = []
     n = len(text)
+    indent = _INDENT.match
 
     def line_at(p: int) -> int:
         # A physical line that starts a logical one: record it when it holds code.
-        c = _INDENT.match(text, p).end()
-        if c < n and text[c] not in "\r\n#\\":
-            lines.append((p, c))
-            return c
+        c = indent(text, p).end()
+        if c < n:
+            ch = text[c]
+            if ch not in "\r\n#\\":
+                lines.append((p, c))
+                return c
+            if ch != "\\":
+                empty.append(p)  # blank, or only a comment
+        elif c > p:
+            empty.append(p)  # trailing whitespace
         return -1
 
     logical = line_at(0)  # where the current logical line's code starts
@@ -180,9 +210,13 @@ def _scan(text: str) -> Scan | None:
             pos = i + (2 if text.startswith("\r\n", i) else 1)
             if depth == 0:
                 logical = line_at(pos)
+            else:
+                c = indent(text, pos).end()
+                if c < n and text[c] in "\r\n#":
+                    empty.append(pos)
     if depth != 0:
         return None
-    return Scan(text, lines, _blank(text, [s for s in blanks if s[2]]), _blank(text, blanks))
+    return Scan(text, lines, _blank(text, [s for s in blanks if s[2]]), _blank(text, blanks), empty)
 
 
 def _blank(text: str, spans: list[tuple[int, int, bool]]) -> str:
@@ -490,24 +524,25 @@ def reduce_source(text: str, groups: Iterable[Iterable[str]],
             break
 
     out: list[str] = []
+    piece = sc.without_empty_lines
     for a, b, node in tops:
         if isinstance(node, _Node):
             stub = stubs.get(id(node))
             if id(node) in kept:
-                out.append(_line(text[a:b]))
+                out.append(_line(piece(a, b)))
             elif stub is not None and id(stub) in kept:
                 body = stub.spans[0][1]
-                out.append(_line(text[a:body]) + _body_indent(sc, body) + "...\n")
+                out.append(_line(piece(a, body)) + _body_indent(sc, body) + "...\n")
             continue
         members = [m for m in node.members if id(m) in kept]
         if id(node.header) not in kept and not members:
             continue
         header_span, *level = node.header.spans
-        out.append(_line(text[header_span[0]:header_span[1]]))
+        out.append(_line(piece(*header_span)))
         body = sorted(level + [m.spans[0] for m in members])
         if not body:
             out.append(_body_indent(sc, header_span[1]) + "pass\n")
-        out.extend(_line(text[x:y]) for x, y in body)
+        out.extend(_line(piece(x, y)) for x, y in body)
     reduced = "".join(out)
     if len(reduced) > MAX_KEPT_SHARE * len(text):
         return None
