@@ -12,6 +12,7 @@ whole text is parsed at once, so errors and their positions are libcst's own.
 
 from __future__ import annotations
 
+from contextlib import contextmanager
 from typing import TYPE_CHECKING
 
 if TYPE_CHECKING:  # pragma: no cover
@@ -28,14 +29,44 @@ def parse_module(text: str, starts: list[int] | None = None) -> "cst.Module":
     given)."""
     import libcst as cst
 
-    if len(text) <= 2 * PIECE_CHARS:
-        return cst.parse_module(text)
-    if starts is None:
-        from memlint.engine.partial import statement_starts
+    with _unvalidated():
+        if len(text) <= 2 * PIECE_CHARS:
+            return cst.parse_module(text)
+        if starts is None:
+            from memlint.engine.partial import statement_starts
 
-        starts = statement_starts(text)
-    joined = _joined(text, starts) if starts else None
-    return joined if joined is not None else cst.parse_module(text)
+            starts = statement_starts(text)
+        joined = _joined(text, starts) if starts else None
+        return joined if joined is not None else cst.parse_module(text)
+
+
+@contextmanager
+def _unvalidated():
+    """libcst validates every node it builds (CSTNode.__post_init__ calls `_validate`), a
+    seventh of the parse here, although a tree its parser builds from source is valid by
+    construction (libcst's own comment there: validating in the visitor instead "would
+    allow us to avoid validating the tree when parsing a file"). The check is left out
+    while memlint's own parses run, and only while __post_init__ is still exactly that one
+    call; any other version of libcst parses as it always does."""
+    try:
+        from libcst._nodes.base import CSTNode
+    except ImportError:  # pragma: no cover - another layout of libcst
+        yield
+        return
+    original = CSTNode.__dict__.get("__post_init__")
+    code = getattr(original, "__code__", None)
+    if code is None or code.co_names != ("_validate",):
+        yield
+        return
+    CSTNode.__post_init__ = _no_check
+    try:
+        yield
+    finally:
+        CSTNode.__post_init__ = original
+
+
+def _no_check(self) -> None:
+    return None
 
 
 def _joined(text: str, starts: list[int]) -> "cst.Module | None":
