@@ -15,6 +15,7 @@ This replaces libcst's scope and qualified-name providers, which cost several pa
 
 from __future__ import annotations
 
+import bisect
 from dataclasses import dataclass, field
 from typing import Iterator
 
@@ -95,6 +96,7 @@ class SemanticModel:
         self._qualified: dict[cst.CSTNode, str | None] = {}
         self._reaching: dict[tuple[int, cst.CSTNode], tuple[list[Binding], list[Binding]]] = {}
         self._chains: dict[cst.CSTNode, list[cst.CSTNode]] = {}
+        self._spans: dict = {}
 
     # -- structure ---------------------------------------------------------------------
     def ancestors(self, node: cst.CSTNode) -> Iterator[cst.CSTNode]:
@@ -197,13 +199,49 @@ class SemanticModel:
     def uses_of(self, binding: Binding) -> list[cst.Name]:
         """Name nodes (other than the target) whose value may come from `binding`."""
         out = []
-        for name in self.names.get(binding.name, ()):
+        for name in self._names_in_scope_of(binding):
             if name is binding.node:
                 continue
             _, bindings = self.lookup(name.value, name)
             if binding in bindings and binding in self.reaching(bindings, name):
                 out.append(name)
         return out
+
+    def _names_in_scope_of(self, binding: Binding) -> list[cst.Name] | tuple:
+        """The Name nodes spelled like `binding` that can see it: all of the module's for a
+        module-level binding, else those inside its scope's node (found by binary search:
+        `names` is in source order, and a node's descendants are the nodes indexed after
+        it, up to its last descendant)."""
+        names = self.names.get(binding.name, ())
+        if len(names) < 16:
+            return names
+        scope = self.scope(binding.node)
+        while scope is not None and binding not in scope.bindings.get(binding.name, ()):
+            scope = scope.parent  # a walrus in a comprehension, a name declared global
+        if scope is None or scope is self.module_scope:
+            return names
+        key = ("indices", binding.name)
+        indices = self._spans.get(key)
+        if indices is None or len(indices) != len(names):
+            indices = self._spans[key] = [self.index[n] for n in names]
+        start, end = self.span(scope.node)
+        return names[bisect.bisect_right(indices, start - 1):bisect.bisect_right(indices, end)]
+
+    def span(self, node: cst.CSTNode) -> tuple[int, int]:
+        """The pre-order indices of `node` and of its last descendant: its descendants are
+        exactly the nodes indexed in between."""
+        span = self._spans.get(node)
+        if span is None:
+            last = node
+            # The walk skips whitespace and punctuation: the last descendant is the last
+            # node it indexed.
+            while True:
+                indexed = [c for c in last.children if c in self.index]
+                if not indexed:
+                    break
+                last = indexed[-1]
+            span = self._spans[node] = (self.index.get(node, -1), self.index.get(last, -1))
+        return span
 
     def is_call_to(self, node: cst.CSTNode, *qualnames: str) -> bool:
         return isinstance(node, cst.Call) and self.qualified_name(node.func) in qualnames
