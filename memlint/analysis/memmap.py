@@ -10,6 +10,7 @@ any other call.
 
 from __future__ import annotations
 
+import weakref
 from dataclasses import dataclass, replace
 from typing import TYPE_CHECKING
 
@@ -208,8 +209,23 @@ def shape_ndim(expr: cst.BaseExpression, model: "SemanticModel") -> tuple[int | 
     return None, True
 
 
+_MEMO: "weakref.WeakKeyDictionary[SemanticModel, dict]" = weakref.WeakKeyDictionary()
+
+
 def memmaps(expr: cst.BaseExpression, model: "SemanticModel", depth: int = 0) -> list[Memmap]:
     """Every memmap-backed value `expr` may evaluate to."""
+    if depth == 0:
+        # Several rules ask this of the same expressions (every reshape, every argument
+        # sent to workers): the answer is kept for the model's lifetime.
+        memo = _MEMO.setdefault(model, {})
+        found = memo.get(expr)
+        if found is None:
+            found = memo[expr] = _memmaps(expr, model, 0)
+        return list(found)
+    return _memmaps(expr, model, depth)
+
+
+def _memmaps(expr: cst.BaseExpression, model: "SemanticModel", depth: int) -> list[Memmap]:
     if depth > 16:
         return []
     out: list[Memmap] = []
