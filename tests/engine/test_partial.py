@@ -593,8 +593,8 @@ CLASS_SCENARIOS = {
 
 def build_class_scenario(template: str) -> str:
     text = src(template)
-    text = text.replace("METHODS\n", class_filler(), 1)
-    return text.replace("FILLER", filler(), 1)
+    text = text.replace("METHODS\n", class_filler(30), 1)
+    return text.replace("FILLER", filler(30), 1)
 
 
 @pytest.mark.parametrize("name", list(CLASS_SCENARIOS))
@@ -612,3 +612,22 @@ def test_class_and_name_scenarios_give_the_same_findings(name, monkeypatch):
         (whole_all if select is None else alone).extend(whole)
     # The scenario really holds a finding of the rule it is about.
     assert code in {d.code for d in alone}, [d.code for d in whole_all]
+
+
+@pytest.mark.parametrize("rule, example", list(_example_cases()))
+def test_examples_through_the_first_pass_give_the_same_findings(rule, example, monkeypatch):
+    """Each example checked with the first pass forced on it, however small, whatever share
+    it keeps: the findings are those of the example checked at once."""
+    import memlint.engine.partial as partial
+
+    kwargs = dict(select=[rule.code, *example.extend_select], versions=example.versions,
+                  options={rule.code: example.options})
+    direct = check_source(example.source, "example.py", **kwargs)
+    reduced: list[str] = []
+    real = partial.reduce_source
+    monkeypatch.setattr(checker, "PARTIAL_MIN_CHARS", 0)
+    monkeypatch.setattr(partial, "MAX_KEPT_SHARE", 10.0)
+    monkeypatch.setattr(partial, "reduce_source", lambda *a, **k: reduced.append(real(*a, **k)) or reduced[-1])
+    assert check_source(example.source, "example.py", **kwargs) == direct
+    if rule.could_match(example.source.encode()):
+        assert reduced and reduced[0] is not None, "the first pass should have run"
