@@ -79,7 +79,6 @@ _DEFINED = re.compile(r"^[ \t]*(?:async[ \t]+)?(?:def|class)[ \t]+([^\W\d]\w*)",
 _COMMON = frozenset(keyword.kwlist) | frozenset(dir(builtins)) | {"self", "cls"}
 # Above this share of the text the pass does not pay; the whole file is parsed.
 MAX_KEPT_SHARE = 0.8
-_DEBUG = None
 
 
 class Scan:
@@ -501,8 +500,6 @@ def reduce_source(text: str, groups: Iterable[Iterable[str]],
     for n in holders:
         known |= (n.present | imported.get(id(n), 0)) & facts
     seeds = [n for n in nodes if n.spans and any((n.reach | known) & g == g for g in masks) and near(n)]
-    if _DEBUG is not None:
-        _DEBUG.append((seeds, strings, nodes))
     if not seeds:
         return ""  # nothing can match: an empty module, checked in no time
     kept: set[int] = set()
