@@ -1,5 +1,5 @@
-r"""Parse only the part of a file that can matter: the statements that mention a trigger
-string, and what they can reach through names.
+r"""Parse only the part of a file that can matter: the units that mention a trigger string,
+and what they can reach through names.
 
 libcst parses about 17,700 lines/s. Where statements begin and end is found by a lexical
 scan (strings, comments, brackets, line continuations), far cheaper than any parser: even
@@ -7,30 +7,45 @@ Python's own `ast.parse` cost a fifth of the whole check. In library code the by
 a rule waits for (`memmap`, `map_blocks(`, ...) sit in a few functions of a large module,
 often in a few methods of one large class, so most of it need not be parsed at all.
 
-The file is cut into units: its top-level statements, except that a class is cut into its
-header (the decorators, the `class` line, the class-level statements other than defs, and
-the methods that store attributes on `self` or call `.fit(`: what makes an instance's
-data) and one unit per other method or nested class. Comments and docstrings are blanked
-out before anything is searched, so a trigger string or a name mentioned only there counts
-for nothing. A unit reaches, through the names it mentions:
-- the imports that bind them (every import is kept; their strings count when reached);
-- the top-level statements other than defs and classes that mention them (with each other
-  through shared names: a value flows through them), and defs that declare a name global;
-- the top-level def or class that a name defines (`ray.remote(split)` reaches `split`);
-- for a method: its class's header, and the members of its class named by `self.<name>`.
+Units. The file is cut into its top-level statements, and a class into its header (its
+decorators, its `class` line and its class-level statements other than defs) and one unit
+per method or nested class. Comments and docstrings are blanked out before anything is
+searched, so a trigger string or a name mentioned only there counts for nothing (a group
+whose strings are all in them is dropped); string literals count for strings (`">f8"`,
+`{"mmap_mode": "r"}`), not for names.
 
-A unit is a seed when it holds one of the trigger strings and, with every unit it
-reaches, every string of one trigger group. The first pass parses the seeds, every unit
-they reach, the imports and the module docstring, in their order; a class whose kept
-members are none gets a `pass`.
+What a unit reaches through the names it mentions:
+- the names an import binds, each with the text of that import alone (`from dask import
+  delayed as dl` brings "dask" and "delayed" to the units that use `dl`);
+- the top-level statements other than defs and classes that mention them, all of those
+  that share a name with each other (a value flows through them), and defs that declare a
+  name global;
+- the top-level def a name defines, as its signature (decorators and `def` line: what the
+  analyses read of a called function), or whole when a rule must see whole classes
+  (`ray.remote(split)` runs split's body remotely);
+- the class a name defines, with what makes its instances' data: the methods that assign
+  attributes of `self` and those that call `.fit(`;
+- for a method: its class's header; the methods that assign the attributes of `self` it
+  reads; those that call `.fit(` when it reads any; and all of the instance's data when it
+  uses `self` itself (passes or returns it, a lambda or nested def that may capture it) or
+  reads `self.<name>` that no method assigns (a bound method: the instance goes with it).
+
+A unit is a seed when it holds a trigger string (itself or one name away) and what it
+reaches holds every string of one group; the strings that say what the module imports
+(`import ray`, `from ray`, which a rule may ask of the whole module) count for every unit.
+The first pass parses the seeds, everything they reach, every import and the module
+docstring, in their order, without their blank and comment-only lines; a function reached
+only by name is its signature and `...`, a class whose kept members are none gets a
+`pass`.
 
 The scan is checked by the parse itself: if libcst rejects the reduced source, the whole
 file is parsed. If any rule reports anything in that pass, the engine checks the whole
 file again and reports that result, so positions, suppressions, fixes and "is this the
 only use of the name" questions are always answered on the complete module. A rule that
 must see statements mentioning none of its triggers sets `partial_parse = False`; one that
-must see whole classes (every method of a Ray actor runs remotely) sets
-`partial_classes = False`, and then no class is cut.
+must see every method of a class and every body a name reaches (each method of a Ray actor
+runs remotely) sets `partial_classes = False`, and while one of its groups is in the code
+no class is cut and no function is reduced to its signature.
 """
 
 from __future__ import annotations
