@@ -170,7 +170,8 @@ def lint_text(text: str, filename: str, settings: Settings) -> list[Diagnostic]:
 
     A large file is first checked on the statements that can matter (see
     memlint.engine.partial); only when a rule reports something there is the whole file
-    parsed and checked, and that result is the one returned. A file only a
+    parsed and checked, by the rules that reported, and that result is the one returned
+    (a rule quiet on what can matter is quiet on the whole file). A file only a
     suppression-judging rule can match is tokenized, never parsed by libcst."""
     from memlint.engine.suppression import Suppressions, skips_file
 
@@ -181,7 +182,10 @@ def lint_text(text: str, filename: str, settings: Settings) -> list[Diagnostic]:
     out: list[Diagnostic] = []
     suppressions = None
     parsed = False
-    if any(_hooks(r) for r in walkers) and not _partial_pass_is_quiet(text, filename, walkers, settings):
+    reported = _first_pass(text, filename, walkers, settings) if any(_hooks(r) for r in walkers) else set()
+    if reported is not None:
+        walkers = [r for r in walkers if r.code in reported]
+    if walkers:
         import libcst as cst
 
         from memlint.engine.parsing import parse_module
@@ -202,21 +206,22 @@ def lint_text(text: str, filename: str, settings: Settings) -> list[Diagnostic]:
     return out
 
 
-def _partial_pass_is_quiet(text: str, filename: str, rules: Sequence[type[Rule]], settings: Settings) -> bool:
-    """True when a large file's statements that can matter parse and produce no report:
-    then the whole file would not either, and its full parse is skipped."""
+def _first_pass(text: str, filename: str, rules: Sequence[type[Rule]], settings: Settings) -> set[str] | None:
+    """The codes of the rules that report on a file's statements that can matter (none: the
+    whole file would have no finding either, and is not parsed), or None when the first
+    pass does not apply or its source did not parse: every rule then checks the file."""
     reduced = first_pass_source(text, rules)
     if reduced is None:
-        return False
+        return None
     if not reduced:
-        return True  # no statement can hold a finding
+        return set()  # no statement can hold a finding
     from memlint.engine.parsing import parse_module
 
     try:
         part = parse_module(reduced)
     except Exception:  # noqa: BLE001 - the whole-file parse decides what to say
-        return False
-    return not _dispatch(part, reduced, filename, rules, settings).reports
+        return None
+    return {rep.code for rep in _dispatch(part, reduced, filename, rules, settings).reports}
 
 
 def first_pass_source(text: str, rules: Sequence[type[Rule]]) -> str | None:

@@ -32,6 +32,8 @@ class Project:
 
     config: "object"  # memlint.config.Config
     resolver: "object | None" = None  # memlint.versions.VersionResolver, made when needed
+    # Settings by the codes per-file-ignores remove: most projects have one for all files.
+    _settings: dict = field(default_factory=dict, repr=False, compare=False)
 
     def _resolver(self):
         if self.resolver is None:
@@ -50,9 +52,14 @@ class Project:
         from memlint.engine.registry import all_rules
 
         cfg = self.config
-        rules = [r for code, r in all_rules().items() if cfg.is_enabled(code, filename)]
-        options = {r.code: cfg.options_for(r.code, {k: o.default for k, o in r.options.items()}) for r in rules}
-        return Settings(rules, options, self.resolve, self.affected)
+        key = tuple(code for code in all_rules() if cfg.is_enabled(code, filename))
+        found = self._settings.get(key)
+        if found is None:
+            rules = [all_rules()[code] for code in key]
+            options = {r.code: cfg.options_for(r.code, {k: o.default for k, o in r.options.items()})
+                       for r in rules}
+            found = self._settings[key] = Settings(rules, options, self.resolve, self.affected)
+        return found
 
     def enabled(self, code: str, filename: str) -> bool:
         return self.config.is_enabled(code, filename)

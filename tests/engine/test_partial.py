@@ -631,3 +631,33 @@ def test_examples_through_the_first_pass_give_the_same_findings(rule, example, m
     assert check_source(example.source, "example.py", **kwargs) == direct
     if rule.could_match(example.source.encode()):
         assert reduced and reduced[0] is not None, "the first pass should have run"
+
+
+def test_the_whole_file_is_checked_by_the_rules_that_reported_only(monkeypatch):
+    """MEM203 and MEM205 can match this file; only MEM205 reports in the first pass, so
+    only MEM205 checks the whole file (and the findings are those of every rule)."""
+    text = src(
+        """
+        import dask
+        import dask.array as da
+        FILLER
+
+        def run(f):
+            x = da.ones((1000, 1000), chunks=100)
+            y = x.map_blocks(f, 2)
+            return dask.delayed(sum)(x)
+        """
+    ).replace("FILLER", filler(), 1)
+    calls: list[list[str]] = []
+    real = checker._dispatch
+
+    def spy(module, text, filename, rules, settings):
+        calls.append(sorted(r.code for r in rules))
+        return real(module, text, filename, rules, settings)
+
+    monkeypatch.setattr(checker, "_dispatch", spy)
+    found = check_source(text, "big.py", select=["MEM203", "MEM205"])
+    assert [d.code for d in found] == ["MEM205"]
+    assert calls == [["MEM203", "MEM205"], ["MEM205"]]
+    monkeypatch.setattr(checker, "PARTIAL_MIN_CHARS", 10**12)
+    assert check_source(text, "big.py", select=["MEM203", "MEM205"]) == found
