@@ -45,5 +45,7 @@ def test_from_array_memmap_stays_small_after_fix(tmp_path, memlint, oracle_env):
     assert peak - start > 400, before.stdout  # the whole file was read and copied
     assert memlint("--fix", "--select", "MEM201", script.name, cwd=tmp_path).returncode == 0
     after = run(python, script, "512")
-    _, peak = map(int, pattern.search(after.stdout).groups())
-    assert peak < 200, after.stdout
+    start, peak = map(int, pattern.search(after.stdout).groups())
+    # Growth, not the absolute peak: the interpreter with dask and numpy loaded is already
+    # about 200 MB on some machines.
+    assert peak - start < 100, after.stdout
