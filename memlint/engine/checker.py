@@ -233,7 +233,22 @@ def first_pass_source(text: str, rules: Sequence[type[Rule]]) -> str | None:
     from memlint.engine.partial import reduce_source
 
     whole = [g for r in rules if not r.partial_classes for g in _trigger_groups(text, [r])]
-    return reduce_source(text, _trigger_groups(text, rules), whole)
+    return reduce_source(text, _trigger_groups(text, rules), whole, _name_triggers(text, rules))
+
+
+def _name_triggers(text: str, rules: Sequence[type[Rule]]) -> frozenset[str]:
+    """The strings of the trigger groups `text` satisfies that every rule waiting for them
+    there declares to be names (one that a rule takes as plain text counts as text)."""
+    names: set[str] = set()
+    plain: set[str] = set()
+    for rule in rules:
+        declared = {t.decode("utf-8", "replace") for t in rule.name_triggers}
+        for group in rule.triggers:
+            words = [t.decode("utf-8", "replace") for t in group]
+            if all(w in text for w in words):
+                for w in words:
+                    (names if w in declared else plain).add(w)
+    return frozenset(names - plain)
 
 
 def _trigger_groups(text: str, rules: Sequence[type[Rule]]) -> list[tuple[str, ...]]:

@@ -101,31 +101,38 @@ class Scan:
     """The lexical facts the reduction needs: where logical lines start (at any
     indentation), and the text with comments and docstrings blanked out."""
 
-    __slots__ = ("text", "lines", "masked", "code", "empty")
+    __slots__ = ("text", "lines", "masked", "code", "empty", "cuts")
 
     def __init__(self, text: str, lines: list[tuple[int, int]], masked: str, code: str,
-                 empty: list[int]) -> None:
+                 empty: list[int], docstrings: list[tuple[int, int]]) -> None:
         self.text = text
         self.lines = lines  # (offset of the line, offset of its first code character)
         self.masked = masked  # comments and docstrings blanked
         self.code = code  # the contents of other string literals too, but f-strings'
         self.empty = empty  # where the lines holding nothing or only a comment start
+        # What the first pass leaves out, in text order: (start, end, replacement) for
+        # each blank or comment-only line (libcst builds nodes for each) and each string
+        # statement (a docstring: its text is a tenth of a library's code, and no rule
+        # reads it), which becomes `""`.
+        cuts = [(p, _line_end(text, p), "") for p in empty]
+        cuts.extend((a, b, '""') for a, b in docstrings)
+        cuts.sort()
+        self.cuts = cuts
 
     def without_empty_lines(self, a: int, b: int) -> str:
-        """text[a:b] without its blank and comment-only lines (never inside a string):
-        libcst builds nodes for each, and the first pass needs none of them."""
+        """text[a:b] without its blank and comment-only lines (never inside a string) and
+        with its docstrings emptied: what the first pass parses of it."""
         text = self.text
-        empty = self.empty
-        i = bisect.bisect_left(empty, a)
-        if i == len(empty) or empty[i] >= b:
+        cuts = self.cuts
+        i = bisect.bisect_left(cuts, (a,))
+        if i == len(cuts) or cuts[i][0] >= b:
             return text[a:b]
         parts: list[str] = []
         at = a
-        while i < len(empty) and empty[i] < b:
-            start = empty[i]
-            end = _TO_EOL.match(text, start).end()
-            end += 2 if text.startswith("\r\n", end) else (1 if end < len(text) else 0)
+        while i < len(cuts) and cuts[i][0] < b:
+            start, end, replacement = cuts[i]
             parts.append(text[at:start])
+            parts.append(replacement)
             at = min(end, b)
             i += 1
         parts.append(text[at:b])
@@ -168,6 +175,7 @@ def _scan(text: str) -> Scan | None:
     lines: list[tuple[int, int]] = []
     blanks: list[tuple[int, int, bool]] = []  # (start, end, also in `masked`)
     empty: list[int] = []
+    docstrings: list[tuple[int, int]] = []
     n = len(text)
     indent = _INDENT.match
 
@@ -211,6 +219,7 @@ def _scan(text: str) -> Scan | None:
             if depth == 0 and logical >= 0 and _STRING_PREFIX.fullmatch(text, logical, i) \
                     and _ENDS_STATEMENT.match(text, pos):
                 blanks.append((logical, pos, True))
+                docstrings.append((logical, pos))
             elif "f" not in text[max(i - 2, 0):i].lower():
                 blanks.append((i + len(quote), pos - len(quote), False))
         elif ch == "\\":
@@ -231,7 +240,14 @@ def _scan(text: str) -> Scan | None:
                     empty.append(pos)
     if depth != 0:
         return None
-    return Scan(text, lines, _blank(text, [s for s in blanks if s[2]]), _blank(text, blanks), empty)
+    return Scan(text, lines, _blank(text, [s for s in blanks if s[2]]), _blank(text, blanks), empty,
+                docstrings)
+
+
+def _line_end(text: str, p: int) -> int:
+    """Where the line starting at `p` ends, its line break included."""
+    end = _TO_EOL.match(text, p).end()
+    return end + (2 if text.startswith("\r\n", end) else (1 if end < len(text) else 0))
 
 
 def _blank(text: str, spans: list[tuple[int, int, bool]]) -> str:
@@ -293,13 +309,15 @@ class _Class:
 
 
 def reduce_source(text: str, groups: Iterable[Iterable[str]],
-                  whole: Iterable[Iterable[str]] = ()) -> str | None:
+                  whole: Iterable[Iterable[str]] = (), names: Iterable[str] = ()) -> str | None:
     """`text` reduced to the units described in the module docstring, or None when the
     whole text should be parsed: the scan failed, or too little would be dropped to pay
     for the pass. `groups` are the trigger groups the file matched; when one of `whole`
     (the groups of rules that must see whole classes) is among them outside comments and
     docstrings, no class is cut and a name reaches a function's body, not only its
-    signature. Kept units are whole lines, joined in their order; rows are not kept (even
+    signature. Of `names` (trigger strings that stand for names), a unit holds the ones it
+    spells as whole words, and an import brings only the one it imports by that name. Kept
+    units are whole lines, joined in their order; rows are not kept (even
     empty lines cost libcst time), since nothing is reported from this pass: a file with
     findings is checked again whole."""
     sc = scan(text)
@@ -316,8 +334,24 @@ def reduce_source(text: str, groups: Iterable[Iterable[str]],
     bit = {s: 1 << i for i, s in enumerate(strings)}
     masks = [sum(bit[s] for s in g) for g in group_list]
 
+    words = {s: _word(s) for s in names if s in bit}
+
     def holds(chunk: str) -> int:
-        return sum(b for s, b in bit.items() if s in chunk)
+        found = 0
+        for s, b in bit.items():
+            if s in chunk:
+                word = words.get(s)
+                if word is None or word.search(chunk):
+                    found |= b
+        return found
+
+    def imports(statement: str, name: str) -> int:
+        """The strings an import brings to the units using the name it binds."""
+        found = holds(statement)
+        for s in words:
+            if s.rstrip("(") != name:  # `from dask.array import map_blocks` brings "map_blocks("
+                found &= ~bit[s]
+        return found
 
     idents = (_IDENT_ASCII if text.isascii() else _IDENT).findall
 
@@ -347,9 +381,9 @@ def reduce_source(text: str, groups: Iterable[Iterable[str]],
                 node = unit([(a, b)], "".join(masked[x:y] for x, y in rest),
                             "".join(code[x:y] for x, y in rest), "import")
                 imported[id(node)] = holds(chunk)
-                for name, statement in bound:
+                for name, statement, imported_name in bound:
                     alias = _Node([], "alias", name)
-                    alias.present = holds(statement)
+                    alias.present = imports(statement, imported_name)
                     aliases.append(alias)
                 for name in node.names:
                     alias = _Node([], "alias", name)
@@ -569,10 +603,12 @@ _PLAIN = re.compile(r"import[ \t\\\r\n]+([^();]*?)[ \t\r\n]*\Z")
 _ALIAS = re.compile(r"([\w.]+)(?:[ \t\\\r\n]+as[ \t\\\r\n]+(\w+))?\Z")
 
 
-def _plain_import(chunk: str) -> list[tuple[str, str]] | None:
+def _plain_import(chunk: str) -> list[tuple[str, str, str]] | None:
     """For a statement that is one plain import, each name it binds with the text of that
-    binding alone (`from dask import delayed as dl` -> [("dl", "from dask import delayed
-    as dl")]); None for anything else."""
+    binding alone and the name of what it imports (`from dask import delayed as dl` ->
+    [("dl", "from dask import delayed as dl", "delayed")]; `import dask.array as da`
+    imports "array", `import dask.array` binds and imports "dask"); None for anything
+    else."""
     chunk = chunk.strip()
     m = _FROM_IMPORT.match(chunk)
     if m is not None:
@@ -603,17 +639,19 @@ def _plain_import(chunk: str) -> list[tuple[str, str]] | None:
             if bound == "*":
                 continue  # a star import binds names nothing here resolves
             return None
-        out.append((bound, prefix + name + (f" as {asname}" if asname else "")))
+        imported = bound if module is None and asname is None else name.rsplit(".", 1)[-1]
+        out.append((bound, prefix + name + (f" as {asname}" if asname else ""), imported))
     return out
 
 
-def _bindings(sc: Scan, a: int, b: int) -> tuple[list[tuple[str, str]], list[tuple[int, int]]]:
+def _bindings(sc: Scan, a: int, b: int) -> tuple[list[tuple[str, str, str]], list[tuple[int, int]]]:
     """For a top-level statement holding imports: each name its import lines bind, with
-    the text of that import alone, and the spans of its other lines."""
+    the text of that import alone and the name it imports, and the spans of its other
+    lines."""
     lines = sc.lines
     i = bisect.bisect_left(lines, (a, -1))
     j = bisect.bisect_left(lines, (b, -1))
-    found: list[tuple[str, str]] = []
+    found: list[tuple[str, str, str]] = []
     rest: list[tuple[int, int]] = []
     for k in range(i, j):
         start = lines[k][1]
@@ -646,6 +684,14 @@ def _bare_self(body: str, after: int) -> bool:
         if not _is_word_char(body, m.start() - 1):
             return True
     return False
+
+
+def _word(name: str) -> re.Pattern:
+    """`name` not inside a longer name: `blockwise(` is not in `core_blockwise(`, `delayed`
+    not in `to_delayed` or `Delayed`."""
+    before = r"(?<!\w)" if name[:1].isidentifier() else ""
+    after = r"(?!\w)" if (name[-1:].isalnum() or name.endswith("_")) else ""
+    return re.compile(before + re.escape(name) + after)
 
 
 def _has_word(text: str, word: str, start: int) -> bool:

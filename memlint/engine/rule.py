@@ -97,6 +97,11 @@ class Rule:
     libraries: ClassVar[tuple[str, ...]] = ()
     # A file can match only if, for at least one group, it contains every byte string of it.
     triggers: ClassVar[tuple[tuple[bytes, ...], ...]] = ()
+    # Trigger strings that stand for a name the rule waits for (b"delayed": a call of
+    # `dask.delayed`). In the first pass they count where a statement spells the name as a
+    # whole word or uses a name imported as it, not where they are part of a longer name or
+    # of the module an import comes from (`from dask.delayed import Delayed`).
+    name_triggers: ClassVar[frozenset[bytes]] = frozenset()
     # In a large file the rule first sees only the statements that mention a trigger
     # string and what they reach through names (memlint.engine.partial); set False if it
     # must see every statement to decide.

@@ -70,6 +70,7 @@ class MemmapTransposeToWorkers(Rule):
         (b"Parallel", b"delayed", b"memmap"),
         (b"Parallel", b"delayed", b"mmap_mode"),
     )
+    name_triggers = frozenset({b"Parallel", b"delayed"})
 
     valid = (
         Valid(

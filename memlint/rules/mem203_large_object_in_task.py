@@ -145,6 +145,7 @@ class LargeObjectInTask(Rule):
     libraries = ("dask",)
     # With the call's parenthesis: the names alone fill docstrings of whole libraries.
     triggers = ((b"map_blocks(",), (b"map_partitions(",), (b"blockwise(",), (b"map_overlap(",))
+    name_triggers = frozenset({b"map_blocks(", b"map_partitions(", b"blockwise(", b"map_overlap("})
     options = {
         "large-literal-min-items": Option(
             100, int, "A list, tuple, set or dict literal (or a comprehension over a range) "

@@ -63,6 +63,7 @@ class DelayedLargeInputInLoop(Rule):
     summary = "Same large input passed to a delayed call on every loop iteration"
     # "dask" too: joblib has a `delayed` of its own.
     triggers = ((b"dask", b"delayed", b"for "), (b"dask", b"delayed", b"while "))
+    name_triggers = frozenset({b"delayed"})
     options = {
         "large-literal-min-items": Option(
             100, int, "A list, tuple, set or dict literal (or a comprehension over a range) "

@@ -67,6 +67,7 @@ class DelayedOnCollection(Rule):
     summary = "Dask collection passed to a delayed call is computed whole into one task"
     # "dask" too: joblib has a `delayed` of its own.
     triggers = ((b"dask", b"delayed"),)
+    name_triggers = frozenset({b"delayed"})
 
     valid = (
         Valid(

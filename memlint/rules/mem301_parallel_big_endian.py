@@ -90,6 +90,7 @@ class ParallelBigEndian(Rule):
         (b"Parallel", b"delayed", b"byteswap"),
         (b"Parallel", b"delayed", b"astropy"),
     )
+    name_triggers = frozenset({b"Parallel", b"delayed"})
     fix_availability = "sometimes"
 
     valid = (

@@ -64,6 +64,7 @@ class ReturnRayPut(Rule):
     libraries = ("ray",)
     # "import ray" / "from ray" and "put(": bare "ray" and "put" match "array" and "output".
     triggers = ((b"import ray", b"put(", b"return"), (b"from ray", b"put(", b"return"))
+    name_triggers = frozenset({b"put("})
     # Every method of an actor class runs remotely: the first pass keeps classes whole.
     partial_classes = False
     fix_availability = "sometimes"
