@@ -32,6 +32,9 @@ class Settings:
     # False under flake8, which applies `# noqa` itself: memlint applies only its own
     # `# memlint: ignore[...]` comments (and still records which `# noqa` would be used).
     apply_noqa: bool = True
+    # Check a large file with findings whole, never from its first pass's statements
+    # alone: what --fix writes comes from the whole module.
+    whole_files: bool = False
 
     def enabled(self) -> frozenset[str]:
         if self.enabled_codes is None:
@@ -185,6 +188,14 @@ def lint_text(text: str, filename: str, settings: Settings) -> list[Diagnostic]:
     reported = _first_pass(text, filename, walkers, settings) if any(_hooks(r) for r in walkers) else set()
     if reported is not None:
         walkers = [r for r in walkers if r.code in reported]
+    if walkers and reported and not settings.whole_files and all(
+        r.fix_availability == "none" or r.local_fixes for r in walkers
+    ):
+        found = _padded_pass(text, filename, walkers, settings)
+        if found is not None:
+            out, suppressions = found
+            parsed = True
+            walkers = []
     if walkers:
         import libcst as cst
 
@@ -224,16 +235,41 @@ def _first_pass(text: str, filename: str, rules: Sequence[type[Rule]], settings:
     return {rep.code for rep in _dispatch(part, reduced, filename, rules, settings).reports}
 
 
-def first_pass_source(text: str, rules: Sequence[type[Rule]]) -> str | None:
+def _padded_pass(text: str, filename: str, rules: Sequence[type[Rule]], settings: Settings):
+    """The findings of `rules` (which reported in the first pass) from the statements the
+    first pass keeps for them, parsed at their own rows and columns (the other lines left
+    empty), with the suppressions of the whole text; None when that cannot be done and
+    the whole file must be parsed. Those statements hold everything the rules' answers
+    draw on (see memlint.engine.partial), so the findings are those of the whole file.
+    A file Python cannot compile is left to the whole parse, which reports MEM001."""
+    from memlint.engine.parsing import parse_module
+    from memlint.engine.suppression import Suppressions
+
+    padded = first_pass_source(text, rules, padded=True)
+    if not padded:
+        return None
+    try:
+        compile(text, filename, "exec", flags=ast.PyCF_ONLY_AST, dont_inherit=True)
+        module = parse_module(padded)
+    except Exception:  # noqa: BLE001 - the whole-file parse decides what to say
+        return None
+    ctx = _dispatch(module, padded, filename, rules, settings)
+    suppressions = Suppressions(text)
+    return _finish(ctx, filename, padded, module, suppressions, settings.apply_noqa), suppressions
+
+
+def first_pass_source(text: str, rules: Sequence[type[Rule]], padded: bool = False) -> str | None:
     """What the first pass parses of `text` for `rules` (the walking rules that can match
     it): the reduced source, "" when nothing can match, None when the whole file is
-    parsed at once (a small file, or a rule that must see every statement)."""
+    parsed at once (a small file, or a rule that must see every statement). `padded`:
+    the same statements at their own rows (memlint.engine.partial.reduce_source)."""
     if len(text) < PARTIAL_MIN_CHARS or not all(r.partial_parse for r in rules):
         return None
     from memlint.engine.partial import reduce_source
 
     whole = [g for r in rules if not r.partial_classes for g in _trigger_groups(text, [r])]
-    return reduce_source(text, _trigger_groups(text, rules), whole, _name_triggers(text, rules))
+    return reduce_source(text, _trigger_groups(text, rules), whole, _name_triggers(text, rules),
+                         padded=padded)
 
 
 def _name_triggers(text: str, rules: Sequence[type[Rule]]) -> frozenset[str]:
@@ -392,6 +428,7 @@ def fix_text(
 
     applied_total = 0
     error = None
+    settings = replace(settings, whole_files=True)
     diagnostics = check_text(text, filename, settings)
     rejected: set = set()  # fixes whose result did not parse: never tried again
     for _ in range(MAX_FIX_ROUNDS):

@@ -309,7 +309,8 @@ class _Class:
 
 
 def reduce_source(text: str, groups: Iterable[Iterable[str]],
-                  whole: Iterable[Iterable[str]] = (), names: Iterable[str] = ()) -> str | None:
+                  whole: Iterable[Iterable[str]] = (), names: Iterable[str] = (),
+                  padded: bool = False) -> str | None:
     """`text` reduced to the units described in the module docstring, or None when the
     whole text should be parsed: the scan failed, or too little would be dropped to pay
     for the pass. `groups` are the trigger groups the file matched; when one of `whole`
@@ -317,9 +318,30 @@ def reduce_source(text: str, groups: Iterable[Iterable[str]],
     docstrings, no class is cut and a name reaches a function's body, not only its
     signature. Of `names` (trigger strings that stand for names), a unit holds the ones it
     spells as whole words, and an import brings only the one it imports by that name. Kept
-    units are whole lines, joined in their order; rows are not kept (even
-    empty lines cost libcst time), since nothing is reported from this pass: a file with
-    findings is checked again whole."""
+    units are whole lines, joined in their order, without their blank and comment-only
+    lines and with their docstrings emptied (libcst builds nodes for all of them).
+
+    `padded` keeps every kept line where it is, verbatim, and every other line as an
+    empty one: the same statements at their own rows and columns, for reporting
+    positions and fixes without parsing the rest (then the share kept does not matter)."""
+    key = (tuple(map(tuple, groups)), tuple(map(tuple, whole)), tuple(names))
+    if _LAST_REDUCTION[0] is text and _LAST_REDUCTION[1] == key:
+        found = _LAST_REDUCTION[2]
+    else:
+        found = _reduce(text, key[0], key[1], key[2])
+        _LAST_REDUCTION[:] = [text, key, found]
+    if not isinstance(found, tuple):
+        return found
+    return _padded(text, *found) if padded else _compact(text, *found)
+
+
+_LAST_REDUCTION: list = [None, None, None]  # the first pass and the padded pass after it
+# reduce the same file the same way
+
+
+def _reduce(text: str, groups, whole, names):
+    """(scan, tops, kept, stubs) of the reduction, "" when nothing can match, None when
+    the scan failed."""
     sc = scan(text)
     if sc is None:
         return None
@@ -572,6 +594,10 @@ def reduce_source(text: str, groups: Iterable[Iterable[str]],
                 kept.add(id(node))  # the module docstring (fixes insert imports after it)
             break
 
+    return sc, tops, kept, stubs
+
+
+def _compact(text: str, sc: Scan, tops, kept: set[int], stubs: dict) -> str | None:
     out: list[str] = []
     piece = sc.without_empty_lines
     for a, b, node in tops:
@@ -596,6 +622,51 @@ def reduce_source(text: str, groups: Iterable[Iterable[str]],
     if len(reduced) > MAX_KEPT_SHARE * len(text):
         return None
     return reduced
+
+
+_NEWLINE = re.compile(r"\r\n?|\n")
+
+
+def _padded(text: str, sc: Scan, tops, kept: set[int], stubs: dict) -> str:
+    out: list[str] = []
+    at = 0
+
+    def keep(a: int, b: int) -> None:
+        nonlocal at
+        out.extend(_NEWLINE.findall(text, at, a))  # what is left out: its line breaks
+        out.append(text[a:b])
+        at = b
+
+    def instead(a: int, line: str) -> None:
+        # `line` in place of the line starting at `a` (a stub's body, a cut class's `pass`)
+        nonlocal at
+        out.extend(_NEWLINE.findall(text, at, a))
+        end = _TO_EOL.match(text, a).end()
+        out.append(line)
+        at = end
+
+    for a, b, node in tops:
+        if isinstance(node, _Node):
+            stub = stubs.get(id(node))
+            if id(node) in kept:
+                keep(a, b)
+            elif stub is not None and id(stub) in kept:
+                body = stub.spans[0][1]
+                keep(a, body)
+                instead(body, _body_indent(sc, body) + "...")
+            continue
+        members = [m for m in node.members if id(m) in kept]
+        if id(node.header) not in kept and not members:
+            continue
+        header_span, *level = node.header.spans
+        keep(*header_span)
+        body = sorted(level + [m.spans[0] for m in members])
+        if not body:
+            instead(header_span[1], _body_indent(sc, header_span[1]) + "pass")
+        for x, y in body:
+            keep(x, y)
+    out.extend(_NEWLINE.findall(text, at))
+    return "".join(out)
 
 
 _FROM_IMPORT = re.compile(r"from[ \t\\\r\n]+(\.*[\w.]*)[ \t\\\r\n]+import[ \t\\\r\n]+\(?([^()]*)\)?[ \t\r\n]*\Z")

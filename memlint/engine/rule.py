@@ -112,6 +112,11 @@ class Rule:
     partial_classes: ClassVar[bool] = True
     options: ClassVar[Mapping[str, Option]] = {}
     fix_availability: ClassVar[str] = "none"  # "none" | "sometimes" | "always"
+    # Its fixes read only the reported statement's own code and the module's imports (no
+    # fresh names, no "is this the only use" question): its findings in a large file can
+    # then be reported from the first pass's statements, kept at their own positions,
+    # without parsing the rest. A rule without fixes can always.
+    local_fixes: ClassVar[bool] = False
     valid: ClassVar[Sequence[Valid]] = ()
     invalid: ClassVar[Sequence[Invalid]] = ()
     # A rule about the suppression comments themselves (MEM002) sets this and overrides

@@ -153,6 +153,7 @@ class LargeObjectInTask(Rule):
         ),
     }
     fix_availability = "sometimes"
+    local_fixes = True  # wraps the argument; adds `import dask`
 
     valid = (
         Valid(

@@ -682,3 +682,86 @@ def test_the_whole_file_is_checked_by_the_rules_that_reported_only(monkeypatch):
     assert calls == [["MEM203", "MEM205"], ["MEM205"]]
     monkeypatch.setattr(checker, "PARTIAL_MIN_CHARS", 10**12)
     assert check_source(text, "big.py", select=["MEM203", "MEM205"]) == found
+
+
+# -- findings reported from the first pass's statements at their own rows ----------------------
+
+DELAYED_ON_COLLECTION = """
+import dask
+import dask.array as da
+FILLER
+
+def run(f):
+    # a comment the padded pass keeps in place
+    x = da.ones((1000, 1000), chunks=100)
+    return dask.delayed(sum)(x){noqa}
+
+FILLER
+"""
+
+
+def _parsed_sizes(monkeypatch) -> list[int]:
+    import libcst as cst
+
+    parsed: list[int] = []
+    real = cst.parse_module
+    monkeypatch.setattr(cst, "parse_module", lambda text, *a, **k: parsed.append(len(text)) or real(text, *a, **k))
+    return parsed
+
+
+def test_padded_reduction_keeps_each_kept_line_at_its_row():
+    text = build(DELAYED_ON_COLLECTION.format(noqa=""))
+    padded = reduce_source(text, [("dask", "delayed")], names=["delayed"], padded=True)
+    assert padded is not None
+    original, kept = text.splitlines(), padded.splitlines()
+    assert len(kept) == len(original)
+    for before, after in zip(original, kept):
+        assert after in (before, "") or after.strip() in ("...", "pass"), (before, after)
+    row = original.index("    return dask.delayed(sum)(x)")
+    assert kept[row] == original[row] and kept[row - 2] == "    # a comment the padded pass keeps in place"
+    assert "def helper_3" not in padded
+
+
+def test_findings_of_a_rule_without_fixes_come_from_the_first_pass(monkeypatch):
+    """A large file with a MEM205 finding: the finding, its position and its suppression
+    are those of the whole-file check, and no parse covers the whole file."""
+    text = build(DELAYED_ON_COLLECTION.format(noqa=""))
+    parsed = _parsed_sizes(monkeypatch)
+    [finding] = check_source(text, "big.py", select=["MEM205"])
+    assert parsed and max(parsed) < len(text) / 2
+    row = text.splitlines().index("    return dask.delayed(sum)(x)") + 1
+    assert (finding.code, finding.location.row, finding.location.column) == ("MEM205", row, 30)
+    monkeypatch.setattr(checker, "PARTIAL_MIN_CHARS", 10**12)
+    assert check_source(text, "big.py", select=["MEM205"]) == [finding]
+    suppressed = build(DELAYED_ON_COLLECTION.format(noqa="  # noqa: MEM205"))
+    assert check_source(suppressed, "big.py", select=["MEM205"]) == []
+
+
+def test_a_syntax_error_outside_the_kept_statements_is_still_mem001():
+    text = build(DELAYED_ON_COLLECTION.format(noqa="")) + "def broken(:\n    pass\n"
+    [finding] = check_source(text, "big.py", select=["MEM001", "MEM205"])
+    assert finding.code == "MEM001"
+
+
+def test_fixing_parses_the_whole_file(monkeypatch):
+    """--fix edits what the whole module says, even for a rule whose fixes are local."""
+    from memlint.api import fix_source
+
+    text = src(
+        """
+        import dask.array as da
+        import pandas as pd
+        FILLER
+
+        def run(x):
+            table = pd.read_csv("lookup.csv")
+            return x.map_partitions(lookup, table, meta=("v", "f8"))
+        """
+    ).replace("FILLER", filler(), 1).replace("x.map_partitions", "dd.from_pandas(x, 2).map_partitions")
+    text = text.replace("import pandas as pd", "import pandas as pd\nimport dask.dataframe as dd")
+    found = check_source(text, "big.py", select=["MEM203"])
+    assert [d.code for d in found] == ["MEM203"] and found[0].fix is not None
+    parsed = _parsed_sizes(monkeypatch)
+    fixed = fix_source(text, "big.py", select=["MEM203"])
+    assert max(parsed) >= len(text)
+    assert 'map_partitions(lookup, dask.delayed(table), meta=("v", "f8"))' in fixed
