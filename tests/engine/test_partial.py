@@ -260,11 +260,7 @@ def test_same_findings_with_and_without_the_partial_pass(name, monkeypatch):
 
 def test_the_pass_really_skips_the_whole_parse(monkeypatch):
     """A large file whose trigger statements are clean is never parsed whole."""
-    import libcst as cst
-
-    parsed: list[int] = []
-    real = cst.parse_module
-    monkeypatch.setattr(cst, "parse_module", lambda text, *a, **k: parsed.append(len(text)) or real(text, *a, **k))
+    parsed = _parsed_sizes(monkeypatch)
     text = build(SCENARIOS["safe: shape given to memmap"])
     assert check_source(text, "big.py") == []
     assert parsed and max(parsed) < len(text) / 4
@@ -701,8 +697,12 @@ FILLER
 
 
 def _parsed_sizes(monkeypatch) -> list[int]:
-    import libcst as cst
+    import sys
 
+    import libcst
+
+    libcst.Module  # loads the real module behind memlint's lazy stand-in
+    cst = sys.modules["libcst"]
     parsed: list[int] = []
     real = cst.parse_module
     monkeypatch.setattr(cst, "parse_module", lambda text, *a, **k: parsed.append(len(text)) or real(text, *a, **k))
@@ -765,3 +765,10 @@ def test_fixing_parses_the_whole_file(monkeypatch):
     fixed = fix_source(text, "big.py", select=["MEM203"])
     assert max(parsed) >= len(text)
     assert 'map_partitions(lookup, dask.delayed(table), meta=("v", "f8"))' in fixed
+
+
+def test_the_compile_check_prints_no_warning(capfd):
+    text = build(DELAYED_ON_COLLECTION.format(noqa="")) + "\nflag = 1 if filler_value is 1 else 2\n"
+    [finding] = check_source(text, "big.py", select=["MEM205"])
+    assert finding.code == "MEM205"
+    assert capfd.readouterr().err == ""
