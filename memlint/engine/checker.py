@@ -173,10 +173,12 @@ def lint_text(text: str, filename: str, settings: Settings) -> list[Diagnostic]:
     """Findings for decoded source `text` (already known to possibly match).
 
     A large file is first checked on the statements that can matter (see
-    memlint.engine.partial); only when a rule reports something there is the whole file
-    parsed and checked, by the rules that reported, and that result is the one returned
-    (a rule quiet on what can matter is quiet on the whole file). A file only a
-    suppression-judging rule can match is tokenized, never parsed by libcst."""
+    memlint.engine.partial); only when a rule reports something there is it checked
+    again, by the rules that reported, and that result is the one returned (a rule quiet
+    on what can matter is quiet on the whole file): on the same statements at their own
+    positions when those rules' fixes need nothing else (`_padded_pass`), else on the
+    whole file. A file only a suppression-judging rule can match is tokenized, never
+    parsed by libcst."""
     from memlint.engine.suppression import Suppressions, skips_file
 
     if skips_file(text):

@@ -16,7 +16,10 @@ whose strings are all in them is dropped); string literals count for strings (`"
 
 What a unit reaches through the names it mentions:
 - the names an import binds, each with the text of that import alone (`from dask import
-  delayed as dl` brings "dask" and "delayed" to the units that use `dl`);
+  delayed as dl` brings "dask" and "delayed" to the units that use `dl`); a trigger a rule
+  declares a name (`name_triggers`) only from an import of that very name (`from
+  dask.delayed import Delayed` brings "dask", not "delayed"), and in a unit's own code
+  only as a whole word;
 - the top-level statements other than defs and classes that mention them, all of those
   that share a name with each other (a value flows through them), and defs that declare a
   name global;
@@ -39,9 +42,15 @@ only by name is its signature and `...`, a class whose kept members are none get
 `pass`.
 
 The scan is checked by the parse itself: if libcst rejects the reduced source, the whole
-file is parsed. If any rule reports anything in that pass, the engine checks the whole
-file again and reports that result, so positions, suppressions, fixes and "is this the
-only use of the name" questions are always answered on the complete module. A rule that
+file is parsed. If any rule reports anything in that pass, the engine checks the file
+again with the rules that reported: on the same units at their own rows and columns
+(`padded`: every other line left empty, docstrings and comments kept) when those rules'
+fixes read nothing but the reported statement and the imports, else on the whole file,
+so positions, suppressions, fixes and "is this the only use of the name" questions are
+answered as on the complete module. What a rule's answer draws on (its unit, the names it
+reaches, the module-level statements and `self` attributes that bind them) is kept; what
+is left out could only add findings (a `.fit(` call elsewhere, another use of a name), not
+silence one (tests/engine/test_partial.py and the benchmark's corpus check hold it to that). A rule that
 must see statements mentioning none of its triggers sets `partial_parse = False`; one that
 must see every method of a class and every body a name reaches (each method of a Ray actor
 runs remotely) sets `partial_classes = False`, and while one of its groups is in the code
