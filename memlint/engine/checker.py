@@ -96,6 +96,7 @@ def could_match(data: bytes, rules: Sequence[type[Rule]]) -> list[type[Rule]]:
     suppression MEM002 could judge, whatever else it holds) and those most files hold
     (`for `, `return`) last."""
     found: dict[bytes, bool] = {}
+    words: dict[bytes, bool] = {}
 
     def has(word: bytes) -> bool:
         hit = found.get(word)
@@ -103,7 +104,39 @@ def could_match(data: bytes, rules: Sequence[type[Rule]]) -> list[type[Rule]]:
             hit = found[word] = word in data
         return hit
 
-    return [r for r in rules if any(all(has(t) for t in group) for group in _search_order(r))]
+    def has_name(word: bytes) -> bool:
+        # A name trigger (Rule.name_triggers) as a whole word somewhere: no statement can
+        # use the name otherwise, not even through an import of it.
+        hit = words.get(word)
+        if hit is None:
+            hit = words[word] = has(word) and _has_word(data, word)
+        return hit
+
+    return [
+        r for r in rules
+        if any(all(has_name(t) if t in r.name_triggers else has(t) for t in group)
+               for group in _search_order(r))
+    ]
+
+
+def _has_word(data: bytes, word: bytes) -> bool:
+    """Whether `word` occurs in `data` not inside a longer name (bytes of non-ASCII
+    letters count as other characters: the test may only be too lenient)."""
+    check_before = _is_name_byte(word[0])
+    check_after = _is_name_byte(word[-1])
+    at = data.find(word)
+    while at >= 0:
+        end = at + len(word)
+        if not (check_before and at > 0 and _is_name_byte(data[at - 1])) and not (
+            check_after and end < len(data) and _is_name_byte(data[end])
+        ):
+            return True
+        at = data.find(word, at + 1)
+    return False
+
+
+def _is_name_byte(b: int) -> bool:
+    return b == 95 or 48 <= b <= 57 or 65 <= b <= 90 or 97 <= b <= 122  # _ 0-9 A-Z a-z
 
 
 _ORDERED: dict[type, tuple[tuple[bytes, ...], ...]] = {}

@@ -184,7 +184,10 @@ class Rule:
 
     @classmethod
     def could_match(cls, data: bytes) -> bool:
-        return any(all(t in data for t in group) for group in cls.triggers)
+        """Whether `data` holds every trigger of some group (a name trigger as a word)."""
+        from memlint.engine.checker import could_match
+
+        return bool(could_match(data, [cls]))
 
 
 @dataclass(frozen=True)

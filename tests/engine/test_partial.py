@@ -772,3 +772,16 @@ def test_the_compile_check_prints_no_warning(capfd):
     [finding] = check_source(text, "big.py", select=["MEM205"])
     assert finding.code == "MEM205"
     assert capfd.readouterr().err == ""
+
+
+def test_a_file_where_a_name_trigger_is_only_part_of_longer_names_is_not_read_further():
+    from memlint.engine.registry import get_rule
+
+    mem205 = get_rule("MEM205")
+    text = b"import dask\nparts = ddf.to_delayed()\nlazy = isinstance(parts[0], Delayed)\n"
+    assert not mem205.could_match(text)
+    assert mem205.could_match(text + b"from dask import delayed as dl\n")
+    assert mem205.could_match(b"import dask\nout = dask.delayed(f)(x)\n")
+    mem203 = get_rule("MEM203")
+    assert not mem203.could_match(b"layer = core_blockwise(f, 'i', x, 'i')\n")
+    assert mem203.could_match(b"import dask.array as da\nlayer = da.blockwise(f, 'i', x, 'i')\n")
