@@ -230,16 +230,28 @@ def _glob_match(pattern: str, rel: str, name: str) -> bool:
 # -- discovery and loading ---------------------------------------------------------------
 
 
-def find_project_root(path: Path) -> Path:
+def find_project_root(path: Path, memo: dict[Path, Path | None] | None = None) -> Path:
     """The nearest directory, from `path` (or a file's directory) upwards, holding a
-    pyproject.toml or memlint.toml; the working directory when there is none."""
+    pyproject.toml or memlint.toml; the working directory when there is none. `memo`
+    remembers the answer for every directory passed on the way up (None: no root above),
+    so the directories of a whole tree are looked at once each."""
     current = Path(path).resolve()
     if not current.is_dir():
         current = current.parent
+    memo = {} if memo is None else memo
+    passed: list[Path] = []
+    found: Path | None = None
     for directory in (current, *current.parents):
+        if directory in memo:
+            found = memo[directory]
+            break
+        passed.append(directory)
         if any((directory / name).is_file() for name in CONFIG_FILES):
-            return directory
-    return Path.cwd()
+            found = directory
+            break
+    for directory in passed:
+        memo[directory] = found
+    return found if found is not None else Path.cwd()
 
 
 def load_config(start: Path, config_path: Path | None = None) -> Config:

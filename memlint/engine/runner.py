@@ -164,6 +164,7 @@ class ProjectCache:
         self.overrides = overrides or {}
         self._by_root: dict[Path, Project] = {}
         self._root_of_dir: dict[Path, Path] = {}
+        self._roots_above: dict[Path, Path | None] = {}  # find_project_root's memo
 
     def for_file(self, path: Path) -> Project:
         from memlint.config import find_project_root, load_config
@@ -174,7 +175,7 @@ class ProjectCache:
             directory = path.parent
             root = self._root_of_dir.get(directory)
             if root is None:
-                root = find_project_root(directory)
+                root = find_project_root(directory, self._roots_above)
                 self._root_of_dir[directory] = root
         project = self._by_root.get(root)
         if project is None:
