@@ -552,3 +552,18 @@ def test_config_pickles(tmp_path):
         assert not clone.is_enabled("MEM101", tmp_path / "tests" / "t.py")
         with pytest.raises(TypeError):
             clone.versions["dask"] = "2.0"  # type: ignore[index]
+
+
+def test_project_roots_with_a_shared_memo_match_fresh_lookups(tmp_path):
+    from memlint.config import find_project_root
+
+    (tmp_path / "outer" / "sub" / "inner" / "deep").mkdir(parents=True)
+    (tmp_path / "outer" / "pyproject.toml").write_text("")
+    (tmp_path / "outer" / "sub" / "inner" / "memlint.toml").write_text("")
+    memo: dict = {}
+    dirs = [tmp_path / "outer" / "sub" / "inner" / "deep", tmp_path / "outer" / "sub",
+            tmp_path / "outer", tmp_path / "outer" / "sub" / "inner"]
+    got = [find_project_root(d, memo) for d in dirs]
+    assert got == [find_project_root(d) for d in dirs]
+    assert got == [tmp_path / "outer" / "sub" / "inner", tmp_path / "outer", tmp_path / "outer",
+                   tmp_path / "outer" / "sub" / "inner"]
