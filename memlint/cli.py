@@ -62,11 +62,19 @@ def build_parser() -> argparse.ArgumentParser:
                    help="with --fix on stdin, also write the findings left to stderr")
     p.add_argument("--force-exclude", action="store_true",
                    help="apply the excludes to files named on the command line too (pre-commit)")
-    p.add_argument("--exit-zero", action="store_true", help="exit 0 even when findings remain")
+    p.add_argument("-e", "--exit-zero", action="store_true", help="exit 0 even when findings remain")
+    p.add_argument("--exit-non-zero-on-fix", action="store_true",
+                   help="with --fix, exit 1 when any file was changed, even if nothing remains")
+    p.add_argument("-q", "--quiet", action="store_true",
+                   help="print the findings and nothing else (no summary, no hints)")
+    p.add_argument("-s", "--silent", action="store_true",
+                   help="print nothing; the exit code still says whether findings remain")
+    p.add_argument("-o", "--output-file", type=Path, default=None,
+                   help="write the report to this file instead of standard output")
     p.add_argument("--statistics", action="store_true", help="print the count of findings per rule")
     p.add_argument("--config", type=Path, default=None, help="path to a pyproject.toml or memlint.toml")
     p.add_argument("-j", "--jobs", type=_jobs, default=0, help="worker processes (default 0: one per core; 1: none)")
-    p.add_argument("--no-cache", action="store_true", help="neither read nor write the result cache")
+    p.add_argument("-n", "--no-cache", action="store_true", help="neither read nor write the result cache")
     p.add_argument(
         "--cache-dir", type=Path, default=None,
         help="where to keep the result cache (default: .memlint_cache in the project root, or $MEMLINT_CACHE_DIR)",
@@ -120,6 +128,9 @@ def _check(args: argparse.Namespace) -> int:
         args.fix = True
     if args.add_noqa and (args.fix or args.diff):
         raise UsageError("memlint: error: --add-noqa cannot be combined with --fix or --diff")
+    if args.exit_zero and args.exit_non_zero_on_fix:
+        raise UsageError("memlint: error: --exit-zero cannot be combined with --exit-non-zero-on-fix")
+    args.quiet = args.quiet or args.silent
     projects = ProjectCache(args.config, overrides)
     opts = FixOptions(fix=args.fix, unsafe=args.unsafe_fixes, diff=args.diff)
     paths = args.paths or [Path(".")]
@@ -179,6 +190,8 @@ def _check_stdin(args, projects, opts) -> int:
                 args.format, remaining, cwd=Path.cwd(), show_fixes_hint=False,
                 unsafe_fixes_enabled=args.unsafe_fixes, sources=after,
             ))
+        if args.exit_non_zero_on_fix and fixed is not None:
+            return EXIT_FINDINGS
         if args.fix_only:
             return EXIT_OK
         return EXIT_OK if not remaining or args.exit_zero else EXIT_FINDINGS
@@ -206,8 +219,9 @@ def _report(args, result) -> int:
     for err in result.errors:
         print(err, file=sys.stderr)
     if args.diff:
-        sys.stdout.write("".join(result.diffs))
-        if result.fixed:
+        if not args.silent:
+            sys.stdout.write("".join(result.diffs))
+        if result.fixed and not args.quiet:
             noun = "fix" if result.fixed == 1 else "fixes"
             print(f"Would apply {result.fixed} {noun}.", file=sys.stderr)
         return EXIT_FINDINGS if result.diffs and not args.exit_zero else EXIT_OK
@@ -215,35 +229,56 @@ def _report(args, result) -> int:
         return _report_fix_only(args, result)
     diagnostics = result.diagnostics
     if args.statistics:
-        sys.stdout.write(reporters.render_statistics(diagnostics, unsafe_fixes_enabled=args.unsafe_fixes))
+        output = reporters.render_statistics(diagnostics, unsafe_fixes_enabled=args.unsafe_fixes)
     else:
+        listing = ""
         if args.show_fixes and args.fix and args.format in ("full", "concise"):
-            sys.stdout.write(_fixes_listing(result))
-        output = reporters.render(
+            listing = _fixes_listing(result)
+        output = listing + reporters.render(
             args.format,
             diagnostics,
             cwd=Path.cwd(),
             unsafe_fixes_enabled=args.unsafe_fixes,
             sources=result.sources or None,
             fixed=result.fixed if args.fix else 0,
+            quiet=args.quiet,
         )
-        sys.stdout.write(output)
+    _emit(args, output)
     if result.errors and any("cannot read" in e for e in result.errors):
         return EXIT_ERROR
+    if args.exit_non_zero_on_fix and args.fix and result.fixed:
+        return EXIT_FINDINGS
     if diagnostics and not args.exit_zero:
         return EXIT_FINDINGS
     return EXIT_OK
 
 
+def _emit(args, output: str) -> None:
+    """The report: to --output-file, else standard output; nothing with --silent."""
+    if args.silent:
+        return
+    if args.output_file is None:
+        sys.stdout.write(output)
+        return
+    try:
+        args.output_file.parent.mkdir(parents=True, exist_ok=True)
+        args.output_file.write_text(output, encoding="utf-8")
+    except OSError as exc:
+        raise UsageError(f"memlint: error: cannot write {args.output_file}: {exc.strerror or exc}") from None
+
+
 def _report_fix_only(args, result) -> int:
     """--fix-only: what was fixed, never the findings left (exit 0 unless an error)."""
     if args.format in ("full", "concise"):
-        if args.show_fixes:
-            sys.stdout.write(_fixes_listing(result))
+        listing = _fixes_listing(result) if args.show_fixes else ""
         noun = "error" if result.fixed == 1 else "errors"
-        print(f"Fixed {result.fixed} {noun}." if result.fixed else "No errors fixed.")
+        summary = "" if args.quiet else (
+            f"Fixed {result.fixed} {noun}.\n" if result.fixed else "No errors fixed.\n")
+        _emit(args, listing + summary)
     if result.errors and any("cannot read" in e for e in result.errors):
         return EXIT_ERROR
+    if args.exit_non_zero_on_fix and result.fixed:
+        return EXIT_FINDINGS
     return EXIT_OK
 
 

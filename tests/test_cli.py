@@ -510,3 +510,66 @@ def test_examples_are_reported(memlint) -> None:
     assert "joblib 1.4.2 (requirements.txt)" in layout
     transpose = by_file["examples/joblib_memmap_transpose.py"]
     assert transpose.startswith("examples/joblib_memmap_transpose.py:22:50: MEM102 ")
+
+
+# -- ruff's output and exit flags: -q, -s, -o, -e, -n, --exit-non-zero-on-fix ----------------------
+
+
+def test_quiet_prints_the_findings_without_summary_or_hints(inproc, project) -> None:
+    root = project({"pyproject.toml": PINNED, "bad.py": BAD})
+    run = inproc("-q", "--format", "concise", "bad.py", cwd=root)
+    assert run.returncode == 1
+    assert run.stdout.startswith("bad.py:2:8: MEM101 [*] ")
+    assert len(run.stdout.splitlines()) == 1 and "Found" not in run.stdout and "fixable" not in run.stdout
+    clean = inproc("--quiet", "ok.py", cwd=project({"ok.py": GOOD}))
+    assert (clean.returncode, clean.stdout) == (0, "")
+
+
+def test_silent_prints_nothing_and_still_exits_1(inproc, project) -> None:
+    root = project({"pyproject.toml": PINNED, "bad.py": BAD})
+    run = inproc("-s", "bad.py", cwd=root)
+    assert (run.returncode, run.stdout, run.stderr) == (1, "", "")
+    fixed = inproc("--silent", "--fix", "bad.py", cwd=root)
+    assert (fixed.returncode, fixed.stdout) == (0, "")
+    assert (root / "bad.py").read_text() == GOOD
+
+
+def test_output_file_receives_the_report(inproc, project) -> None:
+    root = project({"pyproject.toml": PINNED, "bad.py": BAD})
+    run = inproc("--format", "json", "-o", "reports/memlint.json", "bad.py", cwd=root)
+    assert (run.returncode, run.stdout) == (1, "")
+    [finding] = json.loads((root / "reports" / "memlint.json").read_text())
+    assert (finding["code"], finding["location"]["row"]) == ("MEM101", 2)
+
+
+def test_output_file_that_cannot_be_written_is_a_one_line_error(inproc, project) -> None:
+    root = project({"pyproject.toml": PINNED, "bad.py": BAD, "taken": "a file, not a directory"})
+    run = inproc("--output-file", "taken/report.txt", "bad.py", cwd=root)
+    assert run.returncode == 2
+    assert run.stderr.startswith("memlint: error: cannot write taken/report.txt")
+    no_traceback(run)
+
+
+def test_short_exit_zero_and_no_cache(inproc, project) -> None:
+    root = project({"pyproject.toml": PINNED, "bad.py": BAD})
+    run = inproc("-e", "-n", "bad.py", cwd=root)
+    assert run.returncode == 0 and "MEM101" in run.stdout
+    assert not (root / ".memlint_cache").exists()
+
+
+def test_exit_non_zero_on_fix(inproc, project) -> None:
+    root = project({"pyproject.toml": PINNED, "bad.py": BAD})
+    run = inproc("--fix", "--exit-non-zero-on-fix", "bad.py", cwd=root)
+    assert run.returncode == 1 and (root / "bad.py").read_text() == GOOD
+    again = inproc("--fix", "--exit-non-zero-on-fix", "bad.py", cwd=root)
+    assert again.returncode == 0  # nothing left to change
+    both = inproc("--exit-zero", "--exit-non-zero-on-fix", "bad.py", cwd=root)
+    assert both.returncode == 2 and "cannot be combined" in both.stderr
+
+
+def test_exit_non_zero_on_fix_with_fix_only_and_stdin(inproc, project) -> None:
+    root = project({"pyproject.toml": PINNED, "bad.py": BAD})
+    run = inproc("--fix-only", "--exit-non-zero-on-fix", "bad.py", cwd=root)
+    assert run.returncode == 1 and run.stdout == "Fixed 1 error.\n"
+    piped = inproc("--fix", "--exit-non-zero-on-fix", "--stdin-filename", "bad.py", "-", cwd=root, input=BAD)
+    assert (piped.returncode, piped.stdout) == (1, GOOD)

@@ -35,6 +35,7 @@ def render(
     unsafe_fixes_enabled: bool = False,
     sources: Mapping[str, str] | None = None,
     fixed: int = 0,
+    quiet: bool = False,
 ) -> str:
     """The complete output of `fmt` for `diagnostics`, ready to write as is (non-empty text
     ends with a newline). Findings come out sorted by file, row, column and code."""
@@ -47,5 +48,6 @@ def render(
         unsafe_fixes_enabled=unsafe_fixes_enabled,
         sources=sources,
         fixed=fixed,
+        quiet=quiet,
     )
     return module.render(in_order(diagnostics), options)

@@ -18,6 +18,7 @@ class RenderOptions:
     unsafe_fixes_enabled: bool = False
     sources: Mapping[str, str] | None = None
     fixed: int = 0  # findings fixed by --fix in this run (they are not in the list)
+    quiet: bool = False  # the findings only: no summary, no hints (-q)
 
 
 def in_order(diagnostics: Sequence[Diagnostic]) -> list[Diagnostic]:
@@ -60,6 +61,8 @@ def header(diagnostic: Diagnostic, options: RenderOptions) -> str:
 
 def summary(diagnostics: Sequence[Diagnostic], options: RenderOptions) -> list[str]:
     """The closing lines: how many findings, and how many `--fix` could take care of."""
+    if options.quiet:
+        return []
     if options.fixed:
         # ruff's shape after --fix: the total found, then how many were fixed and remain.
         total = options.fixed + len(diagnostics)
