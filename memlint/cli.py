@@ -38,6 +38,10 @@ def _codes(value: str) -> list[str]:
     return [c.strip().upper() for c in value.split(",") if c.strip()]
 
 
+def _patterns(value: str) -> list[str]:
+    return [p.strip() for p in value.split(",") if p.strip()]
+
+
 def build_parser() -> argparse.ArgumentParser:
     p = _Parser(
         prog="memlint",
@@ -52,6 +56,10 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--select", type=_codes, default=None, help="codes or prefixes to enable (replaces the config)")
     p.add_argument("--ignore", type=_codes, default=[], help="codes or prefixes to disable")
     p.add_argument("--extend-select", type=_codes, default=[], help="codes or prefixes to enable in addition")
+    p.add_argument("--exclude", type=_patterns, default=None,
+                   help="file patterns to leave out, comma-separated (replaces the config's)")
+    p.add_argument("--extend-exclude", type=_patterns, default=[],
+                   help="file patterns to leave out in addition to the config's")
     p.add_argument("--show-fixes", action="store_true", help="with --fix, list the fixes applied per file")
     p.add_argument("--add-noqa", action="store_true",
                    help="write `# noqa: CODE` on every line with a finding, change nothing else")
@@ -124,6 +132,10 @@ def _check(args: argparse.Namespace) -> int:
         overrides["ignore"] = tuple(args.ignore)
     if args.extend_select:
         overrides["extend_select"] = tuple(args.extend_select)
+    if args.exclude is not None:
+        overrides["exclude"] = tuple(args.exclude)
+    if args.extend_exclude:
+        overrides["extend_exclude"] = tuple(args.extend_exclude)
     if args.fix_only:
         args.fix = True
     if args.add_noqa and (args.fix or args.diff):

@@ -108,10 +108,13 @@ class Config:
         per_file_ignores: Mapping[str, Sequence[str]]
         | Sequence[tuple[str, Sequence[str]]]
         | None = None,
+        exclude: Sequence[str] | None = None,
+        extend_exclude: Sequence[str] = (),
     ) -> Config:
         """A copy with command-line settings applied: `select` replaces the selection (and,
         as in ruff, drops the file's extend-select), `ignore` and `extend_select` add to the
-        file's, `per_file_ignores` replaces the file's. Unknown codes raise ConfigError."""
+        file's, `per_file_ignores` replaces the file's; `exclude` replaces the file's
+        exclusions and `extend_exclude` adds to them. Unknown codes raise ConfigError."""
         registry = _Registry()
         changes: dict[str, Any] = {}
         if select is not None:
@@ -131,6 +134,10 @@ class Config:
             for pattern, codes in pairs:
                 registry.check_codes(codes, f"--per-file-ignores {pattern!r}")
             changes["per_file_ignores"] = pairs
+        if exclude is not None:
+            changes["exclude"] = tuple(exclude)
+        if extend_exclude:
+            changes["extend_exclude"] = self.extend_exclude + tuple(extend_exclude)
         return replace(self, **changes) if changes else self
 
     # -- selection -------------------------------------------------------------------

@@ -573,3 +573,14 @@ def test_exit_non_zero_on_fix_with_fix_only_and_stdin(inproc, project) -> None:
     assert run.returncode == 1 and run.stdout == "Fixed 1 error.\n"
     piped = inproc("--fix", "--exit-non-zero-on-fix", "--stdin-filename", "bad.py", "-", cwd=root, input=BAD)
     assert (piped.returncode, piped.stdout) == (1, GOOD)
+
+
+def test_exclude_flags_replace_or_extend_the_configured_patterns(inproc, project) -> None:
+    root = project({
+        "pyproject.toml": PINNED + '[tool.memlint]\nexclude = ["legacy/"]\n',
+        "legacy/old.py": BAD, "gen/made.py": BAD, "src/bad.py": BAD,
+    })
+    files = lambda run: sorted({line.split(":")[0] for line in run.stdout.splitlines() if ": MEM" in line})  # noqa: E731
+    assert files(inproc("--format", "concise", ".", cwd=root)) == ["gen/made.py", "src/bad.py"]
+    assert files(inproc("--format", "concise", "--extend-exclude", "gen/", ".", cwd=root)) == ["src/bad.py"]
+    assert files(inproc("--format", "concise", "--exclude", "gen/,src/", ".", cwd=root)) == ["legacy/old.py"]
