@@ -785,3 +785,31 @@ def test_a_file_where_a_name_trigger_is_only_part_of_longer_names_is_not_read_fu
     mem203 = get_rule("MEM203")
     assert not mem203.could_match(b"layer = core_blockwise(f, 'i', x, 'i')\n")
     assert mem203.could_match(b"import dask.array as da\nlayer = da.blockwise(f, 'i', x, 'i')\n")
+
+
+def test_padded_pass_positions_in_a_crlf_file_with_tabs_and_form_feeds(monkeypatch):
+    text = build(DELAYED_ON_COLLECTION.format(noqa="")).replace("\n", "\r\n")
+    text = text.replace("def helper_5(a, b):", "\f\r\ndef helper_5(a, b):")
+    text = text.replace("    total = a + b * 7\r\n    return", "\ttotal = a + b * 7\r\n\treturn")
+    with_pass = check_source(text, "big.py", select=["MEM205"])
+    monkeypatch.setattr(checker, "PARTIAL_MIN_CHARS", 10**12)
+    whole = check_source(text, "big.py", select=["MEM205"])
+    assert with_pass == whole and len(whole) == 1
+    row = text.split("\r\n").index("    return dask.delayed(sum)(x)") + 1
+    assert whole[0].location.row == row
+
+
+def test_a_delayed_alias_is_followed_through_its_import():
+    text = src(
+        """
+        from dask import delayed as lazy
+        import dask.array as da
+        FILLER
+
+        def run(f):
+            x = da.ones((1000, 1000), chunks=100)
+            return lazy(f)(x)
+        """
+    ).replace("FILLER", filler(), 1)
+    [finding] = check_source(text, "big.py", select=["MEM205"])
+    assert finding.location.row == text.splitlines().index("    return lazy(f)(x)") + 1
