@@ -27,6 +27,8 @@ _FUNCTIONS = {
     "dask.dataframe.core.map_partitions": ("map_partitions", DATAFRAME),
 }
 _METHODS = {"map_blocks": ARRAY, "map_overlap": ARRAY, "map_partitions": DATAFRAME}
+# The last part of every name above: a call of `x.attr` with another attribute cannot be one.
+_CALLED = frozenset({q.rsplit(".", 1)[1] for q in _FUNCTIONS} | set(_METHODS))
 # Keywords that configure the call rather than reach the function.
 _OWN_KEYWORDS = frozenset({
     "meta", "dtype", "chunks", "drop_axis", "new_axis", "token", "name", "enforce_metadata",
@@ -476,6 +478,12 @@ class LargeObjectInTask(Rule):
 
     def _classify(self, node: cst.Call) -> _Call | None:
         model = self.ctx.model
+        kind = type(node.func)  # exact types: isinstance on libcst's ABCs is slow
+        if kind is cst.Attribute:
+            if node.func.attr.value not in _CALLED:
+                return None  # most calls: answered before resolving any name
+        elif kind is not cst.Name:
+            return None
         q = model.qualified_name(node.func)
         if q is not None:
             if q not in _FUNCTIONS:

@@ -177,7 +177,8 @@ class DelayedOnCollection(Rule):
             values = [a.value for a in node.args
                       if not a.star and (a.keyword is None or a.keyword.value not in _OWN_KEYWORDS)]
             how = "passed to a delayed call"
-        elif model.qualified_name(node.func) in dl.DASK_DELAYED and node.args:
+        elif node.args and not (type(node.func) is cst.Attribute and node.func.attr.value != "delayed") \
+                and model.qualified_name(node.func) in dl.DASK_DELAYED:
             first = node.args[0]
             if first.keyword is not None or first.star:
                 return
