@@ -61,6 +61,8 @@ class ModelBuilder:
         m.scope_of_node[node] = scope
         if type(node) is cst.Name and self.stack and _is_reference(node, self.stack[-1]):
             m.names.setdefault(node.value, []).append(node)
+            m.references.append(node)
+            m.reference_index.append(m.index[node])
         self.stack.append(node)
         if type(node).__name__ in self.hooked:
             self.collected.append(node)
@@ -329,6 +331,8 @@ def build(module: cst.Module, hooked: frozenset[str] = frozenset()) -> tuple[Sem
     index = model.index
     scope_of = model.scope_of_node
     names = model.names
+    references = model.references
+    reference_index = model.reference_index
     scopes = b.scopes
     scope_entries = b.scope_entries
     pending = b.pending
@@ -366,6 +370,8 @@ def build(module: cst.Module, hooked: frozenset[str] = frozenset()) -> tuple[Sem
                     names[item.value] = [item]
                 else:
                     found.append(item)
+                references.append(item)
+                reference_index.append(counter)
         index[item] = counter
         counter += 1
         entered = scope_entries.get(id(item))

@@ -187,7 +187,10 @@ def captured(
     instances: list[cst.Name] = []
     # Default values are evaluated once and stored on the function: they travel with it too.
     defaults = [p.default for p in _params(func) if p.default is not None]
-    for name in [n for d in defaults for n in _names_in(d)] + list(_names_in(func.body)):
+    # (The body's names through the model's index: a walk of libcst's `children` cost a
+    # fifth of MEM203's time. Names a def, parameter or import introduces inside the body
+    # are left out; they are the function's own.)
+    for name in [n for d in defaults for n in _names_in(d)] + model.references_within(func.body):
         scope, _ = model.lookup(name.value, name)
         if scope is None or scope.node is func or _inside(scope.node, func, model):
             continue

@@ -91,6 +91,9 @@ class SemanticModel:
         self.imported_modules: set[str] = set()
         # Every Name node by identifier, in source order (uses and targets alike).
         self.names: dict[str, list[cst.Name]] = {}
+        # The same Name nodes all together in source order, with their pre-order indices.
+        self.references: list[cst.Name] = []
+        self.reference_index: list[int] = []
         # Answers remembered once the model is built (rules ask the same questions of the
         # same names many times: `np` in every call of a large module).
         self._qualified: dict[cst.CSTNode, str | None] = {}
@@ -226,6 +229,15 @@ class SemanticModel:
             indices = self._spans[key] = [self.index[n] for n in names]
         start, end = self.span(scope.node)
         return names[bisect.bisect_right(indices, start - 1):bisect.bisect_right(indices, end)]
+
+    def references_within(self, node: cst.CSTNode) -> list[cst.Name]:
+        """The Name nodes under `node` that name variables (not attribute names, argument
+        keywords or the names defs, parameters and imports introduce), in source order."""
+        start, end = self.span(node)
+        if start < 0:
+            return []
+        indices = self.reference_index
+        return self.references[bisect.bisect_left(indices, start):bisect.bisect_right(indices, end)]
 
     def span(self, node: cst.CSTNode) -> tuple[int, int]:
         """The pre-order indices of `node` and of its last descendant: its descendants are

@@ -172,6 +172,8 @@ def _model_facts(model, collected):
         sorted(bindings),
         attributes,
         {k: [id(n) for n in v] for k, v in model.names.items()},
+        [id(n) for n in model.references],
+        model.reference_index,
         sorted(model.imported_modules),
         [id(n) for n in collected],
     )
@@ -185,3 +187,17 @@ def test_build_equals_the_generic_walk(hooked):
     for source in sources:
         module = cst.parse_module(source)
         assert _model_facts(*build(module, hooked)) == _model_facts(*build_by_walk(module, hooked))
+
+
+def test_references_within_a_node_are_its_variable_names_in_order():
+    module = cst.parse_module(
+        "def f(a, b=1):\n"
+        "    import os as o\n"
+        "    g = lambda x: x + table.size + o.sep\n"
+        "    return g(key=a)\n"
+    )
+    model, _ = build(module)
+    func = module.body[0]
+    lam = func.body.body[1].body[0].value
+    assert [n.value for n in model.references_within(lam.body)] == ["x", "table", "o"]
+    assert [n.value for n in model.references_within(func.body)] == ["g", "x", "table", "o", "g", "a"]
