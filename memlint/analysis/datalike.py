@@ -547,18 +547,23 @@ def _fitted_attributes(cls: cst.ClassDef, model: "SemanticModel") -> set[str]:
     cache = _cache(model)
     if key in cache:
         return cache[key]
+    # From each `self` the class body names (the model's index, not a walk of the body):
+    # `self.x.fit(...)` is `self` -> `self.x` -> `self.x.fit` -> the call.
     found: set[str] = set()
-    stack: list[cst.CSTNode] = [cls.body]
-    while stack:
-        node = stack.pop()
+    parent = model.parent
+    for name in model.references_within(cls.body):
+        if name.value != "self":
+            continue
+        attribute = parent.get(name)
+        method = parent.get(attribute)
+        call = parent.get(method)
         if (
-            isinstance(node, cst.Call)
-            and isinstance(node.func, cst.Attribute)
-            and node.func.attr.value in ("fit", "partial_fit")
-            and is_self_attribute(node.func.value)
+            type(attribute) is cst.Attribute and attribute.value is name
+            and type(method) is cst.Attribute and method.value is attribute
+            and method.attr.value in ("fit", "partial_fit")
+            and type(call) is cst.Call and call.func is method
         ):
-            found.add(node.func.value.attr.value)
-        stack.extend(node.children)
+            found.add(attribute.attr.value)
     cache[key] = found
     return found
 
