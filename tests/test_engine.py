@@ -380,3 +380,18 @@ def test_a_failed_write_keeps_the_original_and_cleans_up(tmp_path: Path, monkeyp
 def test_check_text_reports_positions_only_for_findings() -> None:
     # The position pass is paid only when something is reported: a clean file returns [].
     assert check_text("import numpy as np\nx = np.memmap('f', shape=(3, 4)).reshape(4, 3)\n", "x.py", _settings()) == []
+
+
+def test_the_first_test_of_a_file_covers_every_trigger_group():
+    from memlint.engine import checker
+    from memlint.engine.registry import all_rules
+
+    rules = tuple(all_rules().values())
+    cover = checker._cover(rules)
+    assert cover == (b"mmap", b"delayed", b" ray", b"MEM", b"map_", b"blockwise(")
+    for rule in rules:
+        for group in rule.triggers:
+            assert any(c in t for c in cover for t in group), (rule.code, group)
+    # A file holding none of them is answered without searching for the triggers.
+    assert checker.could_match(b"import numpy as np\nx = np.zeros(3).reshape(3, 1)\n", rules) == []
+    assert [r.code for r in checker.could_match(b"import numpy as np\nm = np.memmap('f')\nm.reshape(2)\n", rules)] == ["MEM101"]

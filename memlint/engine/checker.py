@@ -94,7 +94,10 @@ def could_match(data: bytes, rules: Sequence[type[Rule]]) -> list[type[Rule]]:
     once per file (rules share strings such as b"memmap"); within a group, the strings
     every group of the rule holds are searched for first (a file without b"MEM" has no
     suppression MEM002 could judge, whatever else it holds) and those most files hold
-    (`for `, `return`) last."""
+    (`for `, `return`) last. First, a few strings one of which every group holds (see
+    _cover): most files hold none of them and cost those few searches only."""
+    if not any(s in data for s in _cover(tuple(rules))):
+        return []
     found: dict[bytes, bool] = {}
     words: dict[bytes, bool] = {}
 
@@ -117,6 +120,53 @@ def could_match(data: bytes, rules: Sequence[type[Rule]]) -> list[type[Rule]]:
         if any(all(has_name(t) if t in r.name_triggers else has(t) for t in group)
                for group in _search_order(r))
     ]
+
+
+_COVERS: dict[tuple, tuple[bytes, ...]] = {}
+# Shorter common parts than this would be in most files: no use as a first test.
+_COVER_MIN = 4
+
+
+def _cover(rules: tuple[type[Rule], ...]) -> tuple[bytes, ...]:
+    """Strings such that every trigger group of `rules` holds one of them, or a string
+    containing one, chosen greedily: each time the string (a trigger, or a part of at least
+    _COVER_MIN bytes two triggers share) held by the most groups not yet covered, the
+    one that is not a keyword (`return`, `for `), then the longer, on a tie. For every rule:
+    `mmap` (memmap, mmap_mode), `delayed`, ` ray` (import ray, from ray), `MEM`, `map_` and
+    `blockwise(`."""
+    found = _COVERS.get(rules)
+    if found is not None:
+        return found
+    groups = [group for rule in rules for group in rule.triggers]
+    strings = sorted({t for group in groups for t in group})
+    candidates = set(strings)
+    parts = [_parts(t) for t in strings]
+    for i in range(len(strings)):
+        for j in range(i + 1, len(strings)):
+            shared = parts[i] & parts[j]
+            if shared:
+                candidates.add(max(sorted(shared), key=len))
+    holders = {t: {g for g, group in enumerate(groups) if t in group} for t in strings}
+    covers = {c: set().union(*(holders[t] for t in strings if c in t)) for c in sorted(candidates)}
+    uncovered = set(range(len(groups)))
+    chosen: list[bytes] = []
+    while uncovered:
+        best = max(covers, key=lambda c: (len(covers[c] & uncovered), not _is_keyword(c), len(c)))
+        chosen.append(best)
+        uncovered -= covers[best]
+    found = _COVERS[rules] = tuple(chosen)
+    return found
+
+
+def _is_keyword(word: bytes) -> bool:
+    import keyword
+
+    return keyword.iskeyword(word.decode("ascii", "replace").strip())
+
+
+def _parts(word: bytes) -> set[bytes]:
+    """The parts of `word` at least _COVER_MIN bytes long."""
+    return {word[i:j] for i in range(len(word)) for j in range(i + _COVER_MIN, len(word) + 1)}
 
 
 def _has_word(data: bytes, word: bytes) -> bool:
