@@ -76,8 +76,10 @@ class MemmapReshape(Rule):
     name = "memmap-reshape"
     summary = "1-D memmap reshaped to N-D arrives scrambled in joblib workers"
     libraries = ("joblib",)
-    triggers = ((b"memmap", b"reshape"), (b"mmap_mode", b"reshape"), (b"memmap", b".shape"),
-                (b"mmap_mode", b".shape"))
+    triggers = ((b"memmap", b"reshape"), (b"open_memmap", b"reshape"), (b"mmap_mode", b"reshape"),
+                (b"memmap", b".shape"), (b"open_memmap", b".shape"), (b"mmap_mode", b".shape"))
+    # Names: `np.memmap`, `open_memmap`, `mmap_mode=`; not `_memmap` or `memmap_backed`.
+    name_triggers = frozenset({b"memmap", b"open_memmap", b"mmap_mode"})
     fix_availability = "sometimes"
 
     valid = (

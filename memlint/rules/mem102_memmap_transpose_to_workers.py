@@ -68,9 +68,10 @@ class MemmapTransposeToWorkers(Rule):
     libraries = ("joblib",)
     triggers = (
         (b"Parallel", b"delayed", b"memmap"),
+        (b"Parallel", b"delayed", b"open_memmap"),
         (b"Parallel", b"delayed", b"mmap_mode"),
     )
-    name_triggers = frozenset({b"Parallel", b"delayed"})
+    name_triggers = frozenset({b"Parallel", b"delayed", b"memmap", b"open_memmap", b"mmap_mode"})
 
     valid = (
         Valid(

@@ -103,7 +103,8 @@ class FromArrayMemmap(Rule):
     name = "from-array-memmap"
     summary = "dask from_array on a memmap reads or copies the whole file"
     libraries = ("dask",)
-    triggers = ((b"dask", b"memmap"), (b"dask", b"mmap_mode"))
+    triggers = ((b"dask", b"memmap"), (b"dask", b"open_memmap"), (b"dask", b"mmap_mode"))
+    name_triggers = frozenset({b"memmap", b"open_memmap", b"mmap_mode"})
     fix_availability = "sometimes"
 
     valid = (

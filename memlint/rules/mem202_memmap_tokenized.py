@@ -78,10 +78,13 @@ class MemmapTokenized(Rule):
     libraries = ("dask",)
     triggers = (
         (b"dask", b"memmap"),
+        (b"dask", b"open_memmap"),
         (b"dask", b"mmap_mode"),
         (b"distributed", b"memmap"),
+        (b"distributed", b"open_memmap"),
         (b"distributed", b"mmap_mode"),
     )
+    name_triggers = frozenset({b"memmap", b"open_memmap", b"mmap_mode"})
     fix_availability = "sometimes"
 
     valid = (
