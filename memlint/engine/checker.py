@@ -31,7 +31,7 @@ class Settings:
     # can match it (MEM002 judges suppressions against all of them). None: the codes of `rules`.
     enabled_codes: frozenset[str] | None = None
     # False under flake8, which applies `# noqa` itself: memlint applies only its own
-    # `# memlint: ignore[...]` comments (and still records which `# noqa` would be used).
+    # `# memlint: ignore[...]` comments (and still records which noqa comment would be used).
     apply_noqa: bool = True
     # Check a large file with findings whole, never from its first pass's statements
     # alone: what --fix writes comes from the whole module.

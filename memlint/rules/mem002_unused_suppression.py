@@ -249,7 +249,7 @@ class UnusedSuppression(Rule):
         judged_codes = [c for c in enabled if c not in _EXEMPT]
         out: list[Diagnostic] = []
         for s in suppressions.items:
-            if s.codes is None:  # a bare `# noqa`
+            if s.codes is None:  # a bare noqa comment
                 continue
             unused = [
                 c for c in s.codes

@@ -75,3 +75,17 @@ class Project:
                 pytrace=False,
             )
         return json.loads(lines[-1])
+
+
+def write_arange_file(path: Path, rows: int, cols: int) -> Path:
+    """A raw float64 file holding 0, 1, ..., rows * cols - 1 (so a float64 sum of it is
+    exact), written a block of rows at a time."""
+    import numpy as np
+
+    step = 4096
+    with open(path, "wb") as f:
+        for start in range(0, rows, step):
+            stop = min(start + step, rows)
+            np.arange(start * cols, stop * cols, dtype=np.float64).tofile(f)
+    assert path.stat().st_size == rows * cols * 8
+    return path

@@ -3,8 +3,9 @@ before the fix (or the documented rewrite), and touches nothing after it, with t
 
 from __future__ import annotations
 
-import numpy as np
 import pytest
+
+from .harness import write_arange_file
 
 pytestmark = pytest.mark.oracle
 
@@ -18,12 +19,7 @@ BEFORE_MIN_MIB, AFTER_MAX_MIB = 400, 200
 @pytest.fixture(scope="module")
 def big_memmap(tmp_path_factory):
     """A 512 MiB raw float64 file, written in blocks and removed after the module."""
-    path = tmp_path_factory.mktemp("mem201") / "data.bin"
-    step = 4096
-    with open(path, "wb") as f:
-        for start in range(0, ROWS, step):
-            np.arange(start * COLS, (start + step) * COLS, dtype=np.float64).tofile(f)
-    assert path.stat().st_size == N * 8
+    path = write_arange_file(tmp_path_factory.mktemp("mem201") / "data.bin", ROWS, COLS)
     yield str(path)
     path.unlink()
 

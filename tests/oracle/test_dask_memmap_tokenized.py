@@ -4,8 +4,9 @@ the same sum."""
 
 from __future__ import annotations
 
-import numpy as np
 import pytest
+
+from .harness import write_arange_file
 
 pytestmark = pytest.mark.oracle
 
@@ -18,11 +19,7 @@ AFTER_MAX_MIB = 64
 
 @pytest.fixture(scope="module")
 def memmap_file(tmp_path_factory):
-    path = tmp_path_factory.mktemp("mem202") / "data.bin"
-    step = 4096
-    with open(path, "wb") as f:
-        for start in range(0, ROWS, step):
-            np.arange(start * COLS, (start + step) * COLS, dtype=np.float64).tofile(f)
+    path = write_arange_file(tmp_path_factory.mktemp("mem202") / "data.bin", ROWS, COLS)
     yield str(path)
     path.unlink()
 

@@ -15,21 +15,11 @@ os.environ.setdefault("RAY_USAGE_STATS_ENABLED", "0")
 
 import numpy as np  # noqa: E402
 import ray  # noqa: E402
-import ray._private.function_manager as function_manager  # noqa: E402
 
-from oracle_observe import emit, pickled_size  # noqa: E402
+from oracle_observe import emit, pickled_size, record_ray_exports  # noqa: E402
 
 CALLS = 8
-EXPORTED = []
-_check = function_manager.check_oversized_function
-
-
-def _record(pickled, *args, **kwargs):
-    EXPORTED.append(len(pickled))
-    return _check(pickled, *args, **kwargs)
-
-
-function_manager.check_oversized_function = _record
+EXPORTED = record_ray_exports()
 
 TABLE = np.arange(2_000_000, dtype=np.float64)
 
