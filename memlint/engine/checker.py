@@ -30,7 +30,7 @@ class Settings:
     # Codes of every rule enabled for the file, kept when `rules` is narrowed to those that
     # can match it (MEM002 judges suppressions against all of them). None: the codes of `rules`.
     enabled_codes: frozenset[str] | None = None
-    # False under flake8, which applies `# noqa` itself: memlint applies only its own
+    # False under flake8, which applies noqa comments itself: memlint applies only its own
     # `# memlint: ignore[...]` comments (and still records which noqa comment would be used).
     apply_noqa: bool = True
     # Check a large file with findings whole, never from its first pass's statements
