@@ -93,6 +93,9 @@ def build_parser() -> argparse.ArgumentParser:
 
 def main(argv: Sequence[str] | None = None) -> int:
     argv = list(sys.argv[1:] if argv is None else argv)
+    from memlint.engine import codecache
+
+    codecache.install()  # before the first dataclass (memlint's, then libcst's) is made
     try:
         if argv and argv[0] == "rule":
             return _rule_command(argv[1:])
@@ -106,6 +109,8 @@ def main(argv: Sequence[str] | None = None) -> int:
         return EXIT_ERROR
     except KeyboardInterrupt:
         return 130
+    finally:
+        codecache.save()
 
 
 def _config_error_types() -> tuple[type[BaseException], ...]:

@@ -42,6 +42,19 @@ def run_memlint(*args: str, cwd: Path, input: str | bytes | None = None, env: di
     )
 
 
+@pytest.fixture(autouse=True, scope="session")
+def _startup_cache(tmp_path_factory):
+    """memlint's compiled-dataclass cache (memlint.engine.codecache) goes to a directory of
+    the test session's, not the user's, for every run the tests start."""
+    before = os.environ.get("MEMLINT_STARTUP_CACHE")
+    os.environ["MEMLINT_STARTUP_CACHE"] = str(tmp_path_factory.mktemp("startup-cache"))
+    yield
+    if before is None:
+        os.environ.pop("MEMLINT_STARTUP_CACHE", None)
+    else:
+        os.environ["MEMLINT_STARTUP_CACHE"] = before
+
+
 @pytest.fixture
 def memlint():
     return run_memlint

@@ -490,6 +490,9 @@ def _init_worker(projects: list[Project], opts: FixOptions) -> None:
     libcst.Module  # the stand-in loads on first attribute access
     import memlint.analysis.builder  # noqa: F401
     import memlint.engine.partial  # noqa: F401
+    from memlint.engine import codecache
+
+    codecache.save()  # the parent never loads libcst: its classes' code is kept from here
 
 
 def _work(chunk: list[tuple[int, bytes, str, int]]):
