@@ -22,7 +22,7 @@ What a unit reaches through the names it mentions:
   only as a whole word;
 - the top-level statements other than defs and classes that mention them, all of those
   that share a name with each other (a value flows through them), and defs that declare a
-  name global;
+  name global (they join those statements through the names they declare only);
 - the top-level def a name defines, as its signature (decorators and `def` line: what the
   analyses read of a called function), or whole when a rule must see whole classes
   (`ray.remote(split)` runs split's body remotely);
@@ -83,7 +83,7 @@ _CONTINUES = re.compile(r"(?:else|elif|except|finally)\b")
 _DEF = re.compile(r"(?:@|def\b|class\b|async[ \t]+def\b)")
 _CLASS_LINE = re.compile(r"class\b")
 _IMPORT = re.compile(r"^[ \t]*(?:import|from)[ \t]", re.M)
-_GLOBAL = re.compile(r"^[ \t]+global[ \t]", re.M)
+_GLOBAL = re.compile(r"^[ \t]+global[ \t]+([^\r\n;#]*)", re.M)
 _DOCSTRING = re.compile(r"""[rRuUbB]{0,2}['"]""")
 _IDENT = re.compile(r"\b(?<!\.)[^\W\d]\w*")
 _IDENT_ASCII = re.compile(r"\b(?<!\.)[A-Za-z_]\w*", re.ASCII)  # twice as fast, for ASCII text
@@ -478,10 +478,19 @@ def _reduce(text: str, groups, whole, names):
     # -- edges ----------------------------------------------------------------------------
     # Module-level statements (and defs that declare a name global, which bind at module
     # level too) that share a name form one flow a value can pass through (union-find);
-    # imports are left out, or `np` would join them all.
-    flowing = [n for n in nodes if n.kind == "module" or (
-        n.kind in ("def", "member") and masked.find("global", *n.spans[0]) >= 0
-        and _GLOBAL.search(masked, *n.spans[0]) is not None)]
+    # imports are left out, or `np` would join them all. A def joins through the names it
+    # declares global only: through all its names (`np`, a parameter `name`), one
+    # `global` statement joined most of a module.
+    flow_names: dict[int, Iterable[str]] = {}
+    for n in nodes:
+        if n.kind == "module":
+            flow_names[id(n)] = n.names
+        elif n.kind in ("def", "member") and masked.find("global", *n.spans[0]) >= 0:
+            declared = {name.strip() for m in _GLOBAL.finditer(masked, *n.spans[0])
+                        for name in m.group(1).split(",")}
+            if declared:
+                flow_names[id(n)] = declared & n.names
+    flowing = [n for n in nodes if id(n) in flow_names]
     parent = {id(n): n for n in flowing}
 
     def find(n: _Node) -> _Node:
@@ -492,7 +501,7 @@ def _reduce(text: str, groups, whole, names):
 
     first_mention: dict[str, _Node] = {}
     for n in flowing:
-        for name in n.names:
+        for name in flow_names[id(n)]:
             other = first_mention.setdefault(name, n)
             if other is not n:
                 ra, rb = find(other), find(n)

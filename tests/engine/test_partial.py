@@ -91,6 +91,32 @@ def test_follows_module_level_assignments_of_used_names():
     assert "unrelated = 3" not in reduced
 
 
+def test_a_def_joins_module_level_flows_only_through_its_global_names():
+    text = src(
+        """
+        import dask
+        import numpy as np
+        calls = 0
+        table = np.ones(3)
+
+        def build(name):
+            global calls, other
+            calls += 1
+            return dask.delayed(np.sum)(name)
+
+        def count():
+            return calls
+
+        def unrelated(name):
+            return dask.array.ones(3) + np.sum(table) + len(name)
+        """
+    )
+    reduced = reduce_source(text + filler(), [("dask", "delayed")], names=["delayed"])
+    assert "def build(name):" in reduced and "def count():" in reduced
+    # `np` and `name` are in build too, but it binds neither at module level.
+    assert "def unrelated" not in reduced
+
+
 def test_keeps_compound_statements_that_import():
     text = src(
         '''
@@ -194,6 +220,19 @@ SCENARIOS = {
 
         def init(path):
             global DATA
+            DATA = np.memmap(path, mode="r")
+
+        def use():
+            return DATA.reshape(5, 3)
+        """,
+    "memmap bound through a global statement declaring two names": """
+        import numpy as np
+        DATA = None
+        FILLER
+
+        def init(path):
+            global COUNT, DATA
+            COUNT = 0
             DATA = np.memmap(path, mode="r")
 
         def use():
