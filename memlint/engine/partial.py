@@ -36,10 +36,10 @@ What a unit reaches through the names it mentions:
 A unit is a seed when it holds a trigger string (itself or one name away) and what it
 reaches holds every string of one group; the strings that say what the module imports
 (`import ray`, `from ray`, which a rule may ask of the whole module) count for every unit.
-The first pass parses the seeds, everything they reach, every import and the module
-docstring, in their order, without their blank and comment-only lines; a function reached
-only by name is its signature and `...`, a class whose kept members are none gets a
-`pass`.
+The first pass parses the seeds, everything they reach (the imports of the names they
+use among it), star and `__future__` imports and the module docstring, in their order,
+without their blank and comment-only lines; a function reached only by name is its
+signature and `...`, a class whose kept members are none gets a `pass`.
 
 The scan is checked by the parse itself: if libcst rejects the reduced source, the whole
 file is parsed. If any rule reports anything in that pass, the engine checks the file
@@ -85,6 +85,7 @@ _CLASS_LINE = re.compile(r"class\b")
 _IMPORT = re.compile(r"^[ \t]*(?:import|from)[ \t]", re.M)
 _GLOBAL = re.compile(r"^[ \t]+global[ \t]+([^\r\n;#]*)", re.M)
 _DOCSTRING = re.compile(r"""[rRuUbB]{0,2}['"]""")
+_STAR_OR_FUTURE = re.compile(r"import[ \t\\\r\n(]*\*|from[ \t\\\r\n]+__future__\b")
 _IDENT = re.compile(r"\b(?<!\.)[^\W\d]\w*")
 _IDENT_ASCII = re.compile(r"\b(?<!\.)[A-Za-z_]\w*", re.ASCII)  # twice as fast, for ASCII text
 # (`self` is found first: a literal the regex engine searches for quickly; an identifier
@@ -349,7 +350,7 @@ _LAST_REDUCTION: list = [None, None, None]  # the first pass and the padded pass
 
 
 def _reduce(text: str, groups, whole, names):
-    """(scan, tops, kept, stubs) of the reduction, "" when nothing can match, None when
+    """(scan, tops, kept, stubs, imports) of the reduction, "" when nothing can match, None when
     the scan failed."""
     sc = scan(text)
     if sc is None:
@@ -415,6 +416,7 @@ def _reduce(text: str, groups, whole, names):
                 for name, statement, imported_name in bound:
                     alias = _Node([], "alias", name)
                     alias.present = imports(statement, imported_name)
+                    alias.edges.append(node)  # a unit using the name keeps the import
                     aliases.append(alias)
                 for name in node.names:
                     alias = _Node([], "alias", name)
@@ -602,9 +604,16 @@ def _reduce(text: str, groups, whole, names):
             continue
         kept.add(id(n))
         stack.extend(m for m in n.edges if id(m) not in kept)
+    # The imports no kept unit uses are left out of the first pass (they hold a seventh of
+    # what it would parse), but for star and `__future__` imports, which bind no name a
+    # unit can reach; the padded pass keeps them all (a fix adding an import looks at
+    # them).
+    imports: set[int] = set()
     for a, b, node in tops:
         if isinstance(node, _Node) and node.kind == "import":
-            kept.add(id(node))
+            imports.add(id(node))
+            if _STAR_OR_FUTURE.search(masked, a, b):
+                kept.add(id(node))
     for a, b, node in tops:
         chunk = text[a:b]
         if chunk[:1] not in ("#", "\n", "\r", " ", "\t", "\f", ""):
@@ -612,10 +621,10 @@ def _reduce(text: str, groups, whole, names):
                 kept.add(id(node))  # the module docstring (fixes insert imports after it)
             break
 
-    return sc, tops, kept, stubs
+    return sc, tops, kept, stubs, imports
 
 
-def _compact(text: str, sc: Scan, tops, kept: set[int], stubs: dict) -> str | None:
+def _compact(text: str, sc: Scan, tops, kept: set[int], stubs: dict, imports: set[int]) -> str | None:
     out: list[str] = []
     piece = sc.without_empty_lines
     for a, b, node in tops:
@@ -645,7 +654,7 @@ def _compact(text: str, sc: Scan, tops, kept: set[int], stubs: dict) -> str | No
 _NEWLINE = re.compile(r"\r\n?|\n")
 
 
-def _padded(text: str, sc: Scan, tops, kept: set[int], stubs: dict) -> str:
+def _padded(text: str, sc: Scan, tops, kept: set[int], stubs: dict, imports: set[int]) -> str:
     out: list[str] = []
     at = 0
 
@@ -666,7 +675,7 @@ def _padded(text: str, sc: Scan, tops, kept: set[int], stubs: dict) -> str:
     for a, b, node in tops:
         if isinstance(node, _Node):
             stub = stubs.get(id(node))
-            if id(node) in kept:
+            if id(node) in kept or id(node) in imports:
                 keep(a, b)
             elif stub is not None and id(stub) in kept:
                 body = stub.spans[0][1]
