@@ -378,6 +378,9 @@ def _remember(cache, task: _Task, result: FileResult, fixed, opts: FixOptions) -
 # -- checking, serially or in worker processes ----------------------------------------------
 
 _WORKER_PROJECTS: list[Project] = []
+# Objects allocated and still alive since the last collection, above which the next file
+# done is followed by one (most files leave a thousand or two).
+COLLECT_AFTER = 5_000
 _WORKER_OPTS: FixOptions | None = None
 
 
@@ -392,9 +395,12 @@ def check_one(data: bytes, filename: str, project: Project, opts: FixOptions):
         return FileResult(filename, [internal_error(filename, exc)]), None, None
     finally:
         if not gc.isenabled():
-            # The file's cycles, if any (see _fewer_collections); what survives is kept
-            # for longer (loaded modules, caches) and is frozen too.
-            gc.collect()
+            # The file's cycles, if any (see _fewer_collections), once enough new objects
+            # have survived to hold some (half a millisecond a collection, whatever it
+            # finds); what survives is kept for longer (loaded modules, caches) and is
+            # frozen too.
+            if gc.get_count()[0] > COLLECT_AFTER:
+                gc.collect()
             gc.freeze()
 
 
