@@ -112,13 +112,14 @@ def _load() -> dict[str, types.CodeType]:
 
 
 def save() -> None:
-    """Write the cache if this process compiled anything new (atomically: a concurrent
-    run reads the old file or the new one, never half of one)."""
+    """Write the cache if this process compiled anything new, with what the file holds
+    now (a worker may have added libcst's classes since this process read it), atomically:
+    a concurrent run reads the old file or the new one, never half of one."""
     global _new
     path = _path()
     if not _new or _codes is None or path is None:
         return
-    keep = _codes
+    keep = {**_load(), **_codes}
     if len(keep) > MAX_ENTRIES:
         keep = {k: v for k, v in _codes.items() if k in _used}
     tmp = f"{path}.{os.getpid()}.tmp"

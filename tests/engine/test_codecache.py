@@ -117,3 +117,41 @@ def test_the_cli_keeps_libcsts_classes(tmp_path, project):
     sources = marshal.loads(path.read_bytes())
     # libcst's node classes are in it (Name's generated __init__ among them).
     assert any("def __init__(self,value:" in s for s in sources)
+
+
+def test_a_process_saving_later_keeps_what_another_saved_meanwhile(tmp_path):
+    """The pool's workers save libcst's classes while the parent, which never loads libcst,
+    saves its own at the end: neither loses the other's."""
+    script = """
+import dataclasses, subprocess, sys
+from memlint.engine import codecache
+codecache.install()
+
+@dataclasses.dataclass
+class Parent:
+    parent_field: int
+
+# Another process saves while this one runs (as a pool's worker does).
+subprocess.run([sys.executable, "-c", sys.argv[1]], check=True)
+codecache.save()
+"""
+    worker = """
+import dataclasses
+from memlint.engine import codecache
+codecache.install()
+
+@dataclasses.dataclass
+class Worker:
+    worker_field: int
+
+codecache.save()
+"""
+    env = {**os.environ, "PYTHONPATH": str(REPO), "MEMLINT_STARTUP_CACHE": str(tmp_path)}
+    out = subprocess.run([sys.executable, "-c", script, worker], capture_output=True, text=True,
+                         env=env, timeout=60)
+    assert out.returncode == 0, out.stderr
+    import marshal
+
+    (path,) = cache_files(tmp_path)
+    sources = "\n".join(marshal.loads(path.read_bytes()))
+    assert "parent_field" in sources and "worker_field" in sources
