@@ -64,13 +64,6 @@ def install() -> None:
     dataclasses.exec = _exec  # type: ignore[attr-defined]
 
 
-def uninstall() -> None:
-    import dataclasses
-
-    if dataclasses.__dict__.get("exec") is _exec:
-        del dataclasses.exec  # type: ignore[attr-defined]
-
-
 def _exec(source, globals=None, locals=None, /):  # noqa: A002 - the built-in's signature
     if type(source) is not str:
         return builtins.exec(source, globals, locals)
