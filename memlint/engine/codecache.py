@@ -40,7 +40,12 @@ def directory() -> str | None:
     configured = os.environ.get(ENV)
     if configured is not None:
         return None if configured.strip().lower() in ("", "0", "off", "false", "no") else configured
-    base = os.environ.get("XDG_CACHE_HOME") or os.path.join(os.path.expanduser("~"), ".cache")
+    base = os.environ.get("XDG_CACHE_HOME")
+    if not base:
+        home = os.path.expanduser("~")
+        if home.startswith("~"):
+            return None  # no home directory to speak of: never a `~` folder in the cwd
+        base = os.path.join(home, ".cache")
     return os.path.join(base, "memlint")
 
 

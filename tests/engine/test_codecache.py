@@ -155,3 +155,14 @@ codecache.save()
     (path,) = cache_files(tmp_path)
     sources = "\n".join(marshal.loads(path.read_bytes()))
     assert "parent_field" in sources and "worker_field" in sources
+
+
+def test_no_home_directory_means_no_cache(tmp_path, monkeypatch):
+    from memlint.engine import codecache
+
+    monkeypatch.delenv("MEMLINT_STARTUP_CACHE", raising=False)
+    monkeypatch.delenv("XDG_CACHE_HOME", raising=False)
+    monkeypatch.setattr(os.path, "expanduser", lambda path: path)  # no HOME, no passwd entry
+    assert codecache.directory() is None
+    monkeypatch.setenv("XDG_CACHE_HOME", str(tmp_path))
+    assert codecache.directory() == str(tmp_path / "memlint")
