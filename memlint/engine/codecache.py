@@ -123,10 +123,11 @@ def save() -> None:
     tmp = f"{path}.{os.getpid()}.tmp"
     try:
         os.makedirs(os.path.dirname(path), exist_ok=True)
+        data = marshal.dumps(keep)
         with open(tmp, "wb") as fh:
-            fh.write(marshal.dumps(keep))
+            fh.write(data)
         os.replace(tmp, path)
-    except OSError:
+    except (OSError, ValueError):  # ValueError: an interpreter that cannot marshal code
         try:
             os.unlink(tmp)
         except OSError:
