@@ -35,6 +35,7 @@ class Project:
     resolver: "object | None" = None  # memlint.versions.VersionResolver, made when needed
     # Settings by the codes per-file-ignores remove: most projects have one for all files.
     _settings: dict = field(default_factory=dict, repr=False, compare=False)
+    _for_every_file: Settings | None = field(default=None, repr=False, compare=False)
 
     def _resolver(self):
         if self.resolver is None:
@@ -53,7 +54,19 @@ class Project:
         from memlint.engine.registry import all_rules
 
         cfg = self.config
-        key = tuple(code for code in all_rules() if cfg.is_enabled(code, filename))
+        if not cfg.per_file_ignores:
+            # One answer for every file (asked once per file read: 2,900 times on a large
+            # tree).
+            if self._for_every_file is None:
+                self._for_every_file = self._settings_of(
+                    tuple(code for code in all_rules() if cfg.is_enabled(code)))
+            return self._for_every_file
+        return self._settings_of(tuple(code for code in all_rules() if cfg.is_enabled(code, filename)))
+
+    def _settings_of(self, key: tuple[str, ...]) -> Settings:
+        from memlint.engine.registry import all_rules
+
+        cfg = self.config
         found = self._settings.get(key)
         if found is None:
             rules = [all_rules()[code] for code in key]
