@@ -100,12 +100,13 @@ class ModelBuilder:
         if isinstance(target, cst.Name):
             self._bind(scope, target.value, kind, target, stmt, value=value, iterable=iterable)
         elif isinstance(target, (cst.Tuple, cst.List)):
-            for el in target.elements:
+            # `a, b = x, y` pairs the elements; other unpacking loses the values.
+            values = _paired_values(target, value)
+            for el, element_value in zip(target.elements, values):
                 inner = el.value
                 if isinstance(inner, cst.StarredElement):
                     inner = inner.value
-                # Unpacking: the element's value is not tracked.
-                self._bind_target(scope, inner, kind, stmt, value=None, iterable=None)
+                self._bind_target(scope, inner, kind, stmt, value=element_value, iterable=None)
         elif isinstance(target, cst.StarredElement):
             self._bind_target(scope, target.value, kind, stmt)
         elif isinstance(target, cst.Attribute) and kind in ("assign", "annassign", "augassign"):
@@ -549,3 +550,17 @@ class _Leave:
 
     def __init__(self, node: cst.CSTNode) -> None:
         self.node = node
+
+
+def _paired_values(target, value) -> list:
+    """The value each element of a tuple or list target receives from a literal of the
+    same length without starred items, else None for each."""
+    elements = target.elements
+    if (
+        isinstance(value, (cst.Tuple, cst.List))
+        and len(value.elements) == len(elements)
+        and not any(isinstance(e, cst.StarredElement) or isinstance(e.value, cst.StarredElement)
+                    for e in (*elements, *value.elements))
+    ):
+        return [e.value for e in value.elements]
+    return [None] * len(elements)

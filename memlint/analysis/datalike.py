@@ -41,6 +41,7 @@ from typing import TYPE_CHECKING, Iterator
 import libcst as cst
 
 from memlint.analysis.calls import arg_value, is_self_attribute, literal, sole_binding, with_value
+from memlint.analysis.members import property_def, returned_values
 
 if TYPE_CHECKING:  # pragma: no cover
     from memlint.analysis.model import Binding, SemanticModel
@@ -348,6 +349,42 @@ _SMALL_PACKAGES = {
     "dask", "distributed", "numpy", "pandas", "joblib", "ray", "typing_extensions",
     "tqdm", "click", "attr", "attrs",
 } | set(getattr(sys, "stdlib_module_names", ()))
+# Words in a learned attribute's name that say it holds fitted estimators.
+_ESTIMATOR_WORDS = ("estimator", "model", "tree", "forest", "learner")
+LARGE = "large"
+SMALL = "small"
+# Classes whose fitted (or built) instances keep their training data or a structure as big
+# (a forest's trees, a neighbours index, an interpolator's triangulation): by last name.
+_LARGE_TYPES = frozenset({
+    "LinearNDInterpolator", "CloughTocher2DInterpolator", "NearestNDInterpolator",
+    "RBFInterpolator", "Rbf", "RegularGridInterpolator", "interp1d", "interp2d",
+    "RectBivariateSpline", "griddata", "KDTree", "cKDTree", "BallTree", "Delaunay",
+    "ConvexHull", "Voronoi", "NearestNeighbors", "KNeighborsClassifier",
+    "KNeighborsRegressor", "RadiusNeighborsClassifier", "RadiusNeighborsRegressor",
+    "KernelDensity", "LocalOutlierFactor", "SVC", "SVR", "NuSVC", "NuSVR",
+    "GaussianProcessRegressor", "GaussianProcessClassifier", "TfidfVectorizer",
+    "CountVectorizer",
+})
+# Modules whose estimators keep their training data or many trees.
+_LARGE_MODULES = ("sklearn.ensemble", "sklearn.neighbors", "xgboost", "lightgbm", "catboost",
+                  "sentence_transformers", "transformers")
+# Modules whose fitted estimators hold a few numbers per feature or class.
+_SMALL_MODULES = ("sklearn.preprocessing", "sklearn.linear_model", "sklearn.impute",
+                  "sklearn.dummy", "sklearn.feature_selection", "pyproj")
+
+
+def _type_size(qualname: str) -> str | None:
+    """LARGE, SMALL or None (unknown) for the class or function `qualname` names."""
+    if _last(qualname) in _LARGE_TYPES:
+        return LARGE
+    module = qualname.rpartition(".")[0]
+    if any(module == m or module.startswith(m + ".") for m in _LARGE_MODULES):
+        return LARGE if _capwords(_last(qualname)) else None
+    if any(module == m or module.startswith(m + ".") for m in _SMALL_MODULES):
+        return SMALL
+    return None
+
+
 _SMALL_BASES = ("Enum", "IntEnum", "Flag", "IntFlag", "StrEnum", "Exception", "BaseException",
                 "Warning", "Protocol", "TypedDict")
 
@@ -386,6 +423,10 @@ class _Analysis:
             bindings = self.model.self_attribute_bindings(expr)
             if bindings:
                 return self.combine([(b.value, None) for b in bindings])
+            prop = property_def(expr, self.model)
+            if prop is not None:  # `self.x` read through a `@property` returning a value
+                values = returned_values(prop)
+                return self.combine([(v, None) for v in values]) if values else None
         return self._classify(expr)
 
     # subclasses ------------------------------------------------------------------------------
@@ -721,9 +762,39 @@ class _DataLikeAnalysis(_Analysis):
         # `est = Model(); est.fit(X, y)`: the name holds a fitted model afterwards.
         if binding.kind in ("assign", "annassign") and (found is None or found.kind == OBJECT):
             if isinstance(binding.node, cst.Name) and self._fit_called_on(binding):
-                return DataLike(FITTED, binding.value or binding.node, False,
+                size = self.estimator_size(binding.value)
+                if size == SMALL:
+                    return found
+                return DataLike(FITTED, binding.value or binding.node, size == LARGE,
                                 f"a fitted model (`{binding.name}.fit(...)` is called on it)")
         return found
+
+    def estimator_size(self, value: cst.BaseExpression | None) -> str | None:
+        """LARGE or SMALL when `value` (or every value a name or `self` attribute holds)
+        is built by a class whose fitted instances are known to hold their training data
+        (forests, neighbours, KD-trees, interpolators) or only a few numbers per feature
+        (scalers, encoders, linear models); None when unknown."""
+        if value is None:
+            return None
+        if isinstance(value, cst.Call) and isinstance(value.func, cst.Attribute) and (
+            value.func.attr.value in ("fit", "partial_fit")
+        ):
+            return self.estimator_size(value.func.value)  # `Model(...).fit(X)`
+        if isinstance(value, (cst.Name, cst.Attribute)) and self.model.qualified_name(value) is None:
+            if isinstance(value, cst.Name):
+                values = [v for v, _ in self.name_values(value)]
+            elif is_self_attribute(value):
+                values = [b.value for b in self.model.self_attribute_bindings(value)]
+            else:
+                return None
+            sizes = {self.estimator_size(v) if isinstance(v, cst.BaseExpression) else None for v in values}
+            return sizes.pop() if len(sizes) == 1 else None
+        if not isinstance(value, cst.Call):
+            return None
+        q = self.model.qualified_name(value.func)
+        if q is None:
+            return None
+        return _type_size(q)
 
     def _fit_called_on(self, binding: "Binding") -> bool:
         for use in self.model.uses_of(binding):
@@ -755,15 +826,27 @@ class _DataLikeAnalysis(_Analysis):
         return None
 
     def _learned_attribute(self, expr: cst.Attribute) -> DataLike | None:
-        """`self.coef_` (scikit-learn's learned-attribute convention) or `self.model` when
-        the class calls `self.model.fit(...)`."""
+        """`self.model` when the class calls `self.model.fit(...)` (unless it is built by a
+        class known to stay small), or a learned attribute (scikit-learn's trailing `_`)
+        whose name says it holds fitted estimators or trees (`self.estimators_`). Other
+        learned attributes (`classes_`, `mean_`, `references_`) are a few numbers per
+        class or feature: no evidence of size."""
         attr = expr.attr.value
         cls = self.model.enclosing(expr, cst.ClassDef)
         if cls is not None and attr in _fitted_attributes(cls, self.model):
-            return DataLike(FITTED, expr, False, f"a fitted model (`self.{attr}.fit(...)` is called)")
-        if attr.endswith("_") and not attr.endswith("__") and not attr.startswith("n_"):
-            return DataLike(FITTED, expr, False,
-                            "fitted state (a trailing `_` is scikit-learn's mark of learned attributes)")
+            size = self.estimator_size(expr)
+            if size == SMALL:
+                return None
+            return DataLike(FITTED, expr, size == LARGE,
+                            f"a fitted model (`self.{attr}.fit(...)` is called)")
+        if (
+            attr.endswith("_") and not attr.endswith("__") and not attr.startswith("n_")
+            and any(word in attr.lower() for word in _ESTIMATOR_WORDS)
+        ):
+            plural = attr.rstrip("_").endswith("s")
+            what = "a list of fitted estimators" if plural else "a fitted estimator"
+            return DataLike(FITTED, expr, False, f"{what} (scikit-learn's learned `self.{attr}`)",
+                            container="list" if plural else None)
         return None
 
     def class_data(self, cls: cst.ClassDef) -> tuple[str, DataLike] | None:
@@ -788,7 +871,11 @@ class _DataLikeAnalysis(_Analysis):
                 break
         if result is None:
             for attr in sorted(_fitted_attributes(cls, self.model)):
-                result = (attr, DataLike(FITTED, cls, False, "a fitted model"))
+                bindings = self.model.attribute_bindings.get((cls, attr), [])
+                sizes = {self.estimator_size(b.value) for b in bindings} or {None}
+                if sizes == {SMALL}:
+                    continue
+                result = (attr, DataLike(FITTED, cls, sizes == {LARGE}, "a fitted model"))
                 break
         cache[key] = result
         return result
@@ -917,7 +1004,10 @@ class _DataLikeAnalysis(_Analysis):
         if isinstance(func, cst.Attribute):
             method = func.attr.value
             if method in ("fit", "partial_fit") and call.args:
-                return DataLike(FITTED, call, False, f"a fitted model ({_callee(model, call)})")
+                size = self.estimator_size(call)
+                if size == SMALL:
+                    return None
+                return DataLike(FITTED, call, size == LARGE, f"a fitted model ({_callee(model, call)})")
             if method in _DATA_METHODS:
                 base = self._plain(func.value)
                 if base is not None:
@@ -933,7 +1023,7 @@ class _DataLikeAnalysis(_Analysis):
                 return self._builtin_container(call, func.value)
             if _capwords(func.value) and not hasattr(builtins, func.value):
                 # Not bound here: a relative or star import of a class.
-                return self._object(call, func.value)
+                return self._object(call, func.value, _type_size(func.value))
             return None
         if len(reaching) == 1 and reaching[0].kind == "class":
             cls = reaching[0].node
@@ -960,41 +1050,19 @@ class _DataLikeAnalysis(_Analysis):
             attr, found = stored
             return DataLike(INSTANCE, call, found.certain,
                             f"an instance of `{name}` (it holds `self.{attr}`, {found.what})")
-        if self._known_small(cls):
-            return None
-        return DataLike(INSTANCE, call, False, f"an instance of `{name}`")
+        return None  # no evidence of what it holds
 
-    def _known_small(self, cls: cst.ClassDef) -> bool:
-        """A plain class whose methods store only small literals on `self` (a counter, a
-        flag), or nothing: its instances carry no data. Bases, decorators (dataclasses)
-        and class-level annotations may add fields this module does not show."""
-        if cls.bases or cls.decorators:
-            return False
-        for stmt in cls.body.body:
-            if isinstance(stmt, cst.SimpleStatementLine) and any(
-                isinstance(small, cst.AnnAssign) for small in stmt.body
-            ):
-                return False
-        for (owner, _), bindings in self.model.attribute_bindings.items():
-            if owner is not cls:
-                continue
-            for b in bindings:
-                if b.kind == "augassign":
-                    continue  # `self.n += 1` keeps what `self.n` held
-                if b.value is None:
-                    return False
-                items = _literal_items(b.value)
-                if items is None or items >= self.min_items:
-                    return False
-        return True
-
-    def _object(self, call: cst.Call, name: str) -> DataLike:
+    def _object(self, call: cst.Call, name: str, size: str | None = None) -> DataLike | None:
+        """An instance of a class this module does not define: large when its type holds
+        its training data (`size` LARGE) or when it is built from data that is large."""
         for a in call.args:
             found = self.of(a.value)
             if found is not None:
                 return DataLike(OBJECT, call, found.certain,
                                 f"an instance of `{name}` (built from {found.what})")
-        return DataLike(OBJECT, call, False, f"an instance of `{name}`")
+        if size == LARGE:  # how large depends on what it was built from
+            return DataLike(OBJECT, call, False, f"an instance of `{name}`")
+        return None  # no evidence of size
 
     def _library_call(self, call: cst.Call, q: str) -> DataLike | None:
         parts = q.split(".")
@@ -1006,9 +1074,10 @@ class _DataLikeAnalysis(_Analysis):
             return None
         if top == "numpy":
             return self._numpy(call, rest)
-        if top in _SMALL_PACKAGES or not _capwords(parts[-1]):
+        size = _type_size(q)
+        if top in _SMALL_PACKAGES or size == SMALL or not (size == LARGE or _capwords(parts[-1])):
             return None
-        return self._object(call, _last(q))
+        return self._object(call, _last(q), size)
 
     def _pandas(self, call: cst.Call, name: str) -> DataLike | None:
         what = f"a pandas object from {_callee(self.model, call)}"
@@ -1031,9 +1100,9 @@ class _DataLikeAnalysis(_Analysis):
             if n is not None and n >= self.min_items:
                 return DataLike(kind, call, True, what)
         sizes = [_literal_items(v) for v in values]
-        if all(s is not None for s in sizes) and sum(sizes) < self.min_items:  # type: ignore[arg-type]
-            return None
-        return DataLike(kind, call, False, what)
+        if all(s is not None for s in sizes) and sum(sizes) >= self.min_items:  # type: ignore[arg-type]
+            return DataLike(kind, call, True, what)
+        return None  # small literals, or values of unknown size: no evidence
 
     def _numpy(self, call: cst.Call, name: str) -> DataLike | None:
         what = f"a numpy array from {_callee(self.model, call)}"
@@ -1049,7 +1118,7 @@ class _DataLikeAnalysis(_Analysis):
             if nums and None not in nums:
                 r = range(*nums[:3]) if len(nums) > 1 else range(nums[0])  # type: ignore[misc]
                 return self._sized(call, len(r), what)
-            return DataLike(NUMPY, call, False, what)
+            return self._data_sized(call, [a.value for a in call.args if a.keyword is None], what)
         if name == "linspace":
             num = arg_value(call, "num", 2)
             n = 50 if num is None else _int(num, self.model)
@@ -1080,7 +1149,7 @@ class _DataLikeAnalysis(_Analysis):
         dims: list[cst.BaseExpression]
         if isinstance(shape, (cst.Tuple, cst.List)):
             if any(not isinstance(el, cst.Element) for el in shape.elements):
-                return DataLike(NUMPY, call, False, what)
+                return None
             dims = [el.value for el in shape.elements]
         else:
             dims = [shape]
@@ -1088,16 +1157,38 @@ class _DataLikeAnalysis(_Analysis):
         for d in dims:
             n = _int(d, self.model)
             if n is None:
-                return DataLike(NUMPY, call, False, what)
+                return self._data_sized(call, dims, what)
             total *= n
         return self._sized(call, total, what)
 
     def _sized(self, call: cst.Call, total: int | None, what: str) -> DataLike | None:
-        if total is None:
-            return DataLike(NUMPY, call, False, what)
-        if total < self.min_items:
+        if total is None or total < self.min_items:
             return None
         return DataLike(NUMPY, call, True, what)
+
+    def _data_sized(self, call: cst.Call, dims: list[cst.BaseExpression], what: str) -> DataLike | None:
+        """Dimensions that are not literals are evidence of size only when one of them is
+        read off other data (`len(X)`, `X.shape[0]`, `x.size`); parameters and counts of
+        unknown size (`n_centers`) are not."""
+        if any(self._from_data_shape(d) for d in dims):
+            return DataLike(NUMPY, call, False, f"{what} shaped like the input data")
+        return None
+
+    def _from_data_shape(self, expr: cst.BaseExpression, depth: int = 0) -> bool:
+        if depth > 6:
+            return False
+        if isinstance(expr, cst.Subscript):
+            return self._from_data_shape(expr.value, depth + 1)
+        if isinstance(expr, cst.Attribute):
+            return expr.attr.value in ("shape", "size")
+        if isinstance(expr, cst.Call):
+            return isinstance(expr.func, cst.Name) and expr.func.value == "len" and bool(expr.args)
+        if isinstance(expr, cst.BinaryOperation):
+            return self._from_data_shape(expr.left, depth + 1) or self._from_data_shape(expr.right, depth + 1)
+        if isinstance(expr, cst.Name):
+            origins = self.model.origins(expr)
+            return bool(origins) and all(self._from_data_shape(o.expr, depth + 1) for o in origins)
+        return False
 
 
 def _derived(base: DataLike, kind: str) -> DataLike:

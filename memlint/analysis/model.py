@@ -149,7 +149,8 @@ class SemanticModel:
         scope = self.scope(at)
         start = scope
         while scope is not None:
-            if name in scope.globals:
+            if name in scope.globals and scope is not self.module_scope:
+                # (`global x` at module level names the module scope itself.)
                 scope = self.module_scope
                 continue
             # Class bodies are not visible from functions nested in them.

@@ -65,6 +65,8 @@ import keyword
 import re
 from typing import Iterable
 
+# A member that starts with a decorator.
+_DECORATED = re.compile(r"[ \t\f]*@")
 _SPECIAL = re.compile(r"""[#'"\\\n\r()\[\]{}]""")
 _STRING_END = {
     '"""': re.compile(r'(?:[^"\\]++|\\[\s\S]|"(?!""))*+"""'),
@@ -534,16 +536,23 @@ def _reduce(text: str, groups, whole, names):
         cls.data.edges.append(cls.header)
         cls.data.edges.extend(cls.storing)
         cls.data.edges.extend(cls.fitting)
-        # `self.x` read in one method, assigned in another (a method named `x` is code,
-        # not the value of an attribute: the analyses do not follow it).
+        # `self.x` read in one method, assigned in another; or read where a decorated
+        # method `x` defines it (a property's return value is what `self.x` holds; a
+        # staticmethod or classmethod binds no instance). A plain method named `x` is
+        # code: the analyses only need to know it is not one of those.
         storing: dict[str, list[_Node]] = {}
         for m in cls.storing:
             for attr in m.stores:
                 storing.setdefault(attr, []).append(m)
+        decorated: dict[str, list[_Node]] = {}
+        for m in cls.members:
+            if m.name and _DECORATED.match(text, m.spans[0][0]):
+                decorated.setdefault(m.name, []).append(m)
         for m in cls.members:
             m.edges.append(cls.header)
             for attr in m.attrs:
                 m.edges.extend(storing.get(attr, ()))
+                m.edges.extend(n for n in decorated.get(attr, ()) if n is not m)
             if m.attrs:
                 m.edges.extend(cls.fitting)  # `self.model` is a fitted model if one is fit
             # `self` itself, or `self.<name>` that no method assigns (a bound method: the

@@ -5,6 +5,7 @@ from dataclasses import dataclass
 import libcst as cst
 
 from memlint.analysis import datalike as dl
+from memlint.analysis import members
 from memlint.analysis.calls import arg, is_none, sole_binding
 from memlint.engine.rule import AddImport, FixSpec, Invalid, Option, Replace, Rule, Valid
 
@@ -145,8 +146,14 @@ class LargeObjectInTask(Rule):
     name = "large-object-in-task"
     summary = "Large object copied into every task of map_blocks / map_partitions"
     libraries = ("dask",)
-    # With the call's parenthesis: the names alone fill docstrings of whole libraries.
-    triggers = ((b"map_blocks(",), (b"map_partitions(",), (b"blockwise(",), (b"map_overlap(",))
+    # With the call's parenthesis: the names alone fill docstrings of whole libraries. And
+    # a dask import: without one, a `.map_partitions(` is another library's (Modin's
+    # partition managers); the first pass keeps the import statements that say so.
+    triggers = tuple(
+        (call, imported)
+        for call in (b"map_blocks(", b"map_partitions(", b"blockwise(", b"map_overlap(")
+        for imported in (b"import dask", b"from dask")
+    )
     name_triggers = frozenset({b"map_blocks(", b"map_partitions(", b"blockwise(", b"map_overlap("})
     options = {
         "large-literal-min-items": Option(
@@ -260,6 +267,80 @@ class LargeObjectInTask(Rule):
             """,
             note="an object of unknown origin (a parameter)",
         ),
+        Valid(
+            """
+            import dask.array as dsa
+            import numpy as np
+            class Compositor:
+                def __init__(self, path):
+                    self.lut = np.load(path)
+                @staticmethod
+                def _getitem(block, lut):
+                    return lut[block]
+                def __call__(self, data):
+                    return data.map_blocks(self._getitem, self.lut, dtype=float)
+            """,
+            note="a staticmethod binds no instance; the numpy table is lifted into one key",
+        ),
+        Valid(
+            """
+            import dask.array as da
+            import numpy as np
+            class Resampler:
+                def __init__(self, path, kernel):
+                    self.table = np.load(path)
+                    self.kernel = kernel
+                def run(self, x):
+                    return x.map_blocks(self.kernel, dtype=float)
+            """,
+            note="a function stored on the instance is not a bound method",
+        ),
+        Valid(
+            """
+            import dask.array as da
+            from sklearn.preprocessing import StandardScaler
+            class Wrapper:
+                def fit(self, X):
+                    self._transformer = StandardScaler().fit(X)
+                    return self
+                def transform(self, X):
+                    return X.map_blocks(self._transformer.transform, dtype=X.dtype)
+            """,
+            note="a fitted scaler holds a few numbers per feature",
+        ),
+        Valid(
+            """
+            import dask.array as da
+            class Encoder:
+                def transform(self, X):
+                    return X.map_blocks(encode, self.classes_, dtype=int)
+                def inverse(self, X, quantiles):
+                    return X.map_blocks(np.interp, quantiles, self.references_, dtype=float)
+            """,
+            note="small learned state: `classes_`, `references_`",
+        ),
+        Valid(
+            """
+            import numpy as np
+            class PandasDataframe:
+                def __init__(self, partitions):
+                    self._partitions = np.array(partitions)
+                def reduce(self, map_func):
+                    return self._partition_mgr_cls.map_partitions(self._partitions, map_func)
+            """,
+            note="Modin's own map_partitions: no dask in the module",
+        ),
+        Valid(
+            """
+            import dask.array as da
+            import numpy as np
+            def make_blobs(n_centers=3, n_features=2):
+                centers = np.zeros((n_centers, n_features))
+                x = da.ones((1000, n_features), chunks=100)
+                return x.map_blocks(shift, centers, dtype=float)
+            """,
+            note="a shape from small parameters is no evidence of size",
+        ),
     )
     invalid = (
         Invalid(
@@ -321,43 +402,67 @@ class LargeObjectInTask(Rule):
         Invalid(
             """
             import dask.array as dsa
+            import numpy as np
             class Handler:
                 def __init__(self, path):
-                    self.prologue = load_prologue(path)
-                    self.lut = dsa.from_array(read_lut(path))
-                    self.table = {"gain": self.gains_, "offset": self.offsets_}
+                    self.lut = np.load(path)
+                def _getitem(self, block):
+                    return self.lut[block]
                 def calibrate(self, data):
-                    return data.map_blocks(self._getitem, self.table, dtype=float)
+                    return data.map_blocks(self._getitem, dtype=float)
             """,
-            lines=[8, 8],
-            message="may",
-            unsafe=True,
-            fixed="""
-            import dask.array as dsa
-            import dask
-            class Handler:
-                def __init__(self, path):
-                    self.prologue = load_prologue(path)
-                    self.lut = dsa.from_array(read_lut(path))
-                    self.table = {"gain": self.gains_, "offset": self.offsets_}
-                def calibrate(self, data):
-                    return data.map_blocks(self._getitem, dask.delayed(self.table), dtype=float)
-            """,
-            note="bound method of self (holding data) and a dict holding learned attributes",
+            lines=[9],
+            message="bound method of `self`",
+            note="a plain method: the instance, and its table, travel with every task",
         ),
         Invalid(
             """
             import dask.array as da
-            from sklearn.preprocessing import StandardScaler
+            from sklearn.ensemble import RandomForestClassifier
             class Wrapper:
-                def fit(self, X):
-                    self._transformer = StandardScaler().fit(X)
+                def fit(self, X, y):
+                    self._forest = RandomForestClassifier().fit(X, y)
                     return self
-                def transform(self, X):
-                    return X.map_blocks(self._transformer.transform, dtype=X.dtype)
+                def predict(self, X):
+                    return X.map_blocks(self._forest.predict, dtype=int, drop_axis=1)
             """,
             lines=[8],
             message="bound method",
+            note="a fitted forest keeps its trees",
+        ),
+        Invalid(
+            """
+            import dask.dataframe as dd
+            class PostFit:
+                def __init__(self, estimator):
+                    self.estimator = estimator
+                @property
+                def _postfit_estimator(self):
+                    return self.estimator
+                def fit(self, X, y):
+                    self.estimator.fit(X, y)
+                    return self
+                def predict(self, X, meta):
+                    return X.map_partitions(_predict, estimator=self._postfit_estimator, meta=meta)
+            """,
+            lines=[12],
+            message="may be a fitted model",
+            fixed="""
+            import dask.dataframe as dd
+            import dask
+            class PostFit:
+                def __init__(self, estimator):
+                    self.estimator = estimator
+                @property
+                def _postfit_estimator(self):
+                    return self.estimator
+                def fit(self, X, y):
+                    self.estimator.fit(X, y)
+                    return self
+                def predict(self, X, meta):
+                    return X.map_partitions(_predict, estimator=dask.delayed(self._postfit_estimator), meta=meta)
+            """,
+            note="dask-ml #842: the fitted estimator, read through a property",
         ),
         Invalid(
             """
@@ -500,6 +605,10 @@ class LargeObjectInTask(Rule):
             ):
                 return None
             found = dl.dask_value(receiver, model)
+            if found is None and not _imports_dask(model):
+                return None  # another library's method of that name (Modin's partition managers)
+            if found is not None and not found.collection:
+                return None
             if found is not None and found.kind == dl.BAG:
                 api = BAG
         else:
@@ -608,6 +717,8 @@ class LargeObjectInTask(Rule):
         if target is None:
             return
         if isinstance(target, cst.Attribute) and model.qualified_name(target) is None:
+            if members.member_kind(target, model) not in (members.METHOD, None):
+                return  # a staticmethod, classmethod or stored function binds no instance
             found = dl.datalike(target.value, model, min_items)
             if found is not None:
                 verb = "is" if found.certain else "may be"
@@ -706,3 +817,7 @@ def _is_xarray(expr: cst.BaseExpression, model) -> bool:
             else:
                 e = e.value
     return False
+
+
+def _imports_dask(model) -> bool:
+    return any(m == "dask" or m.startswith("dask.") for m in model.imported_modules)

@@ -182,30 +182,32 @@ class DelayedLargeInputInLoop(Rule):
         Invalid(
             """
             import dask
+            import numpy as np
             class Model:
                 def __init__(self, coef):
                     self.coef = coef
             @dask.delayed
             def predict(model, batch):
                 return model.coef * batch
-            model = Model(load_coef())
+            model = Model(np.load("coef.npy"))
             i = 0
             while i < 10:
                 out = predict(model, i)
                 i += 1
             """,
-            lines=[11],
-            message="may be an instance of `Model`",
+            lines=[12],
+            message="is an instance of `Model`",
             unsafe=True,
             fixed="""
             import dask
+            import numpy as np
             class Model:
                 def __init__(self, coef):
                     self.coef = coef
             @dask.delayed
             def predict(model, batch):
                 return model.coef * batch
-            model = Model(load_coef())
+            model = Model(np.load("coef.npy"))
             i = 0
             model = dask.delayed(model)
             while i < 10:

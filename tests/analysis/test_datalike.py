@@ -51,20 +51,6 @@ def dask(source: str):
                  self.frame = pd.read_csv(path)
          probe(Table("a.csv"))
          """, dl.INSTANCE, True),
-        ("""
-         class Holder:
-             def __init__(self, table):
-                 self.table = table
-         def f(t):
-             probe(Holder(t))
-         """, dl.INSTANCE, False),
-        ("""
-         from dataclasses import dataclass
-         @dataclass
-         class Params:
-             scale: float
-         probe(Params(2.0))
-         """, dl.INSTANCE, False),
         # `self` in a method of a class that stores data
         ("""
          import pandas as pd
@@ -81,17 +67,12 @@ def dask(source: str):
          points = np.load("p.npy")
          probe(LinearNDInterpolator(points, np.load("v.npy")))
          """, dl.OBJECT, True),
-        ("""
-         from .interp import MultilinearInterpolator
-         probe(MultilinearInterpolator(grid))
-         """, dl.OBJECT, False),
         # pandas constructors and readers
         ("import pandas as pd\nprobe(pd.read_parquet('x.parquet'))", dl.PANDAS, True),
         ("import pandas\nprobe(pandas.read_csv('x.csv'))", dl.PANDAS, True),
         ("from pandas import DataFrame\nimport numpy as np\nprobe(DataFrame(np.zeros((1000, 3))))",
          dl.PANDAS, True),
         ("import pandas as pd\nprobe(pd.Series(range(30_000)))", dl.PANDAS, True),
-        ("import pandas as pd\ndef f(values):\n    probe(pd.Series(values))", dl.PANDAS, False),
         ("import pandas as pd\na = pd.read_csv('a')\nb = pd.read_csv('b')\nprobe(pd.concat([a, b]))",
          dl.PANDAS, True),
         # numpy constructors and loaders
@@ -101,7 +82,6 @@ def dask(source: str):
         ("import numpy as np\nprobe(np.random.normal(0, 1, size=10_000))", dl.NUMPY, True),
         ("import numpy as np\nprobe(np.arange(1_000))", dl.NUMPY, True),
         ("import numpy as np\nN = 2000\nprobe(np.ones(N * 2))", dl.NUMPY, True),
-        ("import numpy as np\ndef f(n):\n    probe(np.zeros(n))", dl.NUMPY, False),
         ("import numpy as N\nprobe(N.array(N.load('a.npy')))", dl.NUMPY, True),
         # fitted models
         ("""
@@ -109,7 +89,13 @@ def dask(source: str):
          est = RandomForestClassifier()
          est.fit(X, y)
          probe(est)
-         """, dl.FITTED, False),
+         """, dl.FITTED, True),
+        ("""
+         from scipy.spatial import cKDTree
+         probe(cKDTree(points))
+         """, dl.OBJECT, False),
+        ("import numpy as np\ndef f(X):\n    probe(np.zeros((X.shape[0], 3)))", dl.NUMPY, False),
+        ("import numpy as np\ndef f(X):\n    n = len(X)\n    probe(np.empty(n))", dl.NUMPY, False),
         ("probe(make_model().fit(X, y))", dl.FITTED, False),
         ("""
          class Wrapper:
@@ -123,14 +109,6 @@ def dask(source: str):
              def predict(self, X):
                  probe(self.estimators_)
          """, dl.FITTED, False),
-        ("""
-         from sklearn.preprocessing import StandardScaler
-         class Wrapper:
-             def fit(self, X):
-                 self._transformer = StandardScaler().fit(X)
-             def transform(self, X):
-                 probe(self._transformer)
-         """, dl.FITTED, False),
         # large literals and comprehensions
         ("probe([" + ", ".join(str(i) for i in range(120)) + "])", dl.LITERAL, True),
         ("probe({" + ", ".join(f"{i}: {i}" for i in range(100)) + "})", dl.LITERAL, True),
@@ -139,11 +117,12 @@ def dask(source: str):
         ("probe(list(range(1000)))", dl.COMPREHENSION, True),
         # small containers holding data
         ("""
+         import numpy as np
          class Mapper:
              def __init__(self, table):
                  self.table = table
-         probe((Mapper(load()), 3))
-         """, dl.CONTAINER, False),
+         probe((Mapper(np.load(path)), 3))
+         """, dl.CONTAINER, True),
         ("import numpy as np\nprobe({'lut': np.load('lut.npy')})", dl.CONTAINER, True),
         # names, derived values, in-place updates
         ("import numpy as np\nlut = np.load('lut.npy')\nlut /= 1000\nprobe(lut)", dl.NUMPY, True),
@@ -249,6 +228,47 @@ def test_data_like(source, kind, certain):
         "import pandas as pd\nhead = pd.read_sql(q, con)\nprobe(head.iloc[:0])",
         "class W:\n    def run(self):\n        probe(self.n_features_in_)",
         "probe(ValueError('x'))",
+        # no evidence of size: unknown contents, small fitted state, parameter-sized shapes
+        """
+        class Holder:
+            def __init__(self, table):
+                self.table = table
+        def f(t):
+            probe(Holder(t))
+        """,
+        """
+        from dataclasses import dataclass
+        @dataclass
+        class Params:
+            scale: float
+        probe(Params(2.0))
+        """,
+        "from .interp import MultilinearInterpolator\nprobe(MultilinearInterpolator(grid))",
+        "from pyspectral import AtmosphericalCorrection\nprobe(AtmosphericalCorrection('x', 'y'))",
+        "import pandas as pd\ndef f(values):\n    probe(pd.Series(values))",
+        "import numpy as np\ndef f(n):\n    probe(np.zeros(n))",
+        "import numpy as np\ndef f(n_centers=3, n_features=2):\n    probe(np.zeros((n_centers, n_features)))",
+        """
+        from sklearn.preprocessing import StandardScaler
+        class Wrapper:
+            def fit(self, X):
+                self._transformer = StandardScaler().fit(X)
+            def transform(self, X):
+                probe(self._transformer)
+        """,
+        """
+        import numpy as np
+        from sklearn.preprocessing import PolynomialFeatures
+        class Poly:
+            def __init__(self):
+                self._transformer = PolynomialFeatures(2)
+            def fit(self, X):
+                self._transformer.fit(np.ones((1, X.shape[1])))
+            def transform(self, X):
+                probe(self._transformer)
+        """,
+        "class W:\n    def run(self):\n        probe(self.classes_)",
+        "class W:\n    def run(self):\n        probe(self.references_)",
     ],
 )
 def test_not_data_like(source):
@@ -277,10 +297,10 @@ def test_descriptions():
 
 def test_sized_and_container_details():
     assert data("import numpy as np\nprobe(np.load('a'))").sized
-    assert not data("class M:\n    def __init__(self, t):\n        self.t = t\nprobe(M(t))").sized
+    assert not data("import numpy as np\nclass M:\n    def __init__(self, t):\n        self.t = t\nprobe(M(np.load('a')))").sized
     found = data("import numpy as np\nprobe((np.load('a'), np.load('b')))")
     assert found.kind == dl.CONTAINER and found.sized and found.length == 2
-    found = data("class M:\n    def __init__(self, t):\n        self.t = t\nprobe([M(a), M(b)])")
+    found = data("import numpy as np\nclass M:\n    def __init__(self, t):\n        self.t = t\nprobe([M(np.load(a)), M(b)])")
     assert found.container == "list" and not found.sized
 
 

@@ -529,10 +529,11 @@ CLASS_SCENARIOS = {
         """),
     "instance of a module class storing through a tuple target": ("MEM203", """
         import dask.array as da
+        import numpy as np
 
         class Holder:
             def __init__(self, source):
-                (self.data, self.count) = source.read()
+                (self.data, self.count) = (np.load(source), 0)
         METHODS
         FILLER
 

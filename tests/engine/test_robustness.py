@@ -182,3 +182,10 @@ def test_every_installed_package(tmp_path):
     projects = ProjectCache()
     result = run_files(relevant_files([root], projects), projects, FixOptions(), RunOptions(cache=False))
     assert not [d for d in result.diagnostics if "could not analyse" in d.message]
+
+
+def test_module_level_global_statement_does_not_loop():
+    # `global x` at module level names the module scope itself: looking `x` up must end.
+    from memlint.api import check_source
+
+    assert check_source("global x\nx.map_blocks(f, m)\n", "g.py") == []

@@ -191,9 +191,9 @@ def test_fix_adds_import_dask_after_the_imports():
         from __future__ import annotations
 
         import dask.array as da
-        from mylib import Model
+        from scipy.spatial import cKDTree
 
-        model = Model("m.bin")
+        model = cKDTree(points)
         x = da.ones(10, chunks=5)
         y = x.map_blocks(predict, model=model, meta=meta)
         """
@@ -202,10 +202,10 @@ def test_fix_adds_import_dask_after_the_imports():
         from __future__ import annotations
 
         import dask.array as da
-        from mylib import Model
+        from scipy.spatial import cKDTree
         import dask
 
-        model = Model("m.bin")
+        model = cKDTree(points)
         x = da.ones(10, chunks=5)
         y = x.map_blocks(predict, model=dask.delayed(model), meta=meta)
         """).lstrip("\n")
@@ -241,14 +241,14 @@ def test_fix_reuses_imports_and_keeps_spacing():
 
 
 def test_no_fix_for_functions():
-    source = "import dask.array as da\nclass M:\n    def __init__(self, t):\n        self.t = t\nm = M(t)\ny = da.ones(3).map_blocks(m.f)\n"
+    source = "import dask.array as da\nimport numpy as np\nclass M:\n    def __init__(self, t):\n        self.t = np.load(t)\nm = M(t)\ny = da.ones(3).map_blocks(m.f)\n"
     found = check_source(source, "t.py", select=["MEM203"])
     assert len(found) == 1 and found[0].fix is None
     assert fixed(source) == source
 
 
 def test_fix_when_dask_names_something_else_is_withheld():
-    source = "import dask.array as da\ndask = None\nclass M:\n    def __init__(self, t):\n        self.t = t\ny = da.ones(3).map_blocks(f, M(t))\n"
+    source = "import dask.array as da\nimport numpy as np\ndask = None\nclass M:\n    def __init__(self, t):\n        self.t = np.load(t)\ny = da.ones(3).map_blocks(f, M(t))\n"
     found = check_source(source, "t.py", select=["MEM203"])
     assert len(found) == 1 and found[0].fix is None
     assert "Wrap it once in `dask.delayed(...)`" in found[0].message
