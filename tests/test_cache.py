@@ -6,6 +6,8 @@ import json
 import os
 from pathlib import Path
 
+# MEM101 configured as a library would: a reshape is reported without a joblib sink.
+LIBRARY = '[tool.memlint]\n[tool.memlint.rules.MEM101]\nrequire-sink = false\n'
 HAZARD = 'import numpy as np\ndata = np.memmap("d.bin", mode="r").reshape(5, 3)\n'
 SAFE = 'import numpy as np\ndata = np.memmap("d.bin", mode="r", shape=(5, 3))\n'
 
@@ -15,7 +17,7 @@ def cache_files(directory: Path) -> list[Path]:
 
 
 def test_first_run_creates_a_tagged_ignored_cache(memlint, project):
-    root = project({"pyproject.toml": "[tool.memlint]\n", "a.py": HAZARD, "b.py": "x = 1\n"})
+    root = project({"pyproject.toml": LIBRARY, "a.py": HAZARD, "b.py": "x = 1\n"})
     first = memlint("--format", "concise", cwd=root)
     assert first.returncode == 1
     cache = root / ".memlint_cache"
@@ -28,7 +30,7 @@ def test_first_run_creates_a_tagged_ignored_cache(memlint, project):
 
 
 def test_a_cached_result_is_what_a_fresh_run_says(memlint, project):
-    root = project({"pyproject.toml": "[tool.memlint]\n", "a.py": HAZARD})
+    root = project({"pyproject.toml": LIBRARY, "a.py": HAZARD})
     memlint(cwd=root)
     warm = memlint("--format", "json", cwd=root)
     cold = memlint("--format", "json", "--no-cache", cwd=root)
@@ -37,7 +39,7 @@ def test_a_cached_result_is_what_a_fresh_run_says(memlint, project):
 
 
 def test_an_edited_file_is_checked_again(memlint, project):
-    root = project({"pyproject.toml": "[tool.memlint]\n", "a.py": HAZARD})
+    root = project({"pyproject.toml": LIBRARY, "a.py": HAZARD})
     assert memlint(cwd=root).returncode == 1
     (root / "a.py").write_text(SAFE)
     assert memlint(cwd=root).returncode == 0
@@ -48,7 +50,7 @@ def test_an_edited_file_is_checked_again(memlint, project):
 def test_same_size_new_content_is_checked_again(memlint, project):
     # Entries are trusted on size and mtime (to nanoseconds, as other linters' caches
     # do); an edit that keeps the size but moves the mtime is read, hashed and checked.
-    root = project({"pyproject.toml": "[tool.memlint]\n", "a.py": HAZARD})
+    root = project({"pyproject.toml": LIBRARY, "a.py": HAZARD})
     memlint(cwd=root)
     st = os.stat(root / "a.py")
     new = HAZARD.replace("5, 3", "3, 5")
@@ -60,23 +62,23 @@ def test_same_size_new_content_is_checked_again(memlint, project):
 
 
 def test_config_change_invalidates(memlint, project):
-    root = project({"pyproject.toml": "[tool.memlint]\n", "a.py": HAZARD})
+    root = project({"pyproject.toml": LIBRARY, "a.py": HAZARD})
     assert memlint(cwd=root).returncode == 1
-    (root / "pyproject.toml").write_text('[tool.memlint]\nignore = ["MEM101"]\n')
+    (root / "pyproject.toml").write_text(LIBRARY.replace("[tool.memlint]\n", '[tool.memlint]\nignore = ["MEM101"]\n'))
     assert memlint(cwd=root).returncode == 0
-    (root / "pyproject.toml").write_text("[tool.memlint]\n")
+    (root / "pyproject.toml").write_text(LIBRARY)
     assert memlint(cwd=root).returncode == 1
 
 
 def test_library_version_change_invalidates(memlint, project):
-    root = project({"pyproject.toml": "[tool.memlint]\n", "a.py": HAZARD, "requirements.txt": "joblib==1.4.2\n"})
+    root = project({"pyproject.toml": LIBRARY, "a.py": HAZARD, "requirements.txt": "joblib==1.4.2\n"})
     assert memlint(cwd=root).returncode == 1
     (root / "requirements.txt").write_text("joblib==1.5.0\n")  # C-order reshapes are fixed there
     assert memlint(cwd=root).returncode == 0
 
 
 def test_corrupt_cache_is_ignored_and_replaced(memlint, project):
-    root = project({"pyproject.toml": "[tool.memlint]\n", "a.py": HAZARD})
+    root = project({"pyproject.toml": LIBRARY, "a.py": HAZARD})
     memlint(cwd=root)
     [path] = cache_files(root / ".memlint_cache")
     for junk in (b"\x00garbage{", b'{"format": 1, "results": {"a.py": [1, 2, 3, "x"]}, "result_key": "k"}', b"[]"):
@@ -87,13 +89,13 @@ def test_corrupt_cache_is_ignored_and_replaced(memlint, project):
 
 
 def test_no_cache_writes_nothing(memlint, project):
-    root = project({"pyproject.toml": "[tool.memlint]\n", "a.py": HAZARD})
+    root = project({"pyproject.toml": LIBRARY, "a.py": HAZARD})
     assert memlint("--no-cache", cwd=root).returncode == 1
     assert not (root / ".memlint_cache").exists()
 
 
 def test_cache_dir_flag_and_environment(memlint, project, tmp_path_factory):
-    root = project({"pyproject.toml": "[tool.memlint]\n", "a.py": HAZARD})
+    root = project({"pyproject.toml": LIBRARY, "a.py": HAZARD})
     elsewhere = tmp_path_factory.mktemp("cache")
     assert memlint("--cache-dir", str(elsewhere / "c"), cwd=root).returncode == 1
     assert len(cache_files(elsewhere / "c")) == 1
@@ -105,7 +107,7 @@ def test_cache_dir_flag_and_environment(memlint, project, tmp_path_factory):
 
 
 def test_fix_updates_the_cache(memlint, project):
-    root = project({"pyproject.toml": "[tool.memlint]\n", "a.py": HAZARD})
+    root = project({"pyproject.toml": LIBRARY, "a.py": HAZARD})
     assert memlint(cwd=root).returncode == 1  # cached with a fixable finding
     fixed = memlint("--fix", cwd=root)
     assert fixed.returncode == 0, fixed
@@ -115,7 +117,7 @@ def test_fix_updates_the_cache(memlint, project):
 
 
 def test_diff_leaves_the_cache_truthful(memlint, project):
-    root = project({"pyproject.toml": "[tool.memlint]\n", "a.py": HAZARD})
+    root = project({"pyproject.toml": LIBRARY, "a.py": HAZARD})
     assert memlint("--diff", cwd=root).returncode == 1
     assert (root / "a.py").read_text() == HAZARD
     assert memlint(cwd=root).returncode == 1
@@ -123,14 +125,14 @@ def test_diff_leaves_the_cache_truthful(memlint, project):
 
 
 def test_read_only_cache_directory_still_reports(memlint, project):
-    root = project({"pyproject.toml": "[tool.memlint]\n", "a.py": HAZARD})
+    root = project({"pyproject.toml": LIBRARY, "a.py": HAZARD})
     (root / ".memlint_cache").write_text("not a directory")
     out = memlint("--format", "concise", cwd=root)
     assert out.returncode == 1 and "MEM101" in out.stdout and out.stderr == ""
 
 
 def test_jobs_flag(memlint, project):
-    root = project({"pyproject.toml": "[tool.memlint]\n", "a.py": HAZARD})
+    root = project({"pyproject.toml": LIBRARY, "a.py": HAZARD})
     one = memlint("-j", "1", "--no-cache", "--format", "concise", cwd=root)
     two = memlint("--jobs", "2", "--no-cache", "--format", "concise", cwd=root)
     assert one.stdout == two.stdout and one.returncode == two.returncode == 1
@@ -139,7 +141,7 @@ def test_jobs_flag(memlint, project):
 
 
 def test_deleted_files_leave_the_cache(memlint, project):
-    root = project({"pyproject.toml": "[tool.memlint]\n", "a.py": HAZARD, "b.py": "x = 1\n", "c.py": SAFE})
+    root = project({"pyproject.toml": LIBRARY, "a.py": HAZARD, "b.py": "x = 1\n", "c.py": SAFE})
     memlint(cwd=root)
     [path] = cache_files(root / ".memlint_cache")
     data = json.loads(path.read_bytes())

@@ -14,7 +14,9 @@ from memlint.engine.rule import FixSpec, Replace, Rule
 
 REPO = Path(__file__).resolve().parents[1]
 
-PINNED = '[tool.memlint.versions]\njoblib = "1.4.2"\n'
+# The reshape is the CLI's sample finding: checked as a library would configure MEM101,
+# which then reports a reshape whether or not it reaches joblib in the module.
+PINNED = '[tool.memlint.versions]\njoblib = "1.4.2"\n[tool.memlint.rules.MEM101]\nrequire-sink = false\n'
 RESHAPE = 'data = np.memmap("d.bin", dtype="f8", mode="r").reshape(5, 3)'
 FIXED = 'data = np.memmap("d.bin", dtype="f8", mode="r", shape=(5, 3))'
 BAD = f"import numpy as np\n{RESHAPE}\n"

@@ -12,12 +12,28 @@ import libcst as cst
 import pytest
 
 from memlint import cli
-from memlint.api import StaticVersions, check_source, fix_source
+from memlint import api as _api
+from memlint.api import StaticVersions
 from memlint.diagnostics import Edit, Fix, Location
 from memlint.engine.checker import MAX_FIX_ROUNDS, Settings, check_text, fix_text
 from memlint.engine.fixes import apply_fixes
 from memlint.engine.rule import FixSpec, Replace, Rule
 from memlint.engine.runner import FixOptions, run_files, write_atomic
+
+
+# MEM101 is these tests' sample finding, configured as a library would: a reshape is
+# reported whether or not it reaches joblib in the module.
+LIBRARY = {"MEM101": {"require-sink": False}}
+
+
+def check_source(source, *args, **kw):
+    kw.setdefault("options", LIBRARY)
+    return _api.check_source(source, *args, **kw)
+
+
+def fix_source(source, *args, **kw):
+    kw.setdefault("options", LIBRARY)
+    return _api.fix_source(source, *args, **kw)
 
 V = {"joblib": "1.4.2"}
 RESHAPE = 'data = np.memmap("d.bin", dtype="f8", mode="r").reshape(5, 3)'
@@ -276,7 +292,7 @@ def test_syntax_error_is_not_reported_for_files_without_any_rule_trigger_by_desi
 
 def test_syntax_error_run_goes_on_with_other_files(project, monkeypatch, capsys) -> None:
     root = project({
-        "pyproject.toml": '[tool.memlint.versions]\njoblib = "1.4.2"\n',
+        "pyproject.toml": '[tool.memlint.versions]\njoblib = "1.4.2"\n[tool.memlint.rules.MEM101]\nrequire-sink = false\n',
         "a_bad.py": "import numpy as np\ndata = np.memmap('d.bin').reshape(5, 3\n",
         "b_good.py": f"import numpy as np\n{RESHAPE}\n",
     })
@@ -289,7 +305,7 @@ def test_syntax_error_run_goes_on_with_other_files(project, monkeypatch, capsys)
 
 def test_non_utf8_file_without_coding_declaration_is_mem001(project, monkeypatch, capsys) -> None:
     root = project({
-        "pyproject.toml": '[tool.memlint.versions]\njoblib = "1.4.2"\n',
+        "pyproject.toml": '[tool.memlint.versions]\njoblib = "1.4.2"\n[tool.memlint.rules.MEM101]\nrequire-sink = false\n',
         "legacy.py": b"import numpy as np\n# caf\xe9\n" + RESHAPE.encode() + b"\n",
     })
     monkeypatch.chdir(root)
@@ -306,7 +322,7 @@ def test_non_utf8_file_without_coding_declaration_is_mem001(project, monkeypatch
 
 
 def _fix_file(project, monkeypatch, content: bytes, name: str = "m.py") -> tuple[Path, int]:
-    root = project({"pyproject.toml": '[tool.memlint.versions]\njoblib = "1.4.2"\n', name: content})
+    root = project({"pyproject.toml": '[tool.memlint.versions]\njoblib = "1.4.2"\n[tool.memlint.rules.MEM101]\nrequire-sink = false\n', name: content})
     monkeypatch.chdir(root)
     return root / name, cli.main(["--fix", name])
 
@@ -343,7 +359,7 @@ def test_fix_keeps_non_ascii_utf8_text(project, monkeypatch, capsys) -> None:
 
 
 def test_fix_keeps_permission_bits(project, monkeypatch, capsys) -> None:
-    root = project({"pyproject.toml": '[tool.memlint.versions]\njoblib = "1.4.2"\n', "m.py": f"import numpy as np\n{RESHAPE}\n"})
+    root = project({"pyproject.toml": '[tool.memlint.versions]\njoblib = "1.4.2"\n[tool.memlint.rules.MEM101]\nrequire-sink = false\n', "m.py": f"import numpy as np\n{RESHAPE}\n"})
     path = root / "m.py"
     path.chmod(0o751)
     monkeypatch.chdir(root)
@@ -354,7 +370,7 @@ def test_fix_keeps_permission_bits(project, monkeypatch, capsys) -> None:
 
 def test_fix_leaves_no_temporary_files(project, monkeypatch, capsys) -> None:
     root = project({
-        "pyproject.toml": '[tool.memlint.versions]\njoblib = "1.4.2"\n',
+        "pyproject.toml": '[tool.memlint.versions]\njoblib = "1.4.2"\n[tool.memlint.rules.MEM101]\nrequire-sink = false\n',
         "pkg/a.py": f"import numpy as np\n{RESHAPE}\n",
         "pkg/b.py": f"import numpy as np\n{RESHAPE}\n",
     })

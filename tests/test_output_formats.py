@@ -16,6 +16,7 @@ SCHEMA = Path(__file__).parent / "data" / "sarif-schema-2.1.0.json"
 
 PROJECT = {
     "requirements.txt": "joblib==1.4.2\n",
+    "memlint.toml": "[rules.MEM101]\nrequire-sink = false\n",
     "src/job.py": """
         import numpy as np
         from joblib import Parallel, delayed

@@ -62,6 +62,8 @@ class Memmap:
     # its number of dimensions when known.
     layout: str | None = None
     ndim: int | None = None
+    # The latest reshape call in the chain of views, if any.
+    reshape: cst.Call | None = None
 
     @property
     def last_op(self) -> str | None:
@@ -74,6 +76,18 @@ class Memmap:
 
     def then(self, op: str, layout: str | None = None, ndim: int | None = None) -> "Memmap":
         return replace(self, ops=self.ops + (op,), layout=layout, ndim=ndim)
+
+    def reshaped(self, call: cst.Call, layout: str | None, ndim: int | None) -> "Memmap":
+        return replace(self.then(RESHAPE, layout, ndim), reshape=call)
+
+    @property
+    def transposed_since_reshape(self) -> bool:
+        """A transpose follows the latest reshape: the final layout is the transposed
+        view's (joblib #1019's hazard, judged by `transpose_hazard`)."""
+        if RESHAPE not in self.ops:
+            return TRANSPOSE in self.ops
+        last = len(self.ops) - 1 - self.ops[::-1].index(RESHAPE)
+        return TRANSPOSE in self.ops[last + 1:]
 
 
 def _initial_layout(ndim: int | None, order: str | None) -> str | None:
@@ -253,7 +267,7 @@ def _memmaps_of(e: cst.BaseExpression, model: "SemanticModel", depth: int) -> li
         if isinstance(func, cst.Attribute) and not model.qualified_name(func):
             name = func.attr.value
             if name == "reshape":
-                return [m.then(RESHAPE, *_reshaped(m, e, model)) for m in memmaps(func.value, model, depth + 1)]
+                return [m.reshaped(e, *_reshaped(m, e, model)) for m in memmaps(func.value, model, depth + 1)]
             if name in _TRANSPOSE_METHODS:
                 full = name == "transpose" and not e.args
                 return [m.then(TRANSPOSE, *_transposed(m, full)) for m in memmaps(func.value, model, depth + 1)]
@@ -264,7 +278,7 @@ def _memmaps_of(e: cst.BaseExpression, model: "SemanticModel", depth: int) -> li
         if q and e.args:
             first = e.args[0].value
             if q == "numpy.reshape":
-                return [m.then(RESHAPE, *_reshaped(m, e, model)) for m in memmaps(first, model, depth + 1)]
+                return [m.reshaped(e, *_reshaped(m, e, model)) for m in memmaps(first, model, depth + 1)]
             if q in _TRANSPOSE_FUNCS:
                 full = q == "numpy.transpose" and len(e.args) == 1
                 return [m.then(TRANSPOSE, *_transposed(m, full)) for m in memmaps(first, model, depth + 1)]
@@ -381,6 +395,26 @@ def transpose_hazard(m: Memmap) -> str | None:
     # Layout unknown: a view whose last step was a transpose is the hazard as reported
     # by joblib #1019.
     return "" if m.last_op == TRANSPOSE else None
+
+
+def reshape_hazard(m: Memmap, model: "SemanticModel") -> str | None:
+    """For a memmap-backed view whose latest layout change is a reshape of a 1-D base: the
+    joblib versions (a PEP 440 specifier) whose process workers rebuild it with wrong
+    values, or None when it arrives intact. The same table as `transpose_hazard`: a
+    contiguous view of a 1-D base is rebuilt F-ordered before 1.5.0 and C-ordered from
+    1.5.0 on (joblib #1703); a non-contiguous view keeps its strides."""
+    if m.reshape is None or m.transposed_since_reshape:
+        return None
+    layout = m.layout
+    if layout is None and m.base_ndim is None and m.last_op == RESHAPE:
+        # A file of unknown shape (`np.load(..., mmap_mode=...)`) reshaped last: if it is
+        # 1-D, the reshape's own order is the view's.
+        layout = reshape_info(m.reshape, model)[2]
+    if layout == "C":
+        return "<1.5.0"
+    if layout == "F":
+        return ">=1.5.0"
+    return None
 
 
 def _is_field_access(sub: cst.Subscript) -> bool:

@@ -8,6 +8,7 @@ name bound to one of those.
 
 from __future__ import annotations
 
+import weakref
 from dataclasses import dataclass
 from typing import TYPE_CHECKING, Iterator
 
@@ -184,6 +185,24 @@ def _backend_arguments(call: cst.Call, backend_position: int) -> bool | None:
     if literal(arg_value(call, "require"), None) == "sharedmem":
         return True
     return None
+
+
+_RUNS: "weakref.WeakKeyDictionary[SemanticModel, tuple[ParallelRun, ...]]" = weakref.WeakKeyDictionary()
+
+
+def module_runs(model: "SemanticModel") -> tuple[ParallelRun, ...]:
+    """Every run of the module with at least one task, in source order (found once per
+    model, by looking at each call whose callee is a name or a call)."""
+    found = _RUNS.get(model)
+    if found is None:
+        runs = []
+        for node in model.index:  # every node the walk indexed, in source order
+            if type(node) is cst.Call and type(node.func) in (cst.Call, cst.Name, cst.Attribute):
+                run = parallel_run(node, model)
+                if run is not None and run.tasks:
+                    runs.append(run)
+        found = _RUNS[model] = tuple(runs)
+    return found
 
 
 def run_of_task_argument(node: cst.CSTNode, model: "SemanticModel") -> ParallelRun | None:

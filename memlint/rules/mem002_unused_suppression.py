@@ -76,6 +76,8 @@ class UnusedSuppression(Rule):
             """
             import numpy as np
             data = np.memmap("data.bin", dtype=np.float64, mode="r").reshape(5, 3)  # noqa: MEM101
+            import joblib
+            sums = joblib.Parallel(n_jobs=2)(joblib.delayed(sum)(data) for _ in range(2))
             """,
             extend_select=("MEM101",),
             note="the noqa suppresses a real MEM101 finding",
@@ -85,6 +87,8 @@ class UnusedSuppression(Rule):
             import numpy as np
             # memlint: ignore[MEM101]
             data = np.memmap("data.bin", dtype=np.float64, mode="r").reshape(5, 3)
+            import joblib
+            sums = joblib.Parallel(n_jobs=2)(joblib.delayed(sum)(data) for _ in range(2))
             """,
             extend_select=("MEM101",),
             note="an ignore comment on the line above a real finding",
@@ -94,6 +98,8 @@ class UnusedSuppression(Rule):
             import numpy as np
             data = np.memmap("""data
             .bin""", dtype=np.float64, mode="r").reshape(5, 3)  # noqa: MEM101
+            import joblib
+            sums = joblib.Parallel(n_jobs=2)(joblib.delayed(sum)(data) for _ in range(2))
             ''',
             extend_select=("MEM101",),
             note="lines joined by a multi-line string share a noqa, as flake8 maps it",
@@ -187,6 +193,8 @@ class UnusedSuppression(Rule):
             """
             import numpy as np
             data = np.memmap("data.bin", dtype=np.float64, mode="r").reshape(5, 3)  # noqa: E501, MEM101, MEM102
+            import joblib
+            sums = joblib.Parallel(n_jobs=2)(joblib.delayed(sum)(data) for _ in range(2))
             """,
             lines=[2],
             extend_select=("MEM101", "MEM102"),
@@ -195,6 +203,8 @@ class UnusedSuppression(Rule):
             fixed="""
             import numpy as np
             data = np.memmap("data.bin", dtype=np.float64, mode="r").reshape(5, 3)  # noqa: E501, MEM101
+            import joblib
+            sums = joblib.Parallel(n_jobs=2)(joblib.delayed(sum)(data) for _ in range(2))
             """,
         ),
         Invalid(

@@ -4,8 +4,8 @@ import libcst as cst
 
 from memlint.analysis import memmap as mm
 from memlint.analysis.calls import arg, literal, sole_binding
-from memlint.analysis.parallel import run_of_task_argument, thread_backend
-from memlint.engine.rule import FixSpec, Invalid, Replace, Rule, Valid
+from memlint.analysis.parallel import module_runs, run_of_task_argument, thread_backend
+from memlint.engine.rule import FixSpec, Invalid, Option, Replace, Rule, Valid
 
 C_AFFECTED = "<1.5.0"
 F_AFFECTED = ">=1.5.0"
@@ -76,11 +76,24 @@ class MemmapReshape(Rule):
     name = "memmap-reshape"
     summary = "1-D memmap reshaped to N-D arrives scrambled in joblib workers"
     libraries = ("joblib",)
-    triggers = ((b"memmap", b"reshape"), (b"open_memmap", b"reshape"), (b"mmap_mode", b"reshape"),
-                (b"memmap", b".shape"), (b"open_memmap", b".shape"), (b"mmap_mode", b".shape"))
+    # The same groups with `Parallel`: where a file holds it, the first pass keeps the
+    # statements that hand arrays to joblib (the sinks the rule looks for).
+    triggers = tuple(
+        group + extra
+        for group in ((b"memmap", b"reshape"), (b"open_memmap", b"reshape"), (b"mmap_mode", b"reshape"),
+                      (b"memmap", b".shape"), (b"open_memmap", b".shape"), (b"mmap_mode", b".shape"))
+        for extra in ((), (b"Parallel",))
+    )
     # Names: `np.memmap`, `open_memmap`, `mmap_mode=`; not `_memmap` or `memmap_backed`.
     name_triggers = frozenset({b"memmap", b"open_memmap", b"mmap_mode"})
     fix_availability = "sometimes"
+    options = {
+        "require-sink": Option(
+            True, bool, "Report only a reshaped view that reaches a joblib `Parallel` with "
+            "worker processes in the module. `false` reports every such reshape (for "
+            "libraries whose users hand these arrays to joblib)."
+        ),
+    }
 
     valid = (
         Valid(
@@ -180,13 +193,64 @@ class MemmapReshape(Rule):
             versions={"joblib": "1.4.2"},
             note="shape= may come through **kwds: unknown, so quiet",
         ),
+        Valid(
+            """
+            import numpy as np
+            def read_waveforms(path, n, width):
+                raw = np.memmap(path, dtype="<i2", mode="r")
+                out = np.zeros((n, width), dtype="<i2")
+                out[:] = raw[: n * width].reshape(n, width)
+                return out
+            """,
+            versions={"joblib": "1.4.2"},
+            note="copied at once, and no joblib in sight (`require-sink`, the default)",
+        ),
+        Valid(
+            """
+            import numpy as np
+            from joblib import Parallel, delayed
+            def run(path, n_channels):
+                data = np.memmap(path, dtype="<i2", mode="r").reshape(n_channels, -1).T
+                return Parallel(n_jobs=2)(delayed(np.mean)(data, axis=0) for _ in range(2))
+            """,
+            versions={"joblib": "1.4.2"},
+            note="the chain ends F-ordered, which joblib < 1.5.0 rebuilds right",
+        ),
+        Valid(
+            """
+            import numpy as np
+            data = np.memmap("data.bin", dtype=np.float64, mode="r").reshape(3, -1).T
+            """,
+            versions={"joblib": "1.4.2"},
+            options={"require-sink": False},
+            note="judged on the whole chain: `shape=(3, n)` with `.T` would be wrong (joblib #1019)",
+        ),
     )
     invalid = (
         Invalid(
             """
             import numpy as np
+            from joblib import Parallel, delayed
+            data = np.memmap("data.bin", dtype=np.float64, mode="r").reshape(5, 3)
+            sums = Parallel(n_jobs=2)(delayed(np.sum)(data, axis=1) for _ in range(2))
+            """,
+            lines=[3],
+            message="handed to `Parallel`'s worker processes",
+            versions={"joblib": "1.4.2"},
+            fixed="""
+            import numpy as np
+            from joblib import Parallel, delayed
+            data = np.memmap("data.bin", dtype=np.float64, mode="r", shape=(5, 3))
+            sums = Parallel(n_jobs=2)(delayed(np.sum)(data, axis=1) for _ in range(2))
+            """,
+            note="the view reaches the workers",
+        ),
+        Invalid(
+            """
+            import numpy as np
             data = np.memmap("data.bin", dtype=np.float64, mode="r").reshape(5, 3)
             """,
+            options={"require-sink": False},
             lines=[2],
             message="joblib 1.4.2",
             versions={"joblib": "1.4.2"},
@@ -202,6 +266,7 @@ class MemmapReshape(Rule):
             raw = mm("data.bin", numpy.float32, "r")
             grid = raw.reshape((4, 6))
             """,
+            options={"require-sink": False},
             lines=[4],
             versions={"joblib": "1.3.2"},
             fixed="""
@@ -219,6 +284,7 @@ class MemmapReshape(Rule):
                 .reshape(3, 4, 5)
             )
             """,
+            options={"require-sink": False},
             lines=[3],
             versions={"joblib": "1.4.2"},
             fixed="""
@@ -233,6 +299,7 @@ class MemmapReshape(Rule):
             import numpy as np
             data = np.memmap("data.bin", dtype=np.float64, mode="r").reshape(5, 3, order="F")
             """,
+            options={"require-sink": False},
             lines=[2],
             versions={"joblib": "1.6.0"},
             message='order="F"',
@@ -249,6 +316,7 @@ class MemmapReshape(Rule):
                 data = data.reshape(-1, ncols)
                 return data
             """,
+            options={"require-sink": False},
             lines=[4],
             versions={"joblib": "1.4.2"},
             message="file size",
@@ -260,6 +328,7 @@ class MemmapReshape(Rule):
             arr = np.load("flat.npy", mmap_mode="r")
             grid = np.reshape(arr, (5, 3))
             """,
+            options={"require-sink": False},
             lines=[3],
             versions={"joblib": "1.4.2"},
             message="may",
@@ -275,6 +344,7 @@ class MemmapReshape(Rule):
                 data.shape = (128, 128)
                 return data
             """,
+            options={"require-sink": False},
             lines=[7],
             versions={"joblib": "1.4.2"},
             message="may",
@@ -287,6 +357,7 @@ class MemmapReshape(Rule):
                 by_channel = np.memmap(path, dtype="<i2", mode="r", shape=n_samples)
                 return raw.reshape(n_samples, n_channels), by_channel.reshape(-1, 2)
             """,
+            options={"require-sink": False},
             lines=[5, 5],
             versions={"joblib": "1.4.2"},
             fixed="""
@@ -305,6 +376,7 @@ class MemmapReshape(Rule):
             model = joblib.load("weights.pkl", mmap_mode="r")
             m = model.reshape(10, 10)
             """,
+            options={"require-sink": False},
             lines=[4],
             versions={"joblib": "1.2.0"},
         ),
@@ -319,8 +391,59 @@ class MemmapReshape(Rule):
         if self._sliced_apart(node, dims, order):
             return
         flagged = self._flagged(target)
-        if flagged and not self._only_threads(node):
-            self._report(node, flagged[0], dims, order)
+        if not flagged or self._only_threads(node):
+            return
+        sink = None
+        if self.option["require-sink"]:
+            found = self._sink(node)
+            if found is None:
+                return
+            order, sink = found
+        elif self._transposed_at_once(node):
+            return  # the chain ends in a transposed view: its layout decides (MEM102)
+        self._report(node, flagged[0], dims, order, sink=sink)
+
+    def _sink(self, node: cst.Call) -> tuple[str | None, str] | None:
+        """Where the view `node` makes goes wrong: (the layout joblib must rebuild, a phrase
+        for the message), judging the whole chain of views up to the sink: a task argument
+        of a `Parallel` run with worker processes in the module."""
+        model = self.ctx.model
+        runs = [r for r in module_runs(model) if thread_backend(r, model) is not True]
+        for run in runs:
+            for _task, argument in run.task_arguments():
+                for m in mm.memmaps(argument.value, model):
+                    if m.reshape is node and mm.reshape_hazard(m, model) is not None:
+                        return _final_order(m, model), "the view is handed to `Parallel`'s worker processes"
+        return None
+
+    def _source_reaches_sink(self, source: cst.Call) -> bool:
+        """The memmap opened by `source` itself (no view of it) is a task argument of a
+        `Parallel` run with worker processes."""
+        model = self.ctx.model
+        for run in module_runs(model):
+            if thread_backend(run, model) is True:
+                continue
+            for _task, argument in run.task_arguments():
+                if any(m.source is source and not m.ops for m in mm.memmaps(argument.value, model)):
+                    return True
+        return False
+
+    def _transposed_at_once(self, node: cst.Call) -> bool:
+        """`m.reshape(...).T`, `.transpose()`, `.swapaxes(...)` or `np.transpose(m.reshape(...))`."""
+        model = self.ctx.model
+        parent = model.parent.get(node)
+        if isinstance(parent, cst.Attribute) and parent.value is node:
+            if parent.attr.value == "T":
+                return True
+            call = model.parent.get(parent)
+            return parent.attr.value in ("transpose", "swapaxes") and isinstance(call, cst.Call)
+        if isinstance(parent, cst.Arg):
+            call = model.parent.get(parent)
+            return (
+                isinstance(call, cst.Call) and call.args and call.args[0] is parent
+                and model.qualified_name(call.func) in ("numpy.transpose", "numpy.swapaxes", "numpy.moveaxis")
+            )
+        return False
 
     def visit_Assign(self, node: cst.Assign) -> None:
         # `m.shape = (5, 3)` reshapes in place.
@@ -334,7 +457,12 @@ class MemmapReshape(Rule):
                     continue  # `m.shape = -1`: still 1-D
                 dims = [e.value for e in value.elements] if isinstance(value, (cst.Tuple, cst.List)) else None
                 for m in self._flagged(target.value):
-                    self._report(node, m, dims, "C", shape_assignment=True)
+                    sink = None
+                    if self.option["require-sink"]:
+                        if not self._source_reaches_sink(m.source):
+                            continue
+                        sink = "the array is handed to `Parallel`'s worker processes"
+                    self._report(node, m, dims, "C", shape_assignment=True, sink=sink)
                     return
 
     def _flagged(self, target: cst.BaseExpression) -> list[mm.Memmap]:
@@ -381,7 +509,8 @@ class MemmapReshape(Rule):
         layout, _ = mm.subscript_layout(order, len(dims) if dims is not None else None, parent)
         return layout == "strided"
 
-    def _report(self, node, m: mm.Memmap, dims, order, shape_assignment=False) -> None:
+    def _report(self, node, m: mm.Memmap, dims, order, shape_assignment=False,
+                sink: str | None = None) -> None:
         lib = "joblib"
         if order == "F":
             if not self.ctx.affected(lib, F_AFFECTED):
@@ -408,10 +537,14 @@ class MemmapReshape(Rule):
         verb = "is" if known_1d else "may be"
         makes = "makes" if dims is not None else "may make"
         fixed_in = "fixed in 1.5.0" if order != "F" else "broken since 1.5.0"
+        if sink is None:
+            consequence = "if it reaches `Parallel`, they compute on scrambled values"
+        else:
+            consequence = f"{sink}, which compute on scrambled values"
         message = (
             f"{opened} {verb} 1-D, and {how} {makes} an N-D view of it: {version} rebuilds "
-            f"such a view with the wrong memory order in process workers, so `Parallel` "
-            f"hands them scrambled values (joblib #1703, {fixed_in})."
+            f"such a view with the wrong memory order in process workers; {consequence} "
+            f"(joblib #1703, {fixed_in})."
         )
         fix = self._fix(node, m, dims, order) if not shape_assignment else None
         if fix is not None:
@@ -525,3 +658,10 @@ def _chained_code(reshape: cst.Call, new_call: cst.Call, ctx) -> str:
     # reshape call's parentheses (if any) wrap the whole replaced range already.
     receiver = reshape.func.value  # type: ignore[union-attr]
     return ctx.code_for(receiver.with_changes(args=new_call.args))
+
+
+def _final_order(m: mm.Memmap, model) -> str | None:
+    """The memory order of the view the workers get: its layout, else the reshape's."""
+    if m.layout in ("C", "F"):
+        return m.layout
+    return mm.reshape_info(m.reshape, model)[2] if m.reshape is not None else None

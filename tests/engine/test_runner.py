@@ -26,7 +26,7 @@ SAFE = "import numpy as np\nrows = np.memmap('d.bin', mode='r', shape=(5, 3)).re
 
 
 def make_tree(root: Path, n: int = 12) -> None:
-    (root / "pyproject.toml").write_text("[tool.memlint]\n")
+    (root / "pyproject.toml").write_text("[tool.memlint]\n[tool.memlint.rules.MEM101]\nrequire-sink = false\n")
     for i in range(n):
         sub = root / f"pkg{i % 3}"
         sub.mkdir(exist_ok=True)

@@ -9,6 +9,10 @@ import pytest
 
 from memlint.api import check_source, fix_source
 
+# These tests are about which reshapes are hazards, with `require-sink = false` (every such
+# reshape reported); the tests at the end are about the sink.
+LIBRARY = {"MEM101": {"require-sink": False}}
+
 OLD = {"joblib": "1.4.2"}  # C-order reshapes of 1-D memmaps are rebuilt wrong
 NEW = {"joblib": "1.6.0"}  # F-order reshapes of 1-D memmaps are rebuilt wrong
 
@@ -18,7 +22,7 @@ def _src(code: str) -> str:
 
 
 def findings(code: str, versions=OLD):
-    return check_source(_src(code), "example.py", select=["MEM101"], versions=versions)
+    return check_source(_src(code), "example.py", select=["MEM101"], versions=versions, options=LIBRARY)
 
 
 def rows(code: str, versions=OLD) -> list[int]:
@@ -26,7 +30,7 @@ def rows(code: str, versions=OLD) -> list[int]:
 
 
 def fixed(code: str, versions=OLD) -> str:
-    return fix_source(_src(code), "example.py", select=["MEM101"], versions=versions)
+    return fix_source(_src(code), "example.py", select=["MEM101"], versions=versions, options=LIBRARY)
 
 
 # -- real occurrences ------------------------------------------------------------------------------
@@ -82,13 +86,11 @@ def test_rosettasciio_edax_chain_across_lines() -> None:
         )
         return data
     """
+    # The chain ends in a full transpose of the F-ordered view: a C-contiguous view of a
+    # 1-D base, which joblib >= 1.5.0 rebuilds right and older versions wrong. That is the
+    # transposed view's hazard (MEM102's), not the reshape's: MEM101 judges the whole chain.
     assert rows(code, OLD) == []
-    (d,) = findings(code, NEW)
-    assert (d.location.row, d.location.column, d.end_location.row, d.end_location.column) == (4, 9, 6, 42)
-    assert 'an `order="F"` reshape' in d.message and "broken since 1.5.0" in d.message
-    assert "joblib 1.6.0" in d.message
-    assert d.fix is None  # `.squeeze()` sits between np.memmap and the reshape
-
+    assert rows(code, NEW) == []
 
 def test_rosettasciio_edax_with_kwds_has_an_unknown_shape() -> None:
     # `**kwds` may carry `shape=`: memlint cannot tell, so it stays quiet.
