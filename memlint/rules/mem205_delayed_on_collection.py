@@ -73,6 +73,15 @@ class DelayedOnCollection(Rule):
         Valid(
             """
             import dask
+            import dask.array as da
+            TEST_SRC = da.zeros((5, 5), chunks=2)
+            result = dask.delayed(TEST_SRC)
+            """,
+            note="a test fixture of 25 elements",
+        ),
+        Valid(
+            """
+            import dask
             import dask.dataframe as dd
             ddf = dd.read_parquet("events/")
             parts = [dask.delayed(summarize)(part) for part in ddf.to_delayed()]
@@ -103,7 +112,7 @@ class DelayedOnCollection(Rule):
             import numpy as np
             from joblib import Parallel, delayed
             import dask.array as da
-            x = da.ones(10, chunks=5)
+            x = da.ones(100_000, chunks=5_000)
             out = Parallel(n_jobs=2)(delayed(np.sum)(x) for _ in range(2))
             """,
             note="joblib's delayed",
@@ -163,7 +172,7 @@ class DelayedOnCollection(Rule):
             import numpy as np
             x = np.ones(10)
             if big:
-                x = da.ones(10, chunks=5)
+                x = da.ones(100_000, chunks=5_000)
             out = dask.delayed(f)(x)
             """,
             lines=[7],
@@ -192,19 +201,62 @@ class DelayedOnCollection(Rule):
             ) else [value]
             for item in items:
                 found = dl.dask_collection(item, model)
-                if found is not None:
-                    self._report(item, found, how)
+                if found is not None and not _small_literal_shape(found.source, model):
+                    self._report(item, found, how, _whole_array_callee(node, model))
 
-    def _report(self, expr: cst.BaseExpression, found: dl.DaskValue, how: str) -> None:
+    def _report(self, expr: cst.BaseExpression, found: dl.DaskValue, how: str,
+                whole_array: str | None = None) -> None:
         code = " ".join(self.ctx.code_for(expr).split())
         if len(code) > 40:
             code = code[:37] + "..."
         verb = "is" if found.certain else "may be"
         kind = found.kind
+        if whole_array is not None:
+            # A global sort or a decomposition needs every block at once: no block-wise advice.
+            advice = (f"`{whole_array}` needs the whole array at once: make sure it fits in one "
+                      "worker's memory, or use dask's own parallel version where there is one.")
+        else:
+            advice = (f"Use {_INSTEAD[kind]} to work block by block, or pass its pieces from "
+                      "`.to_delayed()`.")
         self.report(
             expr,
             f"`{code}` {verb} a dask {_NOUN[kind]} {how}: the task receives it computed, the "
             f"whole {_CONCRETE[kind]} in one worker's memory (dask's delayed best practices: "
-            "\"Don't call dask.delayed on other Dask collections\"). Use "
-            f"{_INSTEAD[kind]} to work block by block, or pass its pieces from `.to_delayed()`.",
+            f"\"Don't call dask.delayed on other Dask collections\"). {advice}",
         )
+
+
+
+# Below this many elements a dask array made with a literal shape is a fixture, not data.
+_SMALL_ELEMENTS = 10_000
+_SHAPED = ("zeros", "ones", "empty", "full", "random")
+# Callees that need the whole array in one place (a decomposition, a global sort, a tree).
+_WHOLE_ARRAY = frozenset({"svd", "eig", "eigh", "qr", "lu", "inv", "pinv", "solve", "lstsq",
+                          "argsort", "sort", "KDTree", "cKDTree", "BallTree"})
+
+
+def _small_literal_shape(source: cst.CSTNode, model) -> bool:
+    """`da.zeros((5, 5), chunks=2)`: a collection whose literal shape holds few elements."""
+    if not isinstance(source, cst.Call) or not source.args:
+        return False
+    q = model.qualified_name(source.func) or ""
+    if not q.startswith("dask.array") or q.rsplit(".", 1)[-1] not in _SHAPED:
+        return False
+    shape = source.args[0].value
+    dims = [e.value for e in shape.elements] if isinstance(shape, (cst.Tuple, cst.List)) else [shape]
+    total = 1
+    for d in dims:
+        if not isinstance(d, cst.Integer):
+            return False
+        total *= int(d.evaluated_value)
+    return total < _SMALL_ELEMENTS
+
+
+def _whole_array_callee(call: cst.Call, model) -> str | None:
+    """The name of the delayed function when it is one that needs the whole array."""
+    func = call.func
+    if isinstance(func, cst.Call) and func.args:  # delayed(f)(...)
+        func = func.args[0].value
+    name = func.attr.value if isinstance(func, cst.Attribute) else (
+        func.value if isinstance(func, cst.Name) else None)
+    return name if name in _WHOLE_ARRAY else None

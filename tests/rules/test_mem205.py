@@ -29,15 +29,15 @@ def rows(body: str) -> list[int]:
     [
         "da.from_array(np.load('a.npy'), chunks=100)",
         "da.zeros((10_000, 10_000), chunks=1000)",
-        "da.random.random((10, 10))",
+        "da.random.random((1000, 1000))",
         "dd.read_csv('*.csv')",
         "dd.from_pandas(frame, npartitions=4)",
         "db.from_sequence(range(100))",
-        "da.ones(10).map_blocks(np.sqrt)",
+        "da.ones(100_000).map_blocks(np.sqrt)",
         "dd.read_parquet('p').map_partitions(clean)",
-        "(da.ones(10) + 1)[::2]",
+        "(da.ones(100_000) + 1)[::2]",
         "dd.read_parquet('p')['amount']",
-        "da.ones(10).rechunk(5).persist()",
+        "da.ones(100_000).rechunk(5).persist()",
     ],
 )
 def test_collection_sources(value):
@@ -60,7 +60,7 @@ def test_delayed_call_forms(call):
     @dask.delayed
     def g(a):
         return a
-    x = da.ones(10, chunks=5)
+    x = da.ones(100_000, chunks=5_000)
     out = {call}
     """
     assert rows(body) == [5]
@@ -88,3 +88,17 @@ def test_message_names_the_kind_and_the_alternative():
     assert d.message.startswith("`ddf` is a dask dataframe passed to a delayed call")
     assert "`map_partitions`" in d.message and "`.to_delayed()`" in d.message
     assert d.fix is None
+
+
+def test_whole_array_algorithms_get_no_block_wise_advice():
+    from memlint.api import check_source
+
+    source = (
+        "import dask\nimport dask.array as da\nimport scipy.linalg\n"
+        "A = da.random.random((20_000, 20_000), chunks=(1_000, 20_000))\n"
+        "u = dask.delayed(scipy.linalg.svd)(A)\n"
+    )
+    (d,) = check_source(source, "t.py", select=["MEM205"])
+    assert d.location.row == 5
+    assert "`svd` needs the whole array at once" in d.message
+    assert "map_blocks" not in d.message
