@@ -699,9 +699,16 @@ class LargeObjectInTask(Rule):
                 f"`{call.method}` copies it into {tasks}; dask lifts only lists of "
                 f"{LIST_LIFT_ITEMS}+ items and objects over 1 MB into a single graph key."
             )
+        if found.container == "list" and found.length is None and call.api == ARRAY:
+            return (
+                f"`{call.method}` copies it into {tasks} when the tasks are serialized one at "
+                f"a time (distributed and process schedulers), unless the list has "
+                f"{LIST_LIFT_ITEMS} or more items, which dask.array lifts into one graph key."
+            )
         return (
-            f"`{call.method}` copies it into {tasks}, since dask sizes such an object by its "
-            "header and never lifts it into a single graph key (dask #10787, #7860)."
+            f"`{call.method}` copies it into {tasks} when the tasks are serialized one at a "
+            "time (distributed and process schedulers), since dask sizes such an object by its "
+            "header and does not lift it into a single graph key (dask #10787, #7860)."
         )
 
     def _check_function(self, node: cst.Call, call: _Call, func: cst.BaseExpression) -> None:
@@ -727,7 +734,8 @@ class LargeObjectInTask(Rule):
                     func,
                     f"The function is a bound method of `{owner}`, which {verb} {found.what}: "
                     f"the object is pickled with the method into {tasks} of `{call.method}` "
-                    f"(dask never sizes the function). {advice}",
+                    f"when the tasks are serialized one at a time (distributed and process "
+                    f"schedulers; dask never sizes the function). {advice}",
                 )
             return
         if isinstance(target, (cst.Lambda, cst.FunctionDef)):

@@ -413,7 +413,9 @@ class RemoteReturnsList(Rule):
         message = (
             f"The {remote.label} {verb} {_HOW[built.kind]}: the worker holds every item in "
             "its heap until the task ends. Yield the items instead, so Ray stores and frees "
-            "them one at a time (Ray's generator pattern; Modin #7004)."
+            "them one at a time (Ray's generator pattern; Modin #7004); this saves memory only "
+            "when each item is also produced as it is yielded, not built all beforehand "
+            "(Modin's PR #7005 made the producer a generator too)."
         )
         self.report(node, message, fix=self._fix(node, remote.func, built))
 
