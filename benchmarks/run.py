@@ -36,22 +36,35 @@ CORPUS = (
     ("xarray", "2026.9.0"),
     ("joblib", "1.6.0"),
 )
-# Fixit takes minutes per project: it runs on this one and is scaled by lines.
-FIXIT_SUBSET = "joblib"
+# Downstream scientific packages whose every finding is reviewed in
+# docs/real-world-findings.md (`--corpus downstream`).
+DOWNSTREAM = (
+    ("spikeinterface", "0.105.3"), ("suite2p", "1.1.0"), ("xmitgcm", "0.5.2"), ("mne", "1.13.2"),
+    ("neo", "0.14.6"), ("nibabel", "5.4.2"), ("tifffile", "2026.3.3"), ("dask-image", "2026.5.0"),
+    ("dask-ml", "2025.1.0"), ("modin", "0.28.0"), ("modin", "0.37.1"), ("satpy", "0.60.0"),
+    ("pyresample", "1.35.0"), ("kilosort", "4.1.7"), ("tsfresh", "0.21.2"), ("sktime", "1.2.0"),
+    ("napari", "0.9.2"), ("intake", "2.0.9"), ("rechunker", "0.5.4"), ("xgcm", "0.10.1"),
+    ("hdbscan", "0.8.44"), ("umap-learn", "0.5.12"), ("tslearn", "0.10.0"),
+    ("pynndescent", "0.7.0"), ("astropy", "8.0.2"),
+)
+CORPORA = {"benchmark": CORPUS, "downstream": DOWNSTREAM}
+# Fixit takes minutes per project: it runs on one of them and is scaled by lines.
+FIXIT_SUBSET = {"benchmark": "joblib", "downstream": "dask-ml"}
 
 
 # -- the corpus ---------------------------------------------------------------------------
 
 
-def fetch_corpus(cache: Path) -> tuple[Path, list[str]]:
-    """Download and unpack the pinned wheels; returns the corpus root and notes about
-    versions that had to be replaced."""
-    root = cache / "corpus"
+def fetch_corpus(cache: Path, kind: str = "benchmark") -> tuple[Path, list[str]]:
+    """Download and unpack the pinned wheels of a corpus; returns the corpus root and notes
+    about versions that had to be replaced."""
+    packages = CORPORA[kind]
+    root = cache / ("corpus" if kind == "benchmark" else f"corpus-{kind}")
     wheels = cache / "wheels"
     notes: list[str] = []
     root.mkdir(parents=True, exist_ok=True)
     wheels.mkdir(parents=True, exist_ok=True)
-    for name, version in CORPUS:
+    for name, version in packages:
         target = root / f"{name}-{version}"
         if (target / ".complete").exists():
             continue
@@ -70,7 +83,7 @@ def fetch_corpus(cache: Path) -> tuple[Path, list[str]]:
                 if member.endswith(".py") and ".dist-info/" not in member:
                     zf.extract(member, target)
         (target / ".complete").write_text(got.name + "\n")
-    for name, version in CORPUS:
+    for name, version in packages:
         marker = root / f"{name}-{version}" / ".complete"
         if marker.exists() and version not in marker.read_text():
             notes.append(f"{name}: {marker.read_text().strip()}")
@@ -232,10 +245,13 @@ def main() -> int:
     parser.add_argument("--slow-rounds", type=int, default=1, help="rounds for flake8 and Fixit (default 1)")
     parser.add_argument("--one-file-rounds", type=int, default=21, help="rounds of the one-file timings")
     parser.add_argument("--skip-slow", action="store_true", help="leave out flake8 and Fixit on the corpus")
+    parser.add_argument("--corpus", choices=sorted(CORPORA), default="benchmark",
+                        help="the benchmark corpus (default), or the downstream packages of "
+                             "docs/real-world-findings.md")
     parser.add_argument("--findings", type=Path, default=None, help="also write memlint's findings (JSON) here")
     args = parser.parse_args()
 
-    corpus, notes = fetch_corpus(args.cache)
+    corpus, notes = fetch_corpus(args.cache, args.corpus)
     files, lines = count(corpus)
     print(f"corpus: {corpus} ({files} files, {lines:,} lines)")
     for note in notes:
@@ -249,7 +265,8 @@ def main() -> int:
     def clear_cache() -> None:
         shutil.rmtree(cache_dir, ignore_errors=True)
 
-    fixit_root = corpus / next(f"{n}-{v}" for n, v in CORPUS if n == FIXIT_SUBSET)
+    subset = FIXIT_SUBSET[args.corpus]
+    fixit_root = corpus / next(f"{n}-{v}" for n, v in CORPORA[args.corpus] if n == subset)
     _, fixit_lines = count(fixit_root)
     tools = [
         Tool("memlint cold", [*memlint, "--cache-dir", str(cache_dir), str(corpus)], before=clear_cache,
@@ -263,7 +280,7 @@ def main() -> int:
         Tool("flake8 + bugbear", [str(bindir / "flake8"), "--isolated", "--exit-zero", "-q", str(corpus)],
              note="all cores", slow=True),
         Tool("fixit", [str(bindir / "fixit"), "lint", str(fixit_root)], scale=lines / fixit_lines,
-             note=f"{FIXIT_SUBSET} only, scaled by lines x{lines / fixit_lines:.1f}", slow=True),
+             note=f"{subset} only, scaled by lines x{lines / fixit_lines:.1f}", slow=True),
     ]
     if not args.skip_slow:
         tools += slow
