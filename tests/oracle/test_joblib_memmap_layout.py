@@ -101,3 +101,41 @@ def test_mem102_documented_rewrite_removes_wrong_rows(oracle_project, observed, 
     assert after["workers"] == after["parent"] == before["parent"] == T_ROWS
     how = "transpose in the worker" if "in_worker" in rewrite else "np.ascontiguousarray(view)"
     observed("MEM102", env, _describe(before), f"{_describe(after)} ({how})")
+
+
+# Every row of the layout table behind MEM101 and MEM102, whole chains of views as written
+# (including the rewrite MEM101 must never advise: an N-D `shape=` kept with `.T`). Under
+# each joblib version, memlint reports the view exactly when the workers see wrong values.
+FLAT = 'np.memmap(path, dtype=np.float64, mode="r")'
+LAYOUT_TABLE = {
+    "c-reshape": f"{FLAT}.reshape(4, 6)",
+    "f-reshape": f'{FLAT}.reshape(4, 6, order="F")',
+    "c-reshape-then-T": f"{FLAT}.reshape(6, -1).T",
+    "f-reshape-then-T": f'{FLAT}.reshape(6, 4, order="F").T',
+    "n-d-shape-then-T": 'np.memmap(path, dtype=np.float64, mode="r", shape=(6, 4)).T',
+    "n-d-shape-reshaped": 'np.memmap(path, dtype=np.float64, mode="r", shape=(6, 4)).reshape(4, 6)',
+    "c-reshape-sliced": f"{FLAT}.reshape(4, 6)[:, 1:]",
+}
+
+
+@pytest.mark.parametrize("env", ["joblib-1.4.2", "joblib-1.6.0"])
+@pytest.mark.parametrize("view", list(LAYOUT_TABLE))
+def test_layout_table_reports_exactly_the_wrong_views(oracle_project, view, env):
+    project = oracle_project("mem10x_layout_table.py", env)
+    project.script.write_text(project.source.replace("view = VIEW", f"view = {LAYOUT_TABLE[view]}"))
+    reported = {c for c in project.codes() if c in ("MEM101", "MEM102")}
+    out = _run(project)
+    wrong = any(w != out["parent"] for w in out["workers"])
+    assert bool(reported) == wrong, (view, env, reported, out)
+    assert wrong == ((view, env) in WRONG), (view, env, out)  # the table as measured
+
+
+# Where the workers see wrong values (measured; joblib #1703 and #1019).
+WRONG = {
+    ("c-reshape", "joblib-1.4.2"),
+    ("f-reshape", "joblib-1.6.0"),
+    ("c-reshape-then-T", "joblib-1.6.0"),
+    ("f-reshape-then-T", "joblib-1.4.2"),
+    ("n-d-shape-then-T", "joblib-1.4.2"),
+    ("n-d-shape-then-T", "joblib-1.6.0"),
+}
