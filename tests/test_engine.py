@@ -12,7 +12,7 @@ import libcst as cst
 import pytest
 
 from memlint import cli
-from memlint import api as _api
+from library_settings import check_source, fix_source  # MEM101 with require-sink = false
 from memlint.api import StaticVersions
 from memlint.diagnostics import Edit, Fix, Location
 from memlint.engine.checker import MAX_FIX_ROUNDS, Settings, check_text, fix_text
@@ -20,20 +20,6 @@ from memlint.engine.fixes import apply_fixes
 from memlint.engine.rule import FixSpec, Replace, Rule
 from memlint.engine.runner import FixOptions, run_files, write_atomic
 
-
-# MEM101 is these tests' sample finding, configured as a library would: a reshape is
-# reported whether or not it reaches joblib in the module.
-LIBRARY = {"MEM101": {"require-sink": False}}
-
-
-def check_source(source, *args, **kw):
-    kw.setdefault("options", LIBRARY)
-    return _api.check_source(source, *args, **kw)
-
-
-def fix_source(source, *args, **kw):
-    kw.setdefault("options", LIBRARY)
-    return _api.fix_source(source, *args, **kw)
 
 V = {"joblib": "1.4.2"}
 RESHAPE = 'data = np.memmap("d.bin", dtype="f8", mode="r").reshape(5, 3)'

@@ -5,23 +5,9 @@ from __future__ import annotations
 
 import textwrap
 
-from memlint import api as _api
+from library_settings import check_source  # MEM101 with require-sink = false
 from memlint.engine.suppression import Suppressions
 
-
-# MEM101 is these tests' sample finding, configured as a library would: a reshape is
-# reported whether or not it reaches joblib in the module.
-LIBRARY = {"MEM101": {"require-sink": False}}
-
-
-def check_source(source, *args, **kw):
-    kw.setdefault("options", LIBRARY)
-    return _api.check_source(source, *args, **kw)
-
-
-def fix_source(source, *args, **kw):
-    kw.setdefault("options", LIBRARY)
-    return _api.fix_source(source, *args, **kw)
 
 RESHAPE = 'np.memmap("d.bin", dtype=np.float64, mode="r").reshape(5, 3)'
 

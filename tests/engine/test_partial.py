@@ -7,16 +7,7 @@ import textwrap
 import pytest
 
 import memlint.engine.checker as checker
-from memlint import api as _api
-
-# MEM101 is one of these scenarios' rules, configured as a library would: a reshape is
-# reported whether or not it reaches joblib in the module.
-LIBRARY = {"MEM101": {"require-sink": False}}
-
-
-def check_source(source, *args, **kw):
-    kw.setdefault("options", LIBRARY)
-    return _api.check_source(source, *args, **kw)
+from library_settings import check_source, fix_source  # MEM101 with require-sink = false
 from memlint.engine.partial import reduce_source
 
 

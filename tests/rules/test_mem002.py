@@ -2,22 +2,8 @@
 
 from __future__ import annotations
 
-from memlint import api as _api
+from library_settings import check_source, fix_source  # MEM101 with require-sink = false
 
-
-# MEM101 is these tests' sample finding, configured as a library would: a reshape is
-# reported whether or not it reaches joblib in the module.
-LIBRARY = {"MEM101": {"require-sink": False}}
-
-
-def check_source(source, *args, **kw):
-    kw.setdefault("options", LIBRARY)
-    return _api.check_source(source, *args, **kw)
-
-
-def fix_source(source, *args, **kw):
-    kw.setdefault("options", LIBRARY)
-    return _api.fix_source(source, *args, **kw)
 
 RESHAPE = 'np.memmap("d.bin", dtype=np.float64, mode="r").reshape(5, 3)'
 SHAPED = 'np.memmap("d.bin", dtype=np.float64, mode="r", shape=(5, 3))'
