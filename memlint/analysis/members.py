@@ -77,15 +77,22 @@ def property_def(expr: cst.Attribute, model: "SemanticModel") -> cst.FunctionDef
     if not is_self_attribute(expr):
         return None
     cls = model.enclosing(expr, cst.ClassDef)
-    name = expr.attr.value
-    seen = 0
-    while cls is not None and seen < 8:
-        for stmt in cls.body.body:
-            if isinstance(stmt, cst.FunctionDef) and stmt.name.value == name:
-                return stmt if _def_kind(stmt, model) == PROPERTY else None
-        bases = list(_module_bases(cls, model))
-        cls = bases[0] if len(bases) == 1 else None
-        seen += 1
+    if cls is None:
+        return None
+    found = _def_in(cls, expr.attr.value, model, 0)
+    return found if found is not None and _def_kind(found, model) == PROPERTY else None
+
+
+def _def_in(cls: cst.ClassDef, name: str, model: "SemanticModel", depth: int) -> cst.FunctionDef | None:
+    """The def named `name` in the class body, else in its bases of the module."""
+    for stmt in cls.body.body:
+        if isinstance(stmt, cst.FunctionDef) and stmt.name.value == name:
+            return stmt
+    if depth < 8:
+        for base in _module_bases(cls, model):
+            found = _def_in(base, name, model, depth + 1)
+            if found is not None:
+                return found
     return None
 
 
