@@ -175,12 +175,21 @@ def _import(b: ModelBuilder, node: cst.Import, scope: Scope) -> None:
 
 
 def _import_from(b: ModelBuilder, node: cst.ImportFrom, scope: Scope) -> None:
-    if node.relative:
-        return  # a module of the checked project: not a library we know
-    base = dotted_name(node.module) if node.module is not None else None
-    if base is None or isinstance(node.names, cst.ImportStar):
+    if isinstance(node.names, cst.ImportStar):
         return
-    b.m.imported_modules.add(base)
+    if node.relative:
+        # A module of the checked project: bound to its relative name (`..io.load`), which
+        # the project index makes absolute.
+        base = dotted_name(node.module) if node.module is not None else ""
+        if base is None:
+            return
+        dots = "." * len(node.relative)
+        base = f"{dots}{base}" if base else dots[:-1]
+    else:
+        base = dotted_name(node.module) if node.module is not None else None
+        if base is None:
+            return
+        b.m.imported_modules.add(base)
     for alias in node.names:
         name = dotted_name(alias.name)
         if name is None:

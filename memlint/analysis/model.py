@@ -100,6 +100,17 @@ class SemanticModel:
         self._reaching: dict[tuple[int, cst.CSTNode], tuple[list[Binding], list[Binding]]] = {}
         self._chains: dict[cst.CSTNode, list[cst.CSTNode]] = {}
         self._spans: dict = {}
+        # The project index the model may ask about other modules (memlint.index), the
+        # file it was built from, and whether it holds the whole module (the first pass
+        # builds one of the statements that can matter only).
+        self.project = None
+        self.path: str | None = None
+        self.complete = True
+
+    def attach(self, project, path: str | None, *, complete: bool) -> None:
+        self.project = project
+        self.path = path
+        self.complete = complete
 
     # -- structure ---------------------------------------------------------------------
     def ancestors(self, node: cst.CSTNode) -> Iterator[cst.CSTNode]:
@@ -169,8 +180,23 @@ class SemanticModel:
         "numpy.memmap". Also follows simple aliases like `P = joblib.Parallel`."""
         found = self._qualified.get(expr, self)
         if found is self:
-            found = self._qualified[expr] = self._qualified_name(expr, 0)
+            found = self._qualified_name(expr, 0)
+            if found is not None and self.project is not None:
+                found = self._in_project(found)
+            elif found is not None and found.startswith("."):
+                found = None  # a relative import, with nothing to resolve it against
+            self._qualified[expr] = found
         return found
+
+    def _in_project(self, qualname: str) -> str | None:
+        """An absolute name for a relative import's, and a project name that re-exports a
+        library's (`from .common import np`) as the library's."""
+        project = self.project
+        if qualname.startswith("."):
+            qualname = project.absolute(qualname, self.path)
+            if qualname is None:
+                return None
+        return project.canonical(qualname) if project.is_project(qualname) else qualname
 
     def _qualified_name(self, expr: cst.CSTNode, depth: int) -> str | None:
         if depth > 8:

@@ -36,6 +36,9 @@ class Settings:
     # Check a large file with findings whole, never from its first pass's statements
     # alone: what --fix writes comes from the whole module.
     whole_files: bool = False
+    # The project index (memlint.index.ProjectIndex) of the files' project; None: the
+    # file is checked alone (its own definitions are still followed).
+    index: Any = None
 
     def enabled(self) -> frozenset[str]:
         if self.enabled_codes is None:
@@ -266,6 +269,7 @@ def lint_text(text: str, filename: str, settings: Settings) -> list[Diagnostic]:
 
     if skips_file(text):
         return []
+    settings = _with_index(settings, filename, text)
     walkers = [r for r in settings.rules if not r.judges_suppressions]
     judges = [r for r in settings.rules if r.judges_suppressions]
     out: list[Diagnostic] = []
@@ -292,7 +296,7 @@ def lint_text(text: str, filename: str, settings: Settings) -> list[Diagnostic]:
         except (cst.ParserSyntaxError, RecursionError, ValueError) as exc:
             return [syntax_error(filename, text, exc)]
         parsed = True
-        ctx = _dispatch(module, text, filename, walkers, settings)
+        ctx = _dispatch(module, text, filename, walkers, settings, complete=True)
         if ctx.reports:
             suppressions = Suppressions(text)
             out = _finish(ctx, filename, text, module, suppressions, settings.apply_noqa)
@@ -388,15 +392,31 @@ def _trigger_groups(text: str, rules: Sequence[type[Rule]]) -> list[tuple[str, .
     return out
 
 
-def _dispatch(module, text: str, filename: str, rules: Sequence[type[Rule]], settings: Settings):
+def _with_index(settings: Settings, filename: str, text: str) -> Settings:
+    """The settings with an index that knows the file being checked is `text` (a file
+    checked alone gets an index of its own, which knows only that file)."""
+    from memlint.index import ProjectIndex
+
+    if settings.index is None:
+        settings = replace(settings, index=ProjectIndex(None))
+    settings.index.begin(filename, text)
+    return settings
+
+
+def _dispatch(module, text: str, filename: str, rules: Sequence[type[Rule]], settings: Settings,
+              complete: bool = False):
     """Build the model and run every rule's hooks over it in one walk; returns the
-    Context holding the rules' reports."""
+    Context holding the rules' reports. `complete`: the module is the whole file (not
+    the first pass's statements), which the index then answers from."""
     from memlint.analysis.builder import build
     from memlint.engine.context import Context
 
     hooks: dict[str, list[Callable]] = {}
     hooked = frozenset(t for r in rules for t in _hooks(r))
     model, collected = build(module, hooked)
+    model.attach(settings.index, filename, complete=complete)
+    if complete and settings.index is not None:
+        settings.index.adopt(model)
     ctx = Context(
         filename=filename,
         source=text,

@@ -36,6 +36,16 @@ class Project:
     # Settings by the codes per-file-ignores remove: most projects have one for all files.
     _settings: dict = field(default_factory=dict, repr=False, compare=False)
     _for_every_file: Settings | None = field(default=None, repr=False, compare=False)
+    _index: "object | None" = field(default=None, repr=False, compare=False)
+
+    @property
+    def index(self):
+        """The project index of the project's files (memlint.index.ProjectIndex)."""
+        if self._index is None:
+            from memlint.index import ProjectIndex
+
+            self._index = ProjectIndex(self.config.root)
+        return self._index
 
     def _resolver(self):
         if self.resolver is None:
@@ -72,7 +82,8 @@ class Project:
             rules = [all_rules()[code] for code in key]
             options = {r.code: cfg.options_for(r.code, {k: o.default for k, o in r.options.items()})
                        for r in rules}
-            found = self._settings[key] = Settings(rules, options, self.resolve, self.affected)
+            found = self._settings[key] = Settings(rules, options, self.resolve, self.affected,
+                                                   index=self.index)
         return found
 
     def enabled(self, code: str, filename: str) -> bool:

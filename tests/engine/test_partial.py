@@ -713,9 +713,9 @@ def test_the_whole_file_is_checked_by_the_rules_that_reported_only(monkeypatch):
     calls: list[list[str]] = []
     real = checker._dispatch
 
-    def spy(module, text, filename, rules, settings):
+    def spy(module, text, filename, rules, settings, **kwargs):
         calls.append(sorted(r.code for r in rules))
-        return real(module, text, filename, rules, settings)
+        return real(module, text, filename, rules, settings, **kwargs)
 
     monkeypatch.setattr(checker, "_dispatch", spy)
     found = check_source(text, "big.py", select=["MEM203", "MEM205"])

@@ -1,0 +1,281 @@
+"""The project index: the checked project's modules, read on demand, never imported.
+
+Analyses ask it what a name of the project is (`symbol`), what a re-exported name
+really names (`canonical`), and for the model of another module (`model_of_module`).
+Everything is lazy: a module is scanned for its top-level names when a name of it is
+asked about, and parsed only when a definition in it is followed. What a check reads
+besides the checked file is recorded (`dependencies`): a cached result stays valid
+while those files are unchanged.
+"""
+
+from __future__ import annotations
+
+import collections
+import os
+from pathlib import Path
+from typing import TYPE_CHECKING
+
+from memlint.index import modules as _modules
+from memlint.index.exports import DEFINED, IMPORT, Exports, read_exports
+
+if TYPE_CHECKING:  # pragma: no cover
+    import libcst as cst
+
+    from memlint.analysis.model import SemanticModel
+
+# Parsed modules kept per process (a dependency is usually asked about by many files).
+MAX_MODELS = 48
+MAX_DEPTH = 12
+
+
+class ProjectIndex:
+    def __init__(self, root: Path | str | None) -> None:
+        self.root = Path(root).resolve() if root is not None else None
+        self._reset()
+
+    def _reset(self) -> None:
+        self._current: tuple[str, str] | None = None  # (filename, text) being checked
+        self._current_model: "SemanticModel | None" = None
+        self._models: collections.OrderedDict[str, "SemanticModel | None"] = collections.OrderedDict()
+        self._exports: dict[str, Exports | None] = {}
+        self._names: dict[str, tuple[str, Path, bool] | None] = {}
+        self._files: dict[str, str | None] = {}  # module name -> file
+        self._tops: dict[Path, frozenset[str]] = {}
+        self._texts: dict[str, tuple[str, tuple[int, int]] | None] = {}
+        self._read: dict[str, tuple[int, int]] = {}  # files read for the current check
+
+    # The index travels to worker processes as its root alone.
+    def __getstate__(self) -> dict:
+        return {"root": self.root}
+
+    def __setstate__(self, state: dict) -> None:
+        self.root = state["root"]
+        self._reset()
+
+    # -- the file being checked ----------------------------------------------------------
+    def begin(self, filename: str, text: str) -> None:
+        """A check of `filename` with this text starts: its own module is this text (not
+        what is on disk), and what it reads of other files is recorded from here."""
+        key = _key(filename)
+        self._current = (key, text)
+        self._current_model = None
+        self._models.pop(key, None)
+        self._read = {}
+
+    def adopt(self, model: "SemanticModel") -> None:
+        """The whole-module model of the file being checked, built by the checker: asked
+        about the file's own definitions, the index answers from it."""
+        self._current_model = model
+
+    def dependencies(self) -> dict[str, tuple[int, int]]:
+        """The files read since `begin` (other than the checked one), with their size and
+        mtime when read."""
+        return dict(self._read)
+
+    # -- modules ---------------------------------------------------------------------------
+    def module_of(self, filename: str | None) -> tuple[str, Path, bool] | None:
+        """(dotted name, source directory, is a package) of a project file."""
+        if filename is None:
+            return None
+        key = _key(filename)
+        if key not in self._names:
+            self._names[key] = _modules.module_name(Path(key), self.root) if _is_file(key) else None
+        return self._names[key]
+
+    def absolute(self, relative: str, filename: str | None) -> str | None:
+        """The absolute module name a relative import (`.x`, `..y.z`) names in `filename`."""
+        found = self.module_of(filename)
+        if found is None:
+            return None
+        return _modules.absolute(relative, found[0], found[2])
+
+    def _roots(self, near: Path | None = None) -> list[Path]:
+        roots: list[Path] = []
+        if near is not None:
+            roots.append(near)
+        if self.root is not None:
+            roots.extend([self.root, self.root / "src"])
+        if self._current is not None:
+            found = self.module_of(self._current[0])
+            if found is not None:
+                roots.append(found[1])
+        return list(dict.fromkeys(roots))
+
+    def file_of(self, module: str) -> str | None:
+        """The file of a module of the project, or None."""
+        if self.root is None:
+            return None  # a file checked alone: no other module is known
+        if module in self._files:
+            return self._files[module]
+        roots = self._roots()
+        found = None
+        if module.split(".")[0] in self._top_names(roots):
+            path = _modules.find_module(module, roots, self.root)
+            found = _key(str(path)) if path is not None else None
+        self._files[module] = found
+        return found
+
+    def _top_names(self, roots: list[Path]) -> frozenset[str]:
+        names: set[str] = set()
+        for r in roots:
+            if r not in self._tops:
+                self._tops[r] = _modules.top_level_names([r])
+            names |= self._tops[r]
+        return frozenset(names)
+
+    def is_project(self, qualname: str) -> bool:
+        if self.root is None:
+            return False
+        return qualname.split(".")[0] in self._top_names(self._roots())
+
+    def split(self, qualname: str) -> tuple[str, list[str]] | None:
+        """(the longest project module `qualname` starts with, the names after it)."""
+        if not self.is_project(qualname):
+            return None
+        parts = qualname.split(".")
+        for i in range(len(parts), 0, -1):
+            module = ".".join(parts[:i])
+            if self.file_of(module) is not None:
+                return module, parts[i:]
+        return None
+
+    # -- texts and models -----------------------------------------------------------------
+    def text_of(self, filename: str) -> str | None:
+        key = _key(filename)
+        if self._current is not None and self._current[0] == key:
+            return self._current[1]
+        cached = self._texts.get(key, False)
+        if cached is False:
+            cached = self._texts[key] = _read_text(key)
+        if cached is None:
+            return None
+        text, stamp = cached
+        self._read[key] = stamp
+        return text
+
+    def exports(self, module: str) -> Exports | None:
+        filename = self.file_of(module)
+        if filename is None:
+            return None
+        found = self._exports.get(filename, False)
+        if found is False:
+            text = self.text_of(filename)
+            found = self._exports[filename] = read_exports(text) if text is not None else None
+        elif filename in self._texts and self._texts[filename] is not None:
+            self._read[filename] = self._texts[filename][1]
+        return found
+
+    def model_of_file(self, filename: str) -> "SemanticModel | None":
+        """The whole-module model of a project file (the checked one included)."""
+        key = _key(filename)
+        if self._current is not None and self._current[0] == key and self._current_model is not None:
+            return self._current_model
+        if key in self._models:
+            self._models.move_to_end(key)
+            model = self._models[key]
+            if key in self._texts and self._texts[key] is not None:
+                self._read[key] = self._texts[key][1]
+            return model
+        text = self.text_of(key)
+        model = _build(text, key, self) if text is not None else None
+        self._models[key] = model
+        while len(self._models) > MAX_MODELS:
+            self._models.popitem(last=False)
+        return model
+
+    def model_of_module(self, module: str) -> "SemanticModel | None":
+        filename = self.file_of(module)
+        return self.model_of_file(filename) if filename is not None else None
+
+    # -- names ------------------------------------------------------------------------------
+    def canonical(self, qualname: str, depth: int = 0) -> str:
+        """`qualname` with re-exports of the project followed: `pkg.common.np.memmap` is
+        `numpy.memmap` when `pkg/common.py` binds `np` by `import numpy as np`. A name the
+        project defines stays as it is."""
+        if depth > MAX_DEPTH:
+            return qualname
+        where = self.split(qualname)
+        if where is None or not where[1]:
+            return qualname
+        module, rest = where
+        exports = self.exports(module)
+        if exports is None:
+            return qualname
+        bound = exports.names.get(rest[0])
+        if bound is None or bound[0] != IMPORT:
+            return qualname
+        target = bound[1]
+        if target.startswith("."):
+            target = self.absolute(target, self.file_of(module))
+            if target is None:
+                return qualname
+        return self.canonical(".".join([target, *rest[1:]]), depth + 1)
+
+    def symbol(self, qualname: str) -> "tuple[SemanticModel, cst.CSTNode] | None":
+        """The def or class of the project `qualname` names (through re-exports), in the
+        whole-module model of its file: `pkg.io.load`, `pkg.io.Reader.read`."""
+        name = self.canonical(qualname)
+        where = self.split(name)
+        if where is None or not where[1]:
+            return None
+        module, rest = where
+        exports = self.exports(module)
+        if exports is None or exports.names.get(rest[0], (None,))[0] != DEFINED:
+            return None
+        model = self.model_of_module(module)
+        if model is None:
+            return None
+        node = definition_in(model, rest)
+        return (model, node) if node is not None else None
+
+
+def definition_in(model: "SemanticModel", path: list[str]) -> "cst.CSTNode | None":
+    """The def or class reached by the dotted `path` from the module's top level (`C.m`:
+    the method `m` of class `C`), the last binding of each name winning."""
+    import libcst as cst
+
+    body = model.module.body
+    node = None
+    for part in path:
+        node = None
+        for stmt in body:
+            if isinstance(stmt, (cst.FunctionDef, cst.ClassDef)) and stmt.name.value == part:
+                node = stmt  # the last definition wins, as at run time
+        if node is None:
+            return None
+        body = node.body.body if isinstance(node, cst.ClassDef) else ()
+    return node
+
+
+def _build(text: str, filename: str, index: ProjectIndex) -> "SemanticModel | None":
+    from memlint.analysis.builder import build
+    from memlint.engine.parsing import parse_module
+
+    try:
+        module = parse_module(text)
+    except Exception:  # noqa: BLE001 - a module that does not parse tells nothing
+        return None
+    model, _ = build(module)
+    model.attach(index, filename, complete=True)
+    return model
+
+
+def _read_text(filename: str) -> tuple[str, tuple[int, int]] | None:
+    from memlint.engine.checker import DecodeError, decode
+
+    try:
+        st = os.stat(filename)
+        with open(filename, "rb") as fh:
+            data = fh.read()
+        text, _ = decode(data)
+    except (OSError, DecodeError):
+        return None
+    return text, (st.st_size, st.st_mtime_ns)
+
+
+def _key(filename: str) -> str:
+    return os.path.abspath(filename)
+
+
+def _is_file(key: str) -> bool:
+    return os.path.isfile(key)
