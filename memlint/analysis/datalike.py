@@ -40,6 +40,7 @@ from typing import TYPE_CHECKING, Iterator
 
 import libcst as cst
 
+from memlint.analysis import reach
 from memlint.analysis.calls import arg_value, is_self_attribute, literal, sole_binding, with_value
 from memlint.analysis.members import property_def, returned_values
 
@@ -400,18 +401,33 @@ class _Analysis:
     def __init__(self, model: "SemanticModel") -> None:
         self.model = model
         self.active: set[int] = set()
-        self.depth = 0
+        self.depth = [0]  # shared with the analyses of other modules this one asks
+        self.others: dict = {}  # model -> the same analysis of that module
 
     def of(self, expr: cst.BaseExpression):
-        if self.depth > _MAX_DEPTH or id(expr) in self.active:
+        if self.depth[0] > _MAX_DEPTH or id(expr) in self.active:
             return None
         self.active.add(id(expr))
-        self.depth += 1
+        self.depth[0] += 1
         try:
             return self._of(expr)
         finally:
-            self.depth -= 1
+            self.depth[0] -= 1
             self.active.discard(id(expr))
+
+    def in_model(self, model: "SemanticModel") -> "_Analysis":
+        """The same analysis asked about an expression of another module (or of the whole
+        module, for the first pass's partial model)."""
+        if model is self.model:
+            return self
+        found = self.others.get(model)
+        if found is None:
+            found = self.others[model] = self._spawn(model)
+            found.active, found.depth, found.others = self.active, self.depth, self.others
+        return found
+
+    def _spawn(self, model: "SemanticModel") -> "_Analysis":  # pragma: no cover - abstract
+        raise NotImplementedError
 
     def _of(self, expr: cst.BaseExpression):
         if isinstance(expr, cst.NamedExpr):
@@ -427,6 +443,13 @@ class _Analysis:
             if prop is not None:  # `self.x` read through a `@property` returning a value
                 values = returned_values(prop)
                 return self.combine([(v, None) for v in values]) if values else None
+            found = reach.attribute(expr, self.model, True)  # a base class's, anywhere
+            if found:
+                return self.combine(_across(found))
+        if isinstance(expr, cst.Call):
+            returned = reach.returns(expr, self.model, True)  # the project's own def
+            if returned is not None:
+                return self.combine(_across(returned)) if returned else None
         return self._classify(expr)
 
     # subclasses ------------------------------------------------------------------------------
@@ -485,6 +508,13 @@ class _Analysis:
                 found = self._element(value[1])
             elif isinstance(value, tuple) and value[0] == "param":
                 found = self._param(value[1])
+                if found is None:
+                    found = self._arguments(value[1])
+            elif isinstance(value, tuple) and value[0] == _IN:
+                _, model, expr, sure = value
+                found = self.in_model(model).of(expr)
+                if found is not None and not sure:
+                    found = self._with_certain(found, False)
             else:
                 found = self.of(value)
             if binding is not None:
@@ -505,6 +535,18 @@ class _Analysis:
 
     def _param(self, binding: "Binding"):
         return None
+
+    def _arguments(self, binding: "Binding"):
+        """What the calls of the parameter's def pass it (a helper called in its module)."""
+        found = reach.arguments(binding, self.model)
+        return self.combine(_across(found)) if found else None
+
+
+_IN = "in"  # marker: an expression of another model, and whether it is certain
+
+
+def _across(origins) -> list:
+    return [((_IN, o.model, o.expr, o.certain), None) for o in origins]
 
 
 def _self_class(name: cst.Name, model: "SemanticModel") -> cst.ClassDef | None:
@@ -628,6 +670,9 @@ def _delayed_def(func: cst.Name, model: "SemanticModel") -> cst.FunctionDef | No
 
 # -- dask values -------------------------------------------------------------------------------
 class _DaskAnalysis(_Analysis):
+    def _spawn(self, model: "SemanticModel") -> "_DaskAnalysis":
+        return _DaskAnalysis(model)
+
     def _same(self, a: DaskValue, b: DaskValue) -> bool:
         return a.kind == b.kind
 
@@ -747,6 +792,9 @@ class _DataLikeAnalysis(_Analysis):
         self.min_items = min_items
         self.dask = _DaskAnalysis(model)
 
+    def _spawn(self, model: "SemanticModel") -> "_DataLikeAnalysis":
+        return _DataLikeAnalysis(model, self.min_items)
+
     def _same(self, a: DataLike, b: DataLike) -> bool:
         return True  # two data-like kinds on two paths: still data-like on every path
 
@@ -823,6 +871,15 @@ class _DataLikeAnalysis(_Analysis):
         if isinstance(iterable, (cst.List, cst.Tuple, cst.Set)):
             return self.combine([(el.value, None) for el in iterable.elements
                                  if isinstance(el, cst.Element)])
+        whole = self.of(iterable)
+        if whole is None:
+            return None
+        if whole.kind == FITTED and whole.container == "list":
+            # `for est in self.estimators_`: each item is one of the fitted models.
+            return DataLike(FITTED, iterable, False,
+                            f"a fitted estimator (an item of `{_short(self.model, iterable)}`)")
+        if whole.kind == CONTAINER and whole.element is not None:
+            return replace(whole.element, certain=False)
         return None
 
     def _learned_attribute(self, expr: cst.Attribute) -> DataLike | None:
@@ -869,6 +926,12 @@ class _DataLikeAnalysis(_Analysis):
                     break
             if result is not None:
                 break
+        if result is None:
+            located = reach.in_whole(cls, self.model)
+            for where, base in reach.bases(*located[::-1]) if located else ():
+                result = self.in_model(where).class_data(base)
+                if result is not None:
+                    break
         if result is None:
             for attr in sorted(_fitted_attributes(cls, self.model)):
                 bindings = self.model.attribute_bindings.get((cls, attr), [])
@@ -996,6 +1059,13 @@ class _DataLikeAnalysis(_Analysis):
     def _call(self, call: cst.Call) -> DataLike | None:
         model = self.model
         func = call.func
+        if isinstance(func, (cst.Name, cst.Attribute)):
+            found = reach.definition(func, model)  # a class of the project, anywhere in it
+            if found is not None and isinstance(found[1], cst.ClassDef):
+                where, cls = found
+                if _small_class(cls):
+                    return None
+                return self._instance(call, cls, where)
         q = model.qualified_name(func)
         if q is not None:
             return self._library_call(call, q)
@@ -1038,14 +1108,14 @@ class _DataLikeAnalysis(_Analysis):
             return None
         return self._built_over(call, "list" if name == "sorted" else name, first.value)
 
-    def _instance(self, call: cst.Call, cls: cst.ClassDef) -> DataLike:
+    def _instance(self, call: cst.Call, cls: cst.ClassDef, where: "SemanticModel | None" = None) -> DataLike:
         name = cls.name.value
         for a in call.args:
             found = self.of(a.value)
             if found is not None:
                 return DataLike(INSTANCE, call, found.certain,
                                 f"an instance of `{name}` (built from {found.what})")
-        stored = self.class_data(cls)
+        stored = self.in_model(where or self.model).class_data(cls)
         if stored is not None:
             attr, found = stored
             return DataLike(INSTANCE, call, found.certain,

@@ -243,8 +243,10 @@ def _memmaps(expr: cst.BaseExpression, model: "SemanticModel", depth: int) -> li
     if depth > 16:
         return []
     out: list[Memmap] = []
-    for origin in model.origins(expr):
-        for m in _memmaps_of(origin.expr, model, depth):
+    # Across functions and modules: a loader's return, a base class's attribute, a
+    # property, a helper's parameter (memlint.analysis.reach).
+    for origin in model.origins(expr, across=True):
+        for m in _memmaps_of(origin.expr, origin.model or model, depth):
             out.append(m if origin.certain else replace(m, certain=False))
     return out
 

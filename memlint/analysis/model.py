@@ -60,6 +60,9 @@ class Origin:
 
     expr: cst.BaseExpression
     certain: bool
+    # The model `expr` belongs to, when the origin was followed out of the asking one
+    # (`origins(..., across=True)`); None: the asking model.
+    model: "SemanticModel | None" = None
 
 
 def comprehension_types() -> tuple[type, ...]:
@@ -452,22 +455,29 @@ class SemanticModel:
             chains[child] = chain
         return chains[node]
 
-    def origins(self, expr: cst.BaseExpression, *, depth: int = 0) -> list[Origin]:
+    def origins(self, expr: cst.BaseExpression, *, depth: int = 0, across: bool = False) -> list[Origin]:
         """The expressions `expr` may evaluate to, following names and `self.attr` to
         their assigned values (recursively). Unknown sources (parameters, unpacking, loop
         variables over non-literals) yield nothing; an expression that is not a name
-        yields itself."""
-        return self._origins(expr, True, depth, set())
+        yields itself.
+
+        `across`: also follow what the module alone does not say, through the project
+        index (memlint.analysis.reach): the return values of the project's functions
+        and methods called, the attributes base classes assign, properties, and the
+        arguments a parameter receives from its calls. Each origin then names its model."""
+        return self._origins(expr, True, depth, set(), across)
 
     def _origins(
-        self, expr: cst.BaseExpression, certain: bool, depth: int, seen: set[int]
+        self, expr: cst.BaseExpression, certain: bool, depth: int, seen: set[int],
+        across: bool = False,
     ) -> list[Origin]:
         if depth > 12 or id(expr) in seen:
             return []
         seen = seen | {id(expr)}
         expr = strip_parens(expr)
+        here = self if across else None
         if isinstance(expr, cst.Name) and expr.value in ("None", "True", "False"):
-            return [Origin(expr, certain)]
+            return [Origin(expr, certain, here)]
         if isinstance(expr, cst.Name):
             _, bindings = self.lookup(expr.value, expr)
             if not bindings:
@@ -476,7 +486,7 @@ class SemanticModel:
             sure = certain and len(reaching) == 1
             out: list[Origin] = []
             for b in reaching:
-                out.extend(self._binding_origins(b, sure, depth, seen))
+                out.extend(self._binding_origins(b, sure, depth, seen, across))
             return out
         if self._is_self_attribute(expr):
             bindings = self.self_attribute_bindings(expr)
@@ -484,22 +494,40 @@ class SemanticModel:
             out = []
             for b in bindings:
                 if b.value is not None:
-                    out.extend(self._origins(b.value, sure, depth + 1, seen))
+                    out.extend(self._origins(b.value, sure, depth + 1, seen, across))
+            if not bindings and across:
+                from memlint.analysis import reach
+
+                return self._followed(reach.attribute(expr, self, certain), depth, seen)
             return out
         if isinstance(expr, cst.NamedExpr):
-            return self._origins(expr.value, certain, depth + 1, seen)
+            return self._origins(expr.value, certain, depth + 1, seen, across)
         if isinstance(expr, cst.IfExp):
             # `a if cond else b`: either one, neither for sure.
-            return self._origins(expr.body, False, depth + 1, seen) + self._origins(
-                expr.orelse, False, depth + 1, seen
+            return self._origins(expr.body, False, depth + 1, seen, across) + self._origins(
+                expr.orelse, False, depth + 1, seen, across
             )
-        return [Origin(expr, certain)]
+        if across and isinstance(expr, cst.Call):
+            from memlint.analysis import reach
+
+            returned = reach.returns(expr, self, certain)
+            if returned is not None:
+                return self._followed(returned, depth, seen)
+        return [Origin(expr, certain, here)]
+
+    def _followed(self, found: list[Origin], depth: int, seen: set[int]) -> list[Origin]:
+        """The origins of each expression found in another scope (or module), in its model."""
+        out: list[Origin] = []
+        for origin in found:
+            model = origin.model or self
+            out.extend(model._origins(origin.expr, origin.certain, depth + 1, seen, True))
+        return out
 
     def _binding_origins(
-        self, b: Binding, certain: bool, depth: int, seen: set[int]
+        self, b: Binding, certain: bool, depth: int, seen: set[int], across: bool = False
     ) -> list[Origin]:
         if b.kind in ("assign", "annassign", "walrus") and b.value is not None:
-            return self._origins(b.value, certain, depth + 1, seen)
+            return self._origins(b.value, certain, depth + 1, seen, across)
         if b.kind == "for" and b.iterable is not None:
             # `for x in [a, b]`: x may be any element of a literal sequence.
             it = strip_parens(b.iterable)
@@ -507,8 +535,15 @@ class SemanticModel:
                 out: list[Origin] = []
                 for el in it.elements:
                     if isinstance(el, cst.Element):
-                        out.extend(self._origins(el.value, False, depth + 1, seen))
+                        out.extend(self._origins(el.value, False, depth + 1, seen, across))
                 return out
+        if b.kind == "param" and across:
+            from memlint.analysis import reach
+
+            found = reach.arguments(b, self)
+            if found and not certain:
+                found = [Origin(o.expr, False, o.model) for o in found]
+            return self._followed(found, depth, seen)
         return []
 
     @staticmethod

@@ -103,7 +103,10 @@ class FromArrayMemmap(Rule):
     name = "from-array-memmap"
     summary = "dask from_array on a memmap reads or copies the whole file"
     libraries = ("dask",)
-    triggers = ((b"dask", b"memmap"), (b"dask", b"open_memmap"), (b"dask", b"mmap_mode"))
+    # The memmap may be opened in another function or module (the project index follows
+    # it there): a call of `from_array` is enough to look.
+    triggers = ((b"dask", b"memmap"), (b"dask", b"open_memmap"), (b"dask", b"mmap_mode"),
+                (b"dask", b"from_array"))
     name_triggers = frozenset({b"memmap", b"open_memmap", b"mmap_mode"})
     fix_availability = "sometimes"
 
@@ -405,15 +408,16 @@ class FromArrayMemmap(Rule):
         if not sequence:
             return mm.memmaps(expr, model)
         out: list[mm.Memmap] = []
-        for origin in model.origins(expr):
+        for origin in model.origins(expr, across=True):
             e = origin.expr
+            where = origin.model or model
             elements: list[cst.BaseExpression] = []
             if isinstance(e, (cst.List, cst.Tuple)):
                 elements = [el.value for el in e.elements if isinstance(el, cst.Element)]
             elif isinstance(e, (cst.ListComp, cst.GeneratorExp)):
                 elements = [e.elt]
             for el in elements:
-                for m in mm.memmaps(el, model):
+                for m in mm.memmaps(el, where):
                     out.append(m if origin.certain else mm.Memmap(
                         m.source, m.kind, m.base_ndim, m.base_order, m.ops, False))
         return out

@@ -1,0 +1,318 @@
+"""Values across function, class and module boundaries, through the project index.
+
+The questions the module model answers inside one scope, asked across scopes:
+
+- `returns(call, model)`: what a call of one of the project's own functions or methods
+  returns (`helper(...)`, `self.read()`, `io.load(...)` of another module);
+- `attribute(expr, model)`: what `self.x` holds when the method's class does not assign it
+  itself: the assignments of its base classes (in any module of the project) and the
+  return values of a `property` or `cached_property` named `x`;
+- `arguments(binding, model)`: what a parameter receives from the calls of its function
+  found in its module (a private helper, a method called through `self`).
+
+Answers are `Origin`s whose `model` is the module the expression belongs to. Definitions are
+always read from whole-module models (the first pass holds only some statements of the
+checked file: a helper there may be its signature alone).
+"""
+
+from __future__ import annotations
+
+from typing import TYPE_CHECKING, Iterator
+
+import libcst as cst
+
+from memlint.analysis.calls import is_self_attribute
+
+if TYPE_CHECKING:  # pragma: no cover
+    from memlint.analysis.model import Binding, Origin, SemanticModel
+
+_MAX_BASES = 8
+# Decorators that leave what a call of the function returns as its body returns it.
+_TRANSPARENT = {
+    "staticmethod", "classmethod", "functools.wraps", "functools.lru_cache", "functools.cache",
+    "lru_cache", "cache", "typing.overload", "abc.abstractmethod",
+}
+_PROPERTIES = {"property", "functools.cached_property", "cached_property"}
+
+
+# -- whole models ----------------------------------------------------------------------------
+def whole(model: "SemanticModel") -> "SemanticModel":
+    """The whole-module model of `model`'s file (itself when it is whole)."""
+    if model.complete or model.project is None or model.path is None:
+        return model
+    found = model.project.model_of_file(model.path)
+    return found if found is not None else model
+
+
+def _path(node: cst.CSTNode, model: "SemanticModel") -> list[str] | None:
+    """The names of `node` (a def or class) and of the classes around it, outermost first;
+    None when a def encloses it (its definitions are made at each call)."""
+    names = [node.name.value]
+    for anc in model.ancestors(node):
+        if isinstance(anc, cst.ClassDef):
+            names.append(anc.name.value)
+        elif isinstance(anc, (cst.FunctionDef, cst.Lambda)):
+            return None
+    return list(reversed(names))
+
+
+def in_whole(node: cst.CSTNode, model: "SemanticModel") -> "tuple[SemanticModel, cst.CSTNode] | None":
+    """The same def or class in the whole-module model."""
+    target = whole(model)
+    if target is model:
+        return model, node
+    from memlint.index.project import definition_in
+
+    path = _path(node, model)
+    if path is None:
+        return None
+    found = definition_in(target, path)
+    return (target, found) if found is not None else None
+
+
+# -- definitions -----------------------------------------------------------------------------
+def definition(expr: cst.BaseExpression, model: "SemanticModel") -> "tuple[SemanticModel, cst.CSTNode] | None":
+    """The project's def or class a name or dotted name refers to (a def of the module, an
+    import of a project module's), in a whole-module model."""
+    if isinstance(expr, cst.Name):
+        _, bindings = model.lookup(expr.value, expr)
+        reaching = model.reaching(bindings, expr) if bindings else []
+        if len(reaching) == 1 and reaching[0].kind in ("def", "class"):
+            node = reaching[0].node
+            return in_whole(node, model) if isinstance(node, (cst.FunctionDef, cst.ClassDef)) else None
+    if isinstance(expr, (cst.Name, cst.Attribute)) and model.project is not None:
+        q = model.qualified_name(expr)
+        if q is not None and model.project.is_project(q):
+            return model.project.symbol(q)
+    return None
+
+
+def bases(cls: cst.ClassDef, model: "SemanticModel") -> "Iterator[tuple[SemanticModel, cst.ClassDef]]":
+    """The class's base classes the project defines, nearest first, each once."""
+    seen: set[int] = {id(cls)}
+    queue = [(model, cls)]
+    count = 0
+    while queue and count < _MAX_BASES:
+        m, c = queue.pop(0)
+        for base in c.bases:
+            if base.keyword is not None:
+                continue
+            found = definition(base.value, m)
+            if found is None or not isinstance(found[1], cst.ClassDef) or id(found[1]) in seen:
+                continue
+            seen.add(id(found[1]))
+            count += 1
+            yield found
+            queue.append(found)
+
+
+def member(cls: cst.ClassDef, model: "SemanticModel", name: str) -> "tuple[SemanticModel, cst.FunctionDef] | None":
+    """The def `name` of the class or its nearest base that defines it."""
+    whole_cls = in_whole(cls, model)
+    if whole_cls is None:
+        return None
+    m, c = whole_cls
+    for owner_model, owner in [(m, c), *bases(c, m)]:
+        for stmt in owner.body.body:
+            if isinstance(stmt, cst.FunctionDef) and stmt.name.value == name:
+                return owner_model, stmt
+    return None
+
+
+def _decorators(func: cst.FunctionDef, model: "SemanticModel") -> list[str]:
+    out = []
+    for dec in func.decorators:
+        d = dec.decorator.func if isinstance(dec.decorator, cst.Call) else dec.decorator
+        out.append(model.qualified_name(d) or _spelled(d))
+    return out
+
+
+def _spelled(expr: cst.CSTNode) -> str:
+    from memlint.analysis.model import dotted_name
+
+    return dotted_name(expr) or "?"
+
+
+def is_property(func: cst.FunctionDef, model: "SemanticModel") -> bool:
+    return any(d in _PROPERTIES or d.endswith(".cached_property") for d in _decorators(func, model))
+
+
+def _returns_plainly(func: cst.FunctionDef, model: "SemanticModel") -> bool:
+    """A call of the def gives what its `return` statements give: not a generator, not a
+    coroutine, not wrapped by a decorator that may return something else."""
+    if func.asynchronous is not None or _yields(func):
+        return False
+    return all(d in _TRANSPARENT for d in _decorators(func, model))
+
+
+def _yields(func: cst.FunctionDef) -> bool:
+    stack: list[cst.CSTNode] = [func.body]
+    while stack:
+        node = stack.pop()
+        if isinstance(node, (cst.Yield,)):
+            return True
+        if isinstance(node, (cst.FunctionDef, cst.ClassDef, cst.Lambda)):
+            continue
+        stack.extend(node.children)
+    return False
+
+
+def callee(call: cst.Call, model: "SemanticModel") -> "tuple[SemanticModel, cst.FunctionDef] | None":
+    """The project's def a call runs: a function of the module or of another project
+    module, or a method called through `self` or `cls` (in the class or a base)."""
+    func = call.func
+    if isinstance(func, cst.Attribute) and isinstance(func.value, cst.Name) and func.value.value in ("self", "cls"):
+        cls = model.enclosing(call, cst.ClassDef)
+        if cls is None:
+            return None
+        found = member(cls, model, func.attr.value)
+        if found is None or is_property(found[1], found[0]):
+            return None
+        return found
+    found = definition(func, model)
+    if found is None or not isinstance(found[1], cst.FunctionDef):
+        return None
+    return found
+
+
+# -- the questions ---------------------------------------------------------------------------
+def returns(call: cst.Call, model: "SemanticModel", certain: bool) -> "list[Origin] | None":
+    """What a call of a project def returns (None when the callee is not one)."""
+    found = callee(call, model)
+    if found is None:
+        return None
+    m, func = found
+    if not _returns_plainly(func, m):
+        return None
+    return _returned(func, m, certain)
+
+
+def _returned(func: cst.FunctionDef, model: "SemanticModel", certain: bool) -> "list[Origin]":
+    from memlint.analysis.members import returned_values
+    from memlint.analysis.model import Origin
+
+    values = returned_values(func)
+    sure = certain and len(values) == 1
+    return [Origin(v, sure, model) for v in values]
+
+
+def attribute(expr: cst.Attribute, model: "SemanticModel", certain: bool) -> "list[Origin]":
+    """What `self.x` holds, from the assignments of the class's project bases, or from the
+    property `x` of the class or a base; [] when neither says."""
+    from memlint.analysis.model import Origin
+
+    if not is_self_attribute(expr):
+        return []
+    cls = model.enclosing(expr, cst.ClassDef)
+    if cls is None:
+        return []
+    name = expr.attr.value
+    prop = member(cls, model, name)
+    if prop is not None and is_property(prop[1], prop[0]):
+        return _returned(prop[1], prop[0], certain)
+    whole_cls = in_whole(cls, model)
+    if whole_cls is None:
+        return []
+    out: list[Origin] = []
+    m, c = whole_cls
+    for m, base in bases(c, m):
+        found = m.attribute_bindings.get((base, name), [])
+        values = [b.value for b in found if b.value is not None]
+        out.extend(Origin(v, False, m) for v in values)
+        if out:
+            break
+    if len(out) == 1 and certain:
+        out = [Origin(out[0].expr, True, out[0].model)]
+    return out
+
+
+def arguments(binding: "Binding", model: "SemanticModel") -> "list[Origin]":
+    """What a parameter receives from the calls of its def in the module: each call's
+    argument (or the default when a call leaves it out). Certain only for a private def
+    called once; [] when a call passes `*args`/`**kwargs` that may hold it."""
+    from memlint.analysis.model import Origin
+
+    func = binding.stmt
+    if not isinstance(func, cst.FunctionDef) or not isinstance(binding.node, cst.Param):
+        return []
+    located = in_whole(func, model)
+    if located is None:
+        return []
+    m, func = located
+    param, position = _param(func, binding.name, m)
+    if param is None:
+        return []
+    calls = list(_calls_of(func, m))
+    out: list[Origin] = []
+    private = func.name.value.startswith("_") and not func.name.value.startswith("__")
+    for call in calls:
+        given = _argument(call, param, position)
+        if given is _UNKNOWN:
+            return []
+        if given is None:
+            if param.default is None:
+                continue
+            given = param.default
+        out.append(Origin(given, private and len(calls) == 1, m))
+    return out
+
+
+_UNKNOWN = object()
+
+
+def _param(func: cst.FunctionDef, name: str, model: "SemanticModel") -> tuple[cst.Param | None, int | None]:
+    """The parameter and its position among those a call passes positionally (a method's
+    `self` or `cls` not counted)."""
+    positional = [*func.params.posonly_params, *func.params.params]
+    owner = model.enclosing(func, (cst.ClassDef, cst.FunctionDef))
+    method = isinstance(owner, cst.ClassDef) and "staticmethod" not in _decorators(func, model)
+    skip = 1 if method else 0
+    for i, p in enumerate(positional):
+        if p.name.value == name:
+            return p, (i - skip if i >= skip else None)
+    for p in func.params.kwonly_params:
+        if p.name.value == name:
+            return p, None
+    return None, None
+
+
+def _argument(call: cst.Call, param: cst.Param, position: int | None):
+    index = 0
+    for a in call.args:
+        if a.star:
+            return _UNKNOWN
+        if a.keyword is not None:
+            if a.keyword.value == param.name.value:
+                return a.value
+            continue
+        if position is not None and index == position:
+            return a.value
+        index += 1
+    return None
+
+
+def _calls_of(func: cst.FunctionDef, model: "SemanticModel") -> Iterator[cst.Call]:
+    """The calls of the def in its module: by name for a module-level def, through `self`
+    or `cls` inside its class (and the module's classes deriving from it) for a method."""
+    owner = model.enclosing(func, (cst.ClassDef, cst.FunctionDef))
+    name = func.name.value
+    if owner is None:
+        for use in model.names.get(name, ()):
+            parent = model.parent.get(use)
+            if isinstance(parent, cst.Call) and parent.func is use:
+                found = definition(use, model)
+                if found is not None and found[1] is func:
+                    yield parent
+        return
+    if not isinstance(owner, cst.ClassDef):
+        return
+    for use in [*model.names.get("self", ()), *model.names.get("cls", ())]:
+        attr = model.parent.get(use)
+        call = model.parent.get(attr)
+        if (
+            isinstance(attr, cst.Attribute) and attr.value is use and attr.attr.value == name
+            and isinstance(call, cst.Call) and call.func is attr
+        ):
+            found = callee(call, model)
+            if found is not None and found[1] is func:
+                yield call
