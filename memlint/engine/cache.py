@@ -7,7 +7,9 @@ Two kinds of entries, each valid only under its own key:
   nothing else), so looking them up needs no version resolution.
 - "results": the findings of files that can match, by path and content hash (and size
   and mtime, so an unchanged file is not even read). Valid while memlint's code, the
-  effective configuration and the resolved library versions are unchanged.
+  effective configuration and the resolved library versions are unchanged, and while
+  the other files of the project the findings were drawn from (the project index's
+  reads: a loader module, a base class) keep their size and mtime.
 
 The cache is plain JSON (never pickle: a cache directory can come from anywhere), written
 atomically; an unreadable or malformed cache is ignored and replaced.
@@ -26,7 +28,7 @@ from memlint.diagnostics import Diagnostic, Edit, Fix, Location
 
 CACHE_DIR_NAME = ".memlint_cache"
 ENV_CACHE_DIR = "MEMLINT_CACHE_DIR"
-FORMAT = 1
+FORMAT = 2
 CACHEDIR_TAG = (
     "Signature: 8a477f597d28d172789f06886806bc55\n"
     "# This file is a cache directory tag created by memlint.\n"
@@ -114,12 +116,27 @@ class ResultCache:
         entry = self.results.get(rel)
         if entry is None or entry[0] != st.st_size or entry[1] != st.st_mtime_ns:
             return None
+        if not self._dependencies_unchanged(entry):
+            return None
         return _decode(entry[3], filename)
+
+    def _dependencies_unchanged(self, entry: list) -> bool:
+        deps = entry[4] if len(entry) > 4 else None
+        if not isinstance(deps, dict):
+            return False
+        for rel, stamp in deps.items():
+            try:
+                st = os.stat(self.root / rel)
+            except OSError:
+                return False
+            if [st.st_size, st.st_mtime_ns] != stamp:
+                return False
+        return True
 
     def by_hash(self, rel: str, digest: str, st: os.stat_result, filename: str) -> list[Diagnostic] | None:
         self.result_key()
         entry = self.results.get(rel)
-        if entry is None or entry[2] != digest:
+        if entry is None or entry[2] != digest or not self._dependencies_unchanged(entry):
             return None
         diagnostics = _decode(entry[3], filename)
         if diagnostics is not None and (entry[0], entry[1]) != (st.st_size, st.st_mtime_ns):
@@ -133,10 +150,18 @@ class ResultCache:
         self.skip[rel] = [st.st_size, st.st_mtime_ns]
         self.dirty = True
 
-    def store(self, rel: str, st: os.stat_result, digest: str, diagnostics: list[Diagnostic]) -> None:
+    def store(self, rel: str, st: os.stat_result, digest: str, diagnostics: list[Diagnostic],
+              dependencies: dict[str, tuple[int, int]] | None = None) -> None:
         self.result_key()
         self.skip.pop(rel, None)
-        self.results[rel] = [st.st_size, st.st_mtime_ns, digest, [_encode(d) for d in diagnostics]]
+        deps = {}
+        for path, (size, mtime) in (dependencies or {}).items():
+            try:
+                key = Path(path).relative_to(self.root).as_posix()
+            except ValueError:
+                key = str(path)  # (the index reads nothing outside the root)
+            deps[key] = [size, mtime]
+        self.results[rel] = [st.st_size, st.st_mtime_ns, digest, [_encode(d) for d in diagnostics], deps]
         self.dirty = True
 
     def forget(self, rel: str) -> None:

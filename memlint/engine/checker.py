@@ -55,6 +55,9 @@ class FileResult:
     encoding: str = "utf-8"
     fix_error: str | None = None
     fixed_codes: list[str] = field(default_factory=list)  # code of each fix applied
+    # The other files of the project the findings were drawn from (through the project
+    # index), with their size and mtime_ns then: the cached findings hold while they do.
+    dependencies: dict[str, tuple[int, int]] = field(default_factory=dict)
 
 
 class DecodeError(Exception):

@@ -133,6 +133,7 @@ def process_bytes(
 
     settings = project.settings_for(filename)
     result = check_bytes(data, filename, settings)
+    result.dependencies = _dependencies(settings, filename)
     result.diagnostics = [d for d in result.diagnostics if project.enabled(d.code, filename)]
     if not (opts.fix or opts.diff) or not any(d.fix for d in result.diagnostics):
         return result, None, None
@@ -141,11 +142,21 @@ def process_bytes(
         text, filename, settings, unsafe=opts.unsafe, fixed_codes=result.fixed_codes
     )
     result.diagnostics = [d for d in remaining if project.enabled(d.code, filename)]
+    result.dependencies.update(_dependencies(settings, filename))
     result.fixes_applied = applied
     if new_text == text:
         return result, None, error
     result.fixed_text = new_text
     return result, encode(new_text, encoding), error
+
+
+def _dependencies(settings: Settings, filename: str) -> dict[str, tuple[int, int]]:
+    """The files the index read for the latest check of `filename` (not the file itself)."""
+    index = settings.index
+    if index is None:
+        return {}
+    own = os.path.abspath(filename)
+    return {path: stamp for path, stamp in index.dependencies().items() if path != own}
 
 
 def write_atomic(path: Path, data: bytes) -> None:
@@ -396,7 +407,7 @@ def _remember(cache, task: _Task, result: FileResult, fixed, opts: FixOptions) -
         return
     data = fixed if fixed is not None else task.data
     digest = task.digest if fixed is None and task.digest else content_hash(data)
-    cache.store(task.rel, st, digest, result.diagnostics)
+    cache.store(task.rel, st, digest, result.diagnostics, result.dependencies)
 
 
 # -- checking, serially or in worker processes ----------------------------------------------

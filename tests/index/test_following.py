@@ -1,0 +1,234 @@
+"""Values followed across functions, classes and modules, checked as a user would: a small
+project of several modules with its own requirements, `check_paths` on it. Each blind spot
+of the downstream review is an invalid case written from its shape; the look-alikes that
+must stay quiet are next to them."""
+
+from __future__ import annotations
+
+import textwrap
+from pathlib import Path
+
+from memlint.api import check_paths
+
+REQUIREMENTS = {"pyproject.toml": "[project]\nname = 'pkg'\nversion = '0'\n",
+                "requirements.txt": "dask==2025.1.0\nnumpy\nscikit-learn==1.5.0\n",
+                "pkg/__init__.py": ""}
+
+
+def check(tmp_path: Path, files: dict[str, str]) -> list[tuple[str, int, str, bool]]:
+    """(file, line, code, says "may") of each finding."""
+    for name, text in {**REQUIREMENTS, **files}.items():
+        path = tmp_path / name
+        path.parent.mkdir(parents=True, exist_ok=True)
+        path.write_text(textwrap.dedent(text).lstrip("\n"))
+    return sorted(
+        (Path(d.filename).relative_to(tmp_path).as_posix(), d.location.row, d.code, " may " in d.message)
+        for d in check_paths([tmp_path])
+    )
+
+
+LOADER = """
+    import numpy as np
+
+    def open_raw(path):
+        return np.memmap(path, dtype="f4", mode="r")
+
+    def open_copy(path):
+        return np.array(np.memmap(path, dtype="f4", mode="r"))
+
+    def open_many(paths):
+        for p in paths:
+            yield np.memmap(p, dtype="f4", mode="r")
+    """
+
+
+def test_a_memmap_returned_by_a_loader_of_another_module(tmp_path):
+    found = check(tmp_path, {"pkg/io.py": LOADER, "pkg/lazy.py": """
+        import dask.array as da
+        from .io import open_raw, open_copy
+
+        def lazy(path):
+            return da.from_array(open_raw(path), chunks=4096)
+
+        def eager(path):
+            return da.from_array(open_copy(path), chunks=4096)
+        """})
+    assert found == [("pkg/lazy.py", 5, "MEM201", False)]
+
+
+def test_the_loader_is_the_one_imported_not_one_of_the_same_name(tmp_path):
+    found = check(tmp_path, {"pkg/io.py": LOADER, "pkg/other.py": """
+        import numpy as np
+
+        def open_raw(path):
+            return np.fromfile(path, dtype="f4")
+        """, "pkg/lazy.py": """
+        import dask.array as da
+        from pkg.other import open_raw
+
+        def lazy(path):
+            return da.from_array(open_raw(path), chunks=4096)
+        """})
+    assert found == []
+
+
+def test_an_absolute_import_of_a_module_and_a_generator_loader(tmp_path):
+    found = check(tmp_path, {"pkg/io.py": LOADER, "pkg/lazy.py": """
+        import dask.array as da
+        import pkg.io
+
+        def lazy(path):
+            return da.from_array(pkg.io.open_raw(path), chunks=4096)
+
+        def each(paths):
+            return [da.from_array(m) for m in pkg.io.open_many(paths)]
+        """})
+    # The generator's items are followed no further: a call of it is not what it yields.
+    assert found == [("pkg/lazy.py", 5, "MEM201", False)]
+
+
+def test_a_memmap_stored_by_a_base_class_of_another_module(tmp_path):
+    found = check(tmp_path, {"pkg/base.py": """
+        import numpy as np
+
+        class FileHandler:
+            def read(self):
+                self._data = np.memmap(self.filename, dtype="u2", mode="r")
+                self._names = ["a", "b"]
+        """, "pkg/reader.py": """
+        import dask.array as da
+        from .base import FileHandler
+
+        class ChannelReader(FileHandler):
+            def channel(self, i):
+                return da.from_array(self._data[i::3], chunks=1000)
+
+            def names(self):
+                return da.from_array(self._names)
+        """})
+    assert found == [("pkg/reader.py", 6, "MEM201", False)]
+
+
+def test_a_memmap_behind_a_cached_property_and_a_method(tmp_path):
+    found = check(tmp_path, {"pkg/reader.py": """
+        from functools import cached_property
+
+        import dask.array as da
+        import numpy as np
+
+        class Reader:
+            @cached_property
+            def _data(self):
+                return self.read()
+
+            def read(self):
+                data = np.memmap(self.filename, dtype="u2", mode="r")
+                if data[0] > 1024:
+                    data = data.view(data.dtype.newbyteorder())
+                return data
+
+            def channel(self, i):
+                return da.from_array(self._data[:, i], chunks=1000)
+        """})
+    assert found == [("pkg/reader.py", 18, "MEM201", True)]
+
+
+def test_a_helper_parameter_fed_from_its_calls(tmp_path):
+    found = check(tmp_path, {"pkg/calib.py": """
+        import dask.array as da
+        import numpy as np
+
+        def _calibrate(counts, scale):
+            return da.from_array(counts, chunks=100) * scale
+
+        def _smooth(values):
+            return da.from_array(values, chunks=100)
+
+        def visible(path):
+            return _calibrate(np.load(path, mmap_mode="r"), 0.5)
+
+        def infrared(path):
+            return _smooth(np.load(path)) + _smooth(np.zeros(10))
+        """})
+    assert found == [("pkg/calib.py", 5, "MEM201", False)]
+
+
+def test_a_parameter_some_callers_feed_a_memmap_may_be_one(tmp_path):
+    found = check(tmp_path, {"pkg/calib.py": """
+        import dask.array as da
+        import numpy as np
+
+        def _lazy(values):
+            return da.from_array(values, chunks=100)
+
+        def a(path):
+            return _lazy(np.memmap(path, mode="r"))
+
+        def b(path):
+            return _lazy(np.fromfile(path))
+        """})
+    assert found == [("pkg/calib.py", 5, "MEM201", True)]
+
+
+def test_a_library_re_exported_by_a_module_of_the_project(tmp_path):
+    found = check(tmp_path, {"pkg/compat.py": """
+        import numpy as np
+        import numpy as xp
+        """, "pkg/__init__.py": "from .compat import np\n", "pkg/lazy.py": """
+        import dask.array as da
+        from . import np
+        from .compat import xp
+
+        data = np.memmap("d.bin", mode="r")
+        arr = da.from_array(data)
+        other = da.from_array(xp.memmap("e.bin", mode="r"))
+        """})
+    assert found == [("pkg/lazy.py", 6, "MEM201", False), ("pkg/lazy.py", 7, "MEM201", False)]
+
+
+def test_a_fitted_forest_built_by_a_factory_of_another_module(tmp_path):
+    found = check(tmp_path, {"pkg/models.py": """
+        from sklearn.ensemble import RandomForestClassifier
+        from sklearn.preprocessing import StandardScaler
+
+        def make_forest(X, y):
+            return RandomForestClassifier(n_estimators=500).fit(X, y)
+
+        def make_scaler(X):
+            return StandardScaler().fit(X)
+        """, "pkg/predict.py": """
+        import dask.dataframe as dd
+        from .models import make_forest, make_scaler
+
+        def _predict(part, model):
+            return model.predict(part)
+
+        def predict(ddf, X, y):
+            forest = make_forest(X, y)
+            scaler = make_scaler(X)
+            a = ddf.map_partitions(_predict, model=forest)
+            b = ddf.map_partitions(_predict, model=scaler)
+            return a, b
+        """})
+    assert found == [("pkg/predict.py", 10, "MEM203", False)]
+
+
+def test_each_fitted_estimator_of_a_learned_list(tmp_path):
+    found = check(tmp_path, {"pkg/ensemble.py": """
+        import dask.dataframe as dd
+
+        def _predict(part, estimator):
+            return estimator.predict(part)
+
+        class Blockwise:
+            def fit(self, X, y):
+                self.estimators_ = [self.estimator.fit(X, y)]
+                return self
+
+            def predict(self, ddf):
+                return [ddf.map_partitions(_predict, estimator=est) for est in self.estimators_]
+
+            def sizes(self, ddf):
+                return [ddf.map_partitions(len, n=n) for n in self.sizes_]
+        """})
+    assert [(f, line, code) for f, line, code, _ in found] == [("pkg/ensemble.py", 12, "MEM203")]
