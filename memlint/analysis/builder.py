@@ -252,6 +252,18 @@ def _function(b: ModelBuilder, node: cst.FunctionDef, scope: Scope) -> None:
         inner.add(Binding(param.name.value, "param", param, node, b.counter))
 
 
+def _yield(b: ModelBuilder, node: cst.Yield, scope: Scope) -> None:
+    if scope.kind == SCOPE_FUNCTION:
+        b.m.generators.add(scope.node)
+
+
+def _return(b: ModelBuilder, node: cst.Return, scope: Scope) -> None:
+    if scope.kind == SCOPE_FUNCTION:
+        returned = b.m.returns.setdefault(scope.node, [])
+        if node.value is not None:
+            returned.append(node.value)
+
+
 def _lambda(b: ModelBuilder, node: cst.Lambda, scope: Scope) -> None:
     inner = b._new_scope(SCOPE_LAMBDA, node, scope, [node.params, node.body])
     for param in _all_params(node.params):
@@ -315,6 +327,8 @@ _HANDLERS = {
     cst.With: _with,
     cst.FunctionDef: _function,
     cst.Lambda: _lambda,
+    cst.Yield: _yield,
+    cst.Return: _return,
     cst.ClassDef: _class,
     cst.ListComp: _comprehension,
     cst.SetComp: _comprehension,

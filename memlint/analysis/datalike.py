@@ -65,6 +65,7 @@ COLLECTION_KINDS = (ARRAY, DATAFRAME, BAG)
 
 DEFAULT_MIN_ITEMS = 100
 _MAX_DEPTH = 24
+_MAX_STEPS = 4000
 
 
 @dataclass(frozen=True)
@@ -269,6 +270,10 @@ _DASK_ARRAY_NOT_COLLECTION = {
     "concatenate_lookup", "tensordot_lookup", "einsum_lookup", "auto_chunks",
     "apply_infer_dtype", "svd", "svd_compressed", "qr", "tsqr", "lu", "eigh", "chunks_from_arrays",
     "slices_from_chunks", "getter", "getter_inline", "getter_nofancy", "is_scalar_for_elemwise",
+    # Reductions: small, as their methods (`x.sum()`) are.
+    "sum", "prod", "mean", "std", "var", "min", "max", "any", "all", "argmin", "argmax",
+    "nansum", "nanprod", "nanmean", "nanstd", "nanvar", "nanmin", "nanmax", "nanargmin",
+    "nanargmax", "median", "nanmedian", "count_nonzero", "ptp", "average", "moment",
 }
 # dask.dataframe and dask.bag functions that return collections.
 _DASK_DATAFRAME_FUNCTIONS = {
@@ -400,20 +405,38 @@ class _Analysis:
 
     def __init__(self, model: "SemanticModel") -> None:
         self.model = model
+        # Shared with the analyses of other modules this one asks (`in_model`):
         self.active: set[int] = set()
-        self.depth = [0]  # shared with the analyses of other modules this one asks
+        self.depth = [0]
         self.others: dict = {}  # model -> the same analysis of that module
+        self.memo = _cache(model).setdefault(("analysis", self._signature()), {"steps": 0, "cuts": 0})
+
+    def _signature(self) -> tuple:
+        return (type(self).__name__,)
 
     def of(self, expr: cst.BaseExpression):
-        if self.depth[0] > _MAX_DEPTH or id(expr) in self.active:
+        """What `expr` may be. Each expression is evaluated once per checked file unless
+        a cycle or the depth cut its evaluation short; a file whose values fan out
+        through many calls and rebindings gives up (stays quiet) after `_MAX_STEPS`."""
+        memo = self.memo
+        key = (id(self.model), id(expr))
+        if key in memo:
+            return memo[key]
+        if self.depth[0] > _MAX_DEPTH or id(expr) in self.active or memo["steps"] > _MAX_STEPS:
+            memo["cuts"] += 1
             return None
+        memo["steps"] += 1
+        cuts = memo["cuts"]
         self.active.add(id(expr))
         self.depth[0] += 1
         try:
-            return self._of(expr)
+            found = self._of(expr)
         finally:
             self.depth[0] -= 1
             self.active.discard(id(expr))
+        if memo["cuts"] == cuts:
+            memo[key] = found  # the models keep their modules alive, so ids stay valid
+        return found
 
     def in_model(self, model: "SemanticModel") -> "_Analysis":
         """The same analysis asked about an expression of another module (or of the whole
@@ -424,6 +447,7 @@ class _Analysis:
         if found is None:
             found = self.others[model] = self._spawn(model)
             found.active, found.depth, found.others = self.active, self.depth, self.others
+            found.memo = self.memo
         return found
 
     def _spawn(self, model: "SemanticModel") -> "_Analysis":  # pragma: no cover - abstract
@@ -441,7 +465,7 @@ class _Analysis:
                 return self.combine([(b.value, None) for b in bindings])
             prop = property_def(expr, self.model)
             if prop is not None:  # `self.x` read through a `@property` returning a value
-                values = returned_values(prop)
+                values = returned_values(prop, self.model)
                 return self.combine([(v, None) for v in values]) if values else None
             found = reach.attribute(expr, self.model, True)  # a base class's, anywhere
             if found:
@@ -788,12 +812,15 @@ def _is_client(expr: cst.BaseExpression, model: "SemanticModel", analysis: _Anal
 # -- data-like values --------------------------------------------------------------------------
 class _DataLikeAnalysis(_Analysis):
     def __init__(self, model: "SemanticModel", min_items: int) -> None:
-        super().__init__(model)
         self.min_items = min_items
+        super().__init__(model)
         self.dask = _DaskAnalysis(model)
 
     def _spawn(self, model: "SemanticModel") -> "_DataLikeAnalysis":
         return _DataLikeAnalysis(model, self.min_items)
+
+    def _signature(self) -> tuple:
+        return (type(self).__name__, getattr(self, "min_items", None))
 
     def _same(self, a: DataLike, b: DataLike) -> bool:
         return True  # two data-like kinds on two paths: still data-like on every path

@@ -96,8 +96,11 @@ def _def_in(cls: cst.ClassDef, name: str, model: "SemanticModel", depth: int) ->
     return None
 
 
-def returned_values(func: cst.FunctionDef) -> list[cst.BaseExpression]:
-    """The expressions the def's own `return` statements give (not those of nested defs)."""
+def returned_values(func: cst.FunctionDef, model: "SemanticModel | None" = None) -> list[cst.BaseExpression]:
+    """The expressions the def's own `return` statements give (not those of nested defs),
+    from the model's index when the model holds the def."""
+    if model is not None and func in model.index:
+        return list(model.returns.get(func, ()))
     out: list[cst.BaseExpression] = []
     stack: list[cst.CSTNode] = [func.body]
     while stack:

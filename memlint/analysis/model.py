@@ -92,6 +92,10 @@ class SemanticModel:
         # (class node, attribute) -> bindings of `self.attribute = value` inside its methods
         self.attribute_bindings: dict[tuple[cst.CSTNode, str], list[Binding]] = {}
         self.imported_modules: set[str] = set()
+        # The defs whose own body yields (generator functions).
+        self.generators: set[cst.CSTNode] = set()
+        # The values each def's own `return` statements give, in source order.
+        self.returns: dict[cst.CSTNode, list[cst.BaseExpression]] = {}
         # Every Name node by identifier, in source order (uses and targets alike).
         self.names: dict[str, list[cst.Name]] = {}
         # The same Name nodes all together in source order, with their pre-order indices.

@@ -17,6 +17,7 @@ checked file: a helper there may be its signature alone).
 
 from __future__ import annotations
 
+import re
 from typing import TYPE_CHECKING, Iterator
 
 import libcst as cst
@@ -26,6 +27,11 @@ from memlint.analysis.calls import is_self_attribute
 if TYPE_CHECKING:  # pragma: no cover
     from memlint.analysis.model import Binding, Origin, SemanticModel
 
+# The libraries whose functions and classes the analyses know by name and documented
+# behaviour: their own sources are never followed, even when they are the checked project.
+MODELED_LIBRARIES = frozenset({
+    "numpy", "dask", "distributed", "joblib", "ray", "sklearn", "torch", "astropy",
+})
 _MAX_BASES = 8
 # Decorators that leave what a call of the function returns as its body returns it.
 _TRANSPARENT = {
@@ -35,15 +41,7 @@ _TRANSPARENT = {
 _PROPERTIES = {"property", "functools.cached_property", "cached_property"}
 
 
-# -- whole models ----------------------------------------------------------------------------
-def whole(model: "SemanticModel") -> "SemanticModel":
-    """The whole-module model of `model`'s file (itself when it is whole)."""
-    if model.complete or model.project is None or model.path is None:
-        return model
-    found = model.project.model_of_file(model.path)
-    return found if found is not None else model
-
-
+# -- models that hold a definition whole ----------------------------------------------------
 def _path(node: cst.CSTNode, model: "SemanticModel") -> list[str] | None:
     """The names of `node` (a def or class) and of the classes around it, outermost first;
     None when a def encloses it (its definitions are made at each call)."""
@@ -56,15 +54,32 @@ def _path(node: cst.CSTNode, model: "SemanticModel") -> list[str] | None:
     return list(reversed(names))
 
 
-def in_whole(node: cst.CSTNode, model: "SemanticModel") -> "tuple[SemanticModel, cst.CSTNode] | None":
-    """The same def or class in the whole-module model."""
-    target = whole(model)
-    if target is model:
+def _part(model: "SemanticModel", path: list[str], kind: str) -> "SemanticModel | None":
+    """A model of `model`'s file that holds the top-level def or class `path[0]` whole (or,
+    `kind` "uses", every statement naming that def)."""
+    if model.complete or model.project is None or model.path is None:
+        return model
+    return model.project.model_of_part(model.path, kind, path[0])
+
+
+def in_whole(node: cst.CSTNode, model: "SemanticModel", uses: bool = False) -> "tuple[SemanticModel, cst.CSTNode] | None":
+    """The same def or class in a model that holds it whole (with `uses`: and every
+    statement of its module naming it): the first pass's model, and the index's models
+    of other modules, may hold a def as its signature alone, a class without some of
+    its methods."""
+    if model.complete or model.project is None or model.path is None:
         return model, node
     from memlint.index.project import definition_in
 
     path = _path(node, model)
     if path is None:
+        return None
+    if len(path) > 1 or isinstance(node, cst.ClassDef):
+        kind = "class"  # a method is read with its class
+    else:
+        kind = "uses" if uses else "def"
+    target = _part(model, path, kind)
+    if target is None:
         return None
     found = definition_in(target, path)
     return (target, found) if found is not None else None
@@ -140,21 +155,9 @@ def is_property(func: cst.FunctionDef, model: "SemanticModel") -> bool:
 def _returns_plainly(func: cst.FunctionDef, model: "SemanticModel") -> bool:
     """A call of the def gives what its `return` statements give: not a generator, not a
     coroutine, not wrapped by a decorator that may return something else."""
-    if func.asynchronous is not None or _yields(func):
+    if func.asynchronous is not None or func in model.generators:
         return False
     return all(d in _TRANSPARENT for d in _decorators(func, model))
-
-
-def _yields(func: cst.FunctionDef) -> bool:
-    stack: list[cst.CSTNode] = [func.body]
-    while stack:
-        node = stack.pop()
-        if isinstance(node, (cst.Yield,)):
-            return True
-        if isinstance(node, (cst.FunctionDef, cst.ClassDef, cst.Lambda)):
-            continue
-        stack.extend(node.children)
-    return False
 
 
 def callee(call: cst.Call, model: "SemanticModel") -> "tuple[SemanticModel, cst.FunctionDef] | None":
@@ -191,7 +194,7 @@ def _returned(func: cst.FunctionDef, model: "SemanticModel", certain: bool) -> "
     from memlint.analysis.members import returned_values
     from memlint.analysis.model import Origin
 
-    values = returned_values(func)
+    values = returned_values(func, model)
     sure = certain and len(values) == 1
     return [Origin(v, sure, model) for v in values]
 
@@ -227,15 +230,17 @@ def attribute(expr: cst.Attribute, model: "SemanticModel", certain: bool) -> "li
 
 
 def arguments(binding: "Binding", model: "SemanticModel") -> "list[Origin]":
-    """What a parameter receives from the calls of its def in the module: each call's
-    argument (or the default when a call leaves it out). Certain only for a private def
-    called once; [] when a call passes `*args`/`**kwargs` that may hold it."""
+    """What a parameter of a private def receives from the calls of the def in its module:
+    each call's argument (or the default when a call leaves it out). Certain only for a
+    def called once; [] when a call passes `*args`/`**kwargs` that may hold it."""
     from memlint.analysis.model import Origin
 
     func = binding.stmt
     if not isinstance(func, cst.FunctionDef) or not isinstance(binding.node, cst.Param):
         return []
-    located = in_whole(func, model)
+    if not _private(func.name.value) or not _called_in_text(func.name.value, model):
+        return []
+    located = in_whole(func, model, uses=True)
     if located is None:
         return []
     m, func = located
@@ -244,7 +249,6 @@ def arguments(binding: "Binding", model: "SemanticModel") -> "list[Origin]":
         return []
     calls = list(_calls_of(func, m))
     out: list[Origin] = []
-    private = func.name.value.startswith("_") and not func.name.value.startswith("__")
     for call in calls:
         given = _argument(call, param, position)
         if given is _UNKNOWN:
@@ -253,11 +257,28 @@ def arguments(binding: "Binding", model: "SemanticModel") -> "list[Origin]":
             if param.default is None:
                 continue
             given = param.default
-        out.append(Origin(given, private and len(calls) == 1, m))
+        out.append(Origin(given, len(calls) == 1, m))
     return out
 
 
 _UNKNOWN = object()
+
+
+def _private(name: str) -> bool:
+    """A private def: its calls are the module's (a public one's parameters receive what
+    its users pass, which the project does not show)."""
+    return name.startswith("_") and not name.startswith("__")
+
+
+def _called_in_text(name: str, model: "SemanticModel") -> bool:
+    """Whether the module's text names `name` anywhere but its def line: a cheap test
+    before the whole module is parsed to find the calls."""
+    if model.complete or model.project is None or model.path is None:
+        return True
+    text = model.project.text_of(model.path)
+    if text is None:
+        return False
+    return len(re.findall(r"(?<!\w)" + re.escape(name) + r"(?!\w)", text)) > 1
 
 
 def _param(func: cst.FunctionDef, name: str, model: "SemanticModel") -> tuple[cst.Param | None, int | None]:

@@ -178,9 +178,19 @@ def scan(text: str) -> Scan | None:
     Python never does."""
     if _LAST[0] is text:
         return _LAST[1]
-    found = _scan(text)
+    for seen, found in _RECENT:
+        if seen is text:  # the project index reduces a few modules over and over
+            break
+    else:
+        found = _scan(text)
+        _RECENT.insert(0, (text, found))
+        del _RECENT[_MAX_RECENT:]
     _LAST[0], _LAST[1] = text, found
     return found
+
+
+_MAX_RECENT = 8
+_RECENT: list = []
 
 
 def _scan(text: str) -> Scan | None:
@@ -347,11 +357,20 @@ def reduce_source(text: str, groups: Iterable[Iterable[str]],
     return _padded(text, *found) if padded else _compact(text, *found)
 
 
+def reduce_to(text: str, groups: Iterable[Iterable[str]], whole: Iterable[Iterable[str]] = (),
+              names: Iterable[str] = ()) -> str | None:
+    """`reduce_source` for the project index, whose seeds are the units that hold a group
+    themselves (the def it asks about, not its callers), leaving the first pass's
+    remembered reduction alone."""
+    found = _reduce(text, tuple(map(tuple, groups)), tuple(map(tuple, whole)), tuple(names), own=True)
+    return _compact(text, *found) if isinstance(found, tuple) else found
+
+
 _LAST_REDUCTION: list = [None, None, None]  # the first pass and the padded pass after it
 # reduce the same file the same way
 
 
-def _reduce(text: str, groups, whole, names):
+def _reduce(text: str, groups, whole, names, own: bool = False):
     """(scan, tops, kept, stubs, imports) of the reduction, "" when nothing can match, None when
     the scan failed."""
     sc = scan(text)
@@ -602,17 +621,23 @@ def _reduce(text: str, groups, whole, names):
     known = 0
     for n in holders:
         known |= (n.present | imported.get(id(n), 0)) & facts
-    seeds = [n for n in nodes if n.spans and any((n.reach | known) & g == g for g in masks) and near(n)]
+    if own:
+        seeds = [n for n in nodes if n.spans and any(n.present & g == g for g in masks)]
+    else:
+        seeds = [n for n in nodes if n.spans and any((n.reach | known) & g == g for g in masks) and near(n)]
     if not seeds:
         return ""  # nothing can match: an empty module, checked in no time
-    kept: set[int] = set()
-    stack = seeds + holders
-    while stack:
-        n = stack.pop()
-        if id(n) in kept:
-            continue
-        kept.add(id(n))
-        stack.extend(m for m in n.edges if id(m) not in kept)
+    if own:
+        kept = _one_step(seeds, cut_classes)
+    else:
+        kept = set()
+        stack = seeds + holders
+        while stack:
+            n = stack.pop()
+            if id(n) in kept:
+                continue
+            kept.add(id(n))
+            stack.extend(m for m in n.edges if id(m) not in kept)
     # The imports no kept unit uses are left out of the first pass (they hold a seventh of
     # what it would parse), but for star and `__future__` imports, which bind no name a
     # unit can reach; the padded pass keeps them all (a fix adding an import looks at
@@ -631,6 +656,37 @@ def _reduce(text: str, groups, whole, names):
             break
 
     return sc, tops, kept, stubs, imports
+
+
+def _one_step(seeds: list[_Node], cut_classes: list[_Class]) -> set[int]:
+    """What the project index keeps of a module for a def or class (its seeds): the seeds
+    whole (a class with all its members), and what they name one step away: the imports,
+    the module-level statements a value flows through (with the imports they use), the
+    signatures of defs and the headers of classes. The index asks for those defs and
+    classes whole when a question follows them."""
+    units = list(seeds)
+    for cls in cut_classes:
+        if cls.header in seeds:
+            units.extend(cls.members)
+    kept = {id(u) for u in units}
+
+    def keep_imports(n: _Node) -> None:
+        for m in n.edges:
+            if m.kind == "alias":
+                kept.update(id(k) for k in m.edges)
+
+    for u in units:
+        keep_imports(u)
+        for m in u.edges:
+            if m.kind == "flow":
+                for k in m.edges:
+                    kept.add(id(k))
+                    keep_imports(k)
+            elif m.kind == "data":
+                kept.add(id(m.edges[0]))  # the class's header
+            elif m.spans:
+                kept.add(id(m))
+    return kept
 
 
 def _compact(text: str, sc: Scan, tops, kept: set[int], stubs: dict, imports: set[int]) -> str | None:

@@ -42,9 +42,10 @@ class Project:
     def index(self):
         """The project index of the project's files (memlint.index.ProjectIndex)."""
         if self._index is None:
+            from memlint.analysis.reach import MODELED_LIBRARIES
             from memlint.index import ProjectIndex
 
-            self._index = ProjectIndex(self.config.root)
+            self._index = ProjectIndex(self.config.root, opaque=MODELED_LIBRARIES)
         return self._index
 
     def _resolver(self):

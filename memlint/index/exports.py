@@ -14,7 +14,7 @@ from dataclasses import dataclass, field
 _FROM = re.compile(r"from\s+(\.*[\w.]*)\s+import\s+\(?([^()]*)\)?\s*\Z")
 _IMPORT = re.compile(r"import\s+([^();]*?)\s*\Z")
 _ALIAS = re.compile(r"([\w.]+)(?:\s+as\s+(\w+))?\Z")
-_DEFINES = re.compile(r"(?:async\s+)?(?:def|class)\s+(\w+)")
+_DEFINES = re.compile(r"(?:async\s+)?(def|class)\s+(\w+)")
 _ASSIGNS = re.compile(r"(\w+)\s*(?::[^=]*)?=(?!=)")
 _BLOCK = re.compile(r"(?:@|(?:async\s+)?def\b|class\b)")
 
@@ -24,8 +24,9 @@ DEFINED = "defined"  # a def, a class or an assignment of the module itself
 
 @dataclass
 class Exports:
-    """name -> (IMPORT, dotted target, relative or absolute) or (DEFINED, None); a name
-    bound both ways (an import overridden by a def) is DEFINED."""
+    """name -> (IMPORT, dotted target, relative or absolute) or (DEFINED, "def", "class"
+    or None for an assignment); a name bound both ways (an import overridden by a def) is
+    DEFINED."""
 
     names: dict[str, tuple[str, str | None]] = field(default_factory=dict)
     star: list[str] = field(default_factory=list)  # modules star-imported
@@ -84,7 +85,7 @@ def _read_statement(statement: str, found: Exports, top: bool) -> None:
         return
     m = _DEFINES.match(statement)
     if m is not None and top:
-        found.names[m.group(1)] = (DEFINED, None)
+        found.names[m.group(2)] = (DEFINED, m.group(1))
         return
     m = _ASSIGNS.match(statement)
     if m is not None and statement[m.end():].strip() != "None":

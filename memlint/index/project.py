@@ -25,18 +25,25 @@ if TYPE_CHECKING:  # pragma: no cover
 
 # Parsed modules kept per process (a dependency is usually asked about by many files).
 MAX_MODELS = 48
+MAX_PARTS = 256  # parts of modules (one def, one class, the uses of one name)
 MAX_DEPTH = 12
 
 
 class ProjectIndex:
-    def __init__(self, root: Path | str | None) -> None:
+    """`opaque`: top-level packages never followed into even when they are the checked
+    project's own (the libraries the analyses know by their documented behaviour: checking
+    dask itself, `dask.array.from_array` is still dask's, not a def to read)."""
+
+    def __init__(self, root: Path | str | None, opaque: frozenset[str] = frozenset()) -> None:
         self.root = Path(root).resolve() if root is not None else None
+        self.opaque = frozenset(opaque)
         self._reset()
 
     def _reset(self) -> None:
         self._current: tuple[str, str] | None = None  # (filename, text) being checked
         self._current_model: "SemanticModel | None" = None
         self._models: collections.OrderedDict[str, "SemanticModel | None"] = collections.OrderedDict()
+        self._parts: collections.OrderedDict[tuple[str, str, str], "SemanticModel | None"] = collections.OrderedDict()
         self._exports: dict[str, Exports | None] = {}
         self._names: dict[str, tuple[str, Path, bool] | None] = {}
         self._files: dict[str, str | None] = {}  # module name -> file
@@ -44,12 +51,13 @@ class ProjectIndex:
         self._texts: dict[str, tuple[str, tuple[int, int]] | None] = {}
         self._read: dict[str, tuple[int, int]] = {}  # files read for the current check
 
-    # The index travels to worker processes as its root alone.
+    # The index travels to worker processes as its root and opaque packages alone.
     def __getstate__(self) -> dict:
-        return {"root": self.root}
+        return {"root": self.root, "opaque": self.opaque}
 
     def __setstate__(self, state: dict) -> None:
         self.root = state["root"]
+        self.opaque = state["opaque"]
         self._reset()
 
     # -- the file being checked ----------------------------------------------------------
@@ -60,6 +68,8 @@ class ProjectIndex:
         self._current = (key, text)
         self._current_model = None
         self._models.pop(key, None)
+        for part in [p for p in self._parts if p[0] == key]:
+            del self._parts[part]
         self._read = {}
 
     def adopt(self, model: "SemanticModel") -> None:
@@ -126,7 +136,8 @@ class ProjectIndex:
     def is_project(self, qualname: str) -> bool:
         if self.root is None:
             return False
-        return qualname.split(".")[0] in self._top_names(self._roots())
+        top = qualname.split(".")[0]
+        return top not in self.opaque and top in self._top_names(self._roots())
 
     def split(self, qualname: str) -> tuple[str, list[str]] | None:
         """(the longest project module `qualname` starts with, the names after it)."""
@@ -183,6 +194,39 @@ class ProjectIndex:
             self._models.popitem(last=False)
         return model
 
+    def model_of_part(self, filename: str, kind: str, name: str) -> "SemanticModel | None":
+        """A model of the part of a project file that answers a question about `name`,
+        parsed as the first pass parses (memlint.engine.partial): the top-level def `name`
+        whole (`kind` "def"), or the class `name` whole ("class"), or every statement
+        naming `name` ("uses": the calls of a helper), each with what it reaches through
+        names. The whole-module model when the file is small, or is the checked one and
+        already parsed whole."""
+        key = _key(filename)
+        if self._current is not None and self._current[0] == key and self._current_model is not None:
+            return self._current_model
+        if key in self._models:
+            return self.model_of_file(key)
+        part = (key, kind, name)
+        if part in self._parts:
+            self._parts.move_to_end(part)
+            self._touch(key)
+            return self._parts[part]
+        text = self.text_of(key)
+        if text is None:
+            return None
+        reduced = _reduced(text, kind, name)
+        if reduced is None or (not reduced and kind != "uses"):
+            return self.model_of_file(key)  # small, or spelled so the scan does not see it
+        model = _build(reduced, key, self, complete=False) if reduced else None
+        self._parts[part] = model
+        while len(self._parts) > MAX_PARTS:
+            self._parts.popitem(last=False)
+        return model
+
+    def _touch(self, key: str) -> None:
+        if key in self._texts and self._texts[key] is not None:
+            self._read[key] = self._texts[key][1]
+
     def model_of_module(self, module: str) -> "SemanticModel | None":
         filename = self.file_of(module)
         return self.model_of_file(filename) if filename is not None else None
@@ -220,9 +264,12 @@ class ProjectIndex:
             return None
         module, rest = where
         exports = self.exports(module)
-        if exports is None or exports.names.get(rest[0], (None,))[0] != DEFINED:
+        bound = exports.names.get(rest[0]) if exports is not None else None
+        if bound is None or bound[0] != DEFINED or bound[1] is None:
             return None
-        model = self.model_of_module(module)
+        filename = self.file_of(module)
+        kind = "class" if len(rest) > 1 else bound[1]
+        model = self.model_of_part(filename, kind, rest[0]) if filename is not None else None
         if model is None:
             return None
         node = definition_in(model, rest)
@@ -247,7 +294,22 @@ def definition_in(model: "SemanticModel", path: list[str]) -> "cst.CSTNode | Non
     return node
 
 
-def _build(text: str, filename: str, index: ProjectIndex) -> "SemanticModel | None":
+def _reduced(text: str, kind: str, name: str) -> str | None:
+    """The first pass's reduction of `text` to the part `model_of_part` describes; None:
+    parse the whole file."""
+    from memlint.engine.checker import PARTIAL_MIN_CHARS
+    from memlint.engine.partial import reduce_to
+
+    if len(text) < PARTIAL_MIN_CHARS:
+        return None
+    if kind == "def":
+        return reduce_to(text, [(f"def {name}(",)])
+    if kind == "class":
+        return reduce_to(text, [(f"class {name}(",), (f"class {name}:",)])
+    return reduce_to(text, [(name,)], names=[name])
+
+
+def _build(text: str, filename: str, index: ProjectIndex, complete: bool = True) -> "SemanticModel | None":
     from memlint.analysis.builder import build
     from memlint.engine.parsing import parse_module
 
@@ -256,7 +318,7 @@ def _build(text: str, filename: str, index: ProjectIndex) -> "SemanticModel | No
     except Exception:  # noqa: BLE001 - a module that does not parse tells nothing
         return None
     model, _ = build(module)
-    model.attach(index, filename, complete=True)
+    model.attach(index, filename, complete=complete)
     return model
 
 

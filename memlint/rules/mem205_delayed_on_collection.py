@@ -101,6 +101,16 @@ class DelayedOnCollection(Rule):
             """
             import dask
             import dask.array as da
+            x = da.random.random((100_000, 1_000), chunks=(1_000, 1_000))
+            s = da.sum(x)
+            total = dask.delayed(report)(s * s, da.nanmean(x, axis=0))
+            """,
+            note="reductions through dask.array's functions",
+        ),
+        Valid(
+            """
+            import dask
+            import dask.array as da
             x = da.ones((1000, 1000), chunks=100)
             block = x.compute()
             out = dask.delayed(process)(block)
