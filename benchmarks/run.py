@@ -423,7 +423,8 @@ def verify_partial(corpus: Path) -> bool:
         data = path.read_bytes()
         total += len(data)
         settings = projects.for_file(path).settings_for(str(path))
-        rules = [r for r in could_match(data, settings.rules) if not r.judges_suppressions]
+        follows = checker.follows(settings, str(path))
+        rules = [r for r in could_match(data, settings.rules, follows) if not r.judges_suppressions]
         if not rules:
             continue
         matching += len(data)
@@ -432,7 +433,7 @@ def verify_partial(corpus: Path) -> bool:
         except DecodeError:
             continue
         # What the work grows with: bytes the first pass parses.
-        reduced = first_pass_source(text, rules)
+        reduced = first_pass_source(text, rules, project=follows)
         parsed += len(text) if reduced is None else len(reduced)
         for rule in rules:
             checked += 1

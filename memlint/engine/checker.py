@@ -95,8 +95,9 @@ def encode(text: str, encoding: str) -> bytes:
     return text.encode(encoding)
 
 
-def could_match(data: bytes, rules: Sequence[type[Rule]]) -> list[type[Rule]]:
-    """The rules whose triggers the bytes satisfy. Each string is searched for at most
+def could_match(data: bytes, rules: Sequence[type[Rule]], project: bool = True) -> list[type[Rule]]:
+    """The rules whose triggers the bytes satisfy (with `project`, their project triggers
+    too: see Rule.project_triggers). Each string is searched for at most
     once per file (rules share strings such as b"memmap"); within a group, the strings
     every group of the rule holds are searched for first (a file without b"MEM" has no
     suppression MEM002 could judge, whatever else it holds) and those most files hold
@@ -124,7 +125,7 @@ def could_match(data: bytes, rules: Sequence[type[Rule]]) -> list[type[Rule]]:
     return [
         r for r in rules
         if any(all(has_name(t) if t in r.name_triggers else has(t) for t in group)
-               for group in _search_order(r))
+               for group in _search_order(r, project))
     ]
 
 
@@ -143,7 +144,7 @@ def _cover(rules: tuple[type[Rule], ...]) -> tuple[bytes, ...]:
     found = _COVERS.get(rules)
     if found is not None:
         return found
-    groups = [group for rule in rules for group in rule.triggers]
+    groups = [group for rule in rules for group in _groups(rule, True)]
     strings = sorted({t for group in groups for t in group})
     candidates = set(strings)
     parts = [_parts(t) for t in strings]
@@ -195,22 +196,27 @@ def _is_name_byte(b: int) -> bool:
     return b == 95 or 48 <= b <= 57 or 65 <= b <= 90 or 97 <= b <= 122  # _ 0-9 A-Z a-z
 
 
-_ORDERED: dict[type, tuple[tuple[bytes, ...], ...]] = {}
+def _groups(rule: type[Rule], project: bool) -> tuple[tuple[bytes, ...], ...]:
+    return rule.triggers + rule.project_triggers if project else rule.triggers
 
 
-def _search_order(rule: type[Rule]) -> tuple[tuple[bytes, ...], ...]:
-    found = _ORDERED.get(rule)
+_ORDERED: dict[tuple[type, bool], tuple[tuple[bytes, ...], ...]] = {}
+
+
+def _search_order(rule: type[Rule], project: bool) -> tuple[tuple[bytes, ...], ...]:
+    found = _ORDERED.get((rule, project))
     if found is None:
         import keyword
 
-        shared = set(rule.triggers[0]).intersection(*rule.triggers) if rule.triggers else set()
+        groups = _groups(rule, project)
+        shared = set(groups[0]).intersection(*groups) if groups else set()
 
         def order(t: bytes) -> int:
             if t in shared:
                 return 0
             return 2 if keyword.iskeyword(t.decode("ascii", "replace").strip()) else 1
 
-        found = _ORDERED[rule] = tuple(tuple(sorted(g, key=order)) for g in rule.triggers)
+        found = _ORDERED[rule, project] = tuple(tuple(sorted(g, key=order)) for g in groups)
     return found
 
 
@@ -314,7 +320,7 @@ def _first_pass(text: str, filename: str, rules: Sequence[type[Rule]], settings:
     """The codes of the rules that report on a file's statements that can matter (none: the
     whole file would have no finding either, and is not parsed), or None when the first
     pass does not apply or its source did not parse: every rule then checks the file."""
-    reduced = first_pass_source(text, rules)
+    reduced = first_pass_source(text, rules, project=follows(settings, filename))
     if reduced is None:
         return None
     if not reduced:
@@ -340,7 +346,7 @@ def _padded_pass(text: str, filename: str, rules: Sequence[type[Rule]], settings
     from memlint.engine.parsing import parse_module
     from memlint.engine.suppression import Suppressions
 
-    padded = first_pass_source(text, rules, padded=True)
+    padded = first_pass_source(text, rules, padded=True, project=follows(settings, filename))
     if not padded:
         return None
     try:
@@ -355,7 +361,8 @@ def _padded_pass(text: str, filename: str, rules: Sequence[type[Rule]], settings
     return _finish(ctx, filename, padded, module, suppressions, settings.apply_noqa), suppressions
 
 
-def first_pass_source(text: str, rules: Sequence[type[Rule]], padded: bool = False) -> str | None:
+def first_pass_source(text: str, rules: Sequence[type[Rule]], padded: bool = False,
+                      project: bool = True) -> str | None:
     """What the first pass parses of `text` for `rules` (the walking rules that can match
     it): the reduced source, "" when nothing can match, None when the whole file is
     parsed at once (a small file, or a rule that must see every statement). `padded`:
@@ -364,19 +371,19 @@ def first_pass_source(text: str, rules: Sequence[type[Rule]], padded: bool = Fal
         return None
     from memlint.engine.partial import reduce_source
 
-    whole = [g for r in rules if not r.partial_classes for g in _trigger_groups(text, [r])]
-    return reduce_source(text, _trigger_groups(text, rules), whole, _name_triggers(text, rules),
-                         padded=padded)
+    whole = [g for r in rules if not r.partial_classes for g in _trigger_groups(text, [r], project)]
+    return reduce_source(text, _trigger_groups(text, rules, project), whole,
+                         _name_triggers(text, rules, project), padded=padded)
 
 
-def _name_triggers(text: str, rules: Sequence[type[Rule]]) -> frozenset[str]:
+def _name_triggers(text: str, rules: Sequence[type[Rule]], project: bool) -> frozenset[str]:
     """The strings of the trigger groups `text` satisfies that every rule waiting for them
     there declares to be names (one that a rule takes as plain text counts as text)."""
     names: set[str] = set()
     plain: set[str] = set()
     for rule in rules:
         declared = {t.decode("utf-8", "replace") for t in rule.name_triggers}
-        for group in rule.triggers:
+        for group in _groups(rule, project):
             words = [t.decode("utf-8", "replace") for t in group]
             if all(w in text for w in words):
                 for w in words:
@@ -384,15 +391,21 @@ def _name_triggers(text: str, rules: Sequence[type[Rule]]) -> frozenset[str]:
     return frozenset(names - plain)
 
 
-def _trigger_groups(text: str, rules: Sequence[type[Rule]]) -> list[tuple[str, ...]]:
+def _trigger_groups(text: str, rules: Sequence[type[Rule]], project: bool) -> list[tuple[str, ...]]:
     """The trigger groups (as text) the file satisfies."""
     out: list[tuple[str, ...]] = []
     for rule in rules:
-        for group in rule.triggers:
+        for group in _groups(rule, project):
             words = tuple(t.decode("utf-8", "replace") for t in group)
             if all(w in text for w in words) and words not in out:
                 out.append(words)
     return out
+
+
+def follows(settings: Settings, filename: str) -> bool:
+    """Whether the index can follow values of `filename` into other modules of its
+    project (the project triggers count)."""
+    return settings.index is not None and settings.index.follows(filename)
 
 
 def _with_index(settings: Settings, filename: str, text: str) -> Settings:
@@ -503,7 +516,7 @@ def _finish(ctx, filename: str, text: str, module, suppressions, apply_noqa: boo
 
 
 def check_text(text: str, filename: str, settings: Settings) -> list[Diagnostic]:
-    rules = could_match(text.encode("utf-8", "surrogatepass"), settings.rules)
+    rules = could_match(text.encode("utf-8", "surrogatepass"), settings.rules, follows(settings, filename))
     if not rules:
         return []
     return lint_text(text, filename, _with_rules(settings, rules))
@@ -517,7 +530,7 @@ def check_bytes(data: bytes, filename: str, settings: Settings) -> FileResult:
     result = FileResult(filename)
     # A file that cannot match any enabled rule is neither decoded nor parsed; MEM001 is
     # about files memlint could not analyse, not a general syntax check.
-    rules = could_match(data, settings.rules)
+    rules = could_match(data, settings.rules, follows(settings, filename))
     if not rules:
         return result
     try:

@@ -97,6 +97,10 @@ class Rule:
     libraries: ClassVar[tuple[str, ...]] = ()
     # A file can match only if, for at least one group, it contains every byte string of it.
     triggers: ClassVar[tuple[tuple[bytes, ...], ...]] = ()
+    # Groups that count only in a file of a project whose other modules the index can
+    # follow values into (`da.from_array(x)` where x may come from a loader elsewhere):
+    # not in a file checked alone, nor in the sources of a library the analyses model.
+    project_triggers: ClassVar[tuple[tuple[bytes, ...], ...]] = ()
     # Trigger strings that stand for a name the rule waits for (b"delayed": a call of
     # `dask.delayed`). In the first pass they count where a statement spells the name as a
     # whole word or uses a name imported as it, not where they are part of a longer name or
@@ -187,7 +191,7 @@ class Rule:
         """Whether `data` holds every trigger of some group (a name trigger as a word)."""
         from memlint.engine.checker import could_match
 
-        return bool(could_match(data, [cls]))
+        return bool(could_match(data, [cls], project=True))
 
 
 @dataclass(frozen=True)

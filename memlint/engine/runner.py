@@ -251,7 +251,7 @@ def run_files(
     opts: FixOptions,
     run: RunOptions | None = None,
 ) -> RunResult:
-    from memlint.engine.checker import could_match
+    from memlint.engine.checker import could_match, follows
 
     run = run or RunOptions(cache=False)
     out = RunResult()
@@ -298,7 +298,8 @@ def run_files(
             except OSError as exc:
                 out.errors.append(f"memlint: cannot read {filename}: {exc.strerror or exc}")
                 continue
-            if not could_match(data, project.settings_for(filename).rules):
+            settings = project.settings_for(filename)
+            if not could_match(data, settings.rules, follows(settings, filename)):
                 if cache is not None and st is not None:
                     cache.store_skip(rel, st)
                 continue

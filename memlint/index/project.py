@@ -92,6 +92,15 @@ class ProjectIndex:
             self._names[key] = _modules.module_name(Path(key), self.root) if _is_file(key) else None
         return self._names[key]
 
+    def follows(self, filename: str) -> bool:
+        """Whether values of `filename` can be followed into other modules of its project:
+        it is a module of a project (not a file checked alone) that is not one of the
+        opaque packages."""
+        if self.root is None:
+            return False
+        found = self.module_of(filename)
+        return found is not None and found[0].split(".")[0] not in self.opaque
+
     def absolute(self, relative: str, filename: str | None) -> str | None:
         """The absolute module name a relative import (`.x`, `..y.z`) names in `filename`."""
         found = self.module_of(filename)

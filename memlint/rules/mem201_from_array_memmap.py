@@ -103,10 +103,10 @@ class FromArrayMemmap(Rule):
     name = "from-array-memmap"
     summary = "dask from_array on a memmap reads or copies the whole file"
     libraries = ("dask",)
-    # The memmap may be opened in another function or module (the project index follows
-    # it there): a call of `from_array` is enough to look.
-    triggers = ((b"dask", b"memmap"), (b"dask", b"open_memmap"), (b"dask", b"mmap_mode"),
-                (b"dask", b"from_array"))
+    triggers = ((b"dask", b"memmap"), (b"dask", b"open_memmap"), (b"dask", b"mmap_mode"))
+    # The memmap may be opened in another module (the project index follows it there): a
+    # call of `from_array` is enough to look.
+    project_triggers = ((b"dask", b"from_array"),)
     name_triggers = frozenset({b"memmap", b"open_memmap", b"mmap_mode"})
     fix_availability = "sometimes"
 
