@@ -62,12 +62,18 @@ def _part(model: "SemanticModel", path: list[str], kind: str) -> "SemanticModel 
     return model.project.model_of_part(model.path, kind, path[0])
 
 
+def _in_library(model: "SemanticModel") -> bool:
+    """Whether the model is of a module of a library the analyses model (dask's own
+    sources): its defs are known by their documented behaviour, not followed."""
+    return model.project is not None and model.path is not None and model.project.in_library(model.path)
+
+
 def in_whole(node: cst.CSTNode, model: "SemanticModel", uses: bool = False) -> "tuple[SemanticModel, cst.CSTNode] | None":
     """The same def or class in a model that holds it whole (with `uses`: and every
     statement of its module naming it): the first pass's model, and the index's models
     of other modules, may hold a def as its signature alone, a class without some of
     its methods."""
-    if model.complete or model.project is None or model.path is None:
+    if model.complete or model.project is None or model.path is None or _in_library(model):
         return model, node
     from memlint.index.project import definition_in
 
@@ -181,6 +187,8 @@ def callee(call: cst.Call, model: "SemanticModel") -> "tuple[SemanticModel, cst.
 # -- the questions ---------------------------------------------------------------------------
 def returns(call: cst.Call, model: "SemanticModel", certain: bool) -> "list[Origin] | None":
     """What a call of a project def returns (None when the callee is not one)."""
+    if _in_library(model):
+        return None
     found = callee(call, model)
     if found is None:
         return None
@@ -204,7 +212,7 @@ def attribute(expr: cst.Attribute, model: "SemanticModel", certain: bool) -> "li
     property `x` of the class or a base; [] when neither says."""
     from memlint.analysis.model import Origin
 
-    if not is_self_attribute(expr):
+    if not is_self_attribute(expr) or _in_library(model):
         return []
     cls = model.enclosing(expr, cst.ClassDef)
     if cls is None:
@@ -238,7 +246,7 @@ def arguments(binding: "Binding", model: "SemanticModel") -> "list[Origin]":
     func = binding.stmt
     if not isinstance(func, cst.FunctionDef) or not isinstance(binding.node, cst.Param):
         return []
-    if not _private(func.name.value) or not _called_in_text(func.name.value, model):
+    if not _private(func.name.value) or _in_library(model) or not _called_in_text(func.name.value, model):
         return []
     located = in_whole(func, model, uses=True)
     if located is None:

@@ -39,6 +39,9 @@ class Settings:
     # The project index (memlint.index.ProjectIndex) of the files' project; None: the
     # file is checked alone (its own definitions are still followed).
     index: Any = None
+    # Whether the rules' project triggers count in the file being checked (set by
+    # `lint_text`: see Rule.project_triggers).
+    project_triggers: bool = False
 
     def enabled(self) -> frozenset[str]:
         if self.enabled_codes is None:
@@ -95,9 +98,11 @@ def encode(text: str, encoding: str) -> bytes:
     return text.encode(encoding)
 
 
-def could_match(data: bytes, rules: Sequence[type[Rule]], project: bool = True) -> list[type[Rule]]:
+def could_match(data: bytes, rules: Sequence[type[Rule]],
+                project: "bool | Callable[[], bool]" = True) -> list[type[Rule]]:
     """The rules whose triggers the bytes satisfy (with `project`, their project triggers
-    too: see Rule.project_triggers). Each string is searched for at most
+    too: see Rule.project_triggers; a callable is asked only when a project trigger is
+    what decides). Each string is searched for at most
     once per file (rules share strings such as b"memmap"); within a group, the strings
     every group of the rule holds are searched for first (a file without b"MEM" has no
     suppression MEM002 could judge, whatever else it holds) and those most files hold
@@ -122,10 +127,20 @@ def could_match(data: bytes, rules: Sequence[type[Rule]], project: bool = True) 
             hit = words[word] = has(word) and _has_word(data, word)
         return hit
 
+    def holds(r: type[Rule], groups) -> bool:
+        return any(all(has_name(t) if t in r.name_triggers else has(t) for t in group) for group in groups)
+
+    asked: list[bool] = []
+
+    def in_project() -> bool:
+        if not asked:
+            asked.append(project() if callable(project) else bool(project))
+        return asked[0]
+
     return [
         r for r in rules
-        if any(all(has_name(t) if t in r.name_triggers else has(t) for t in group)
-               for group in _search_order(r, project))
+        if holds(r, _search_order(r, False))
+        or (r.project_triggers and holds(r, r.project_triggers) and in_project())
     ]
 
 
@@ -279,6 +294,7 @@ def lint_text(text: str, filename: str, settings: Settings) -> list[Diagnostic]:
     if skips_file(text):
         return []
     settings = _with_index(settings, filename, text)
+    settings = _with_project_triggers(settings, filename, text)
     walkers = [r for r in settings.rules if not r.judges_suppressions]
     judges = [r for r in settings.rules if r.judges_suppressions]
     out: list[Diagnostic] = []
@@ -320,7 +336,7 @@ def _first_pass(text: str, filename: str, rules: Sequence[type[Rule]], settings:
     """The codes of the rules that report on a file's statements that can matter (none: the
     whole file would have no finding either, and is not parsed), or None when the first
     pass does not apply or its source did not parse: every rule then checks the file."""
-    reduced = first_pass_source(text, rules, project=follows(settings, filename))
+    reduced = first_pass_source(text, rules, project=settings.project_triggers)
     if reduced is None:
         return None
     if not reduced:
@@ -346,7 +362,7 @@ def _padded_pass(text: str, filename: str, rules: Sequence[type[Rule]], settings
     from memlint.engine.parsing import parse_module
     from memlint.engine.suppression import Suppressions
 
-    padded = first_pass_source(text, rules, padded=True, project=follows(settings, filename))
+    padded = first_pass_source(text, rules, padded=True, project=settings.project_triggers)
     if not padded:
         return None
     try:
@@ -406,6 +422,20 @@ def follows(settings: Settings, filename: str) -> bool:
     """Whether the index can follow values of `filename` into other modules of its
     project (the project triggers count)."""
     return settings.index is not None and settings.index.follows(filename)
+
+
+def _with_project_triggers(settings: Settings, filename: str, text: str) -> Settings:
+    """The settings with the rules that can match `text` only through project triggers
+    left out, unless the file imports a module of its project that holds their evidence
+    (a memmap opened there, for MEM201's `from_array` calls)."""
+    rules = settings.rules
+    relying = [r for r in rules if r.project_triggers and not _trigger_groups(text, [r], False)]
+    if not relying:
+        return settings
+    evidence = sorted({e.decode("utf-8", "replace") for r in relying for e in r.project_evidence})
+    if follows(settings, filename) and settings.index.imports_holding(text, evidence):
+        return replace(settings, project_triggers=True)
+    return replace(settings, rules=[r for r in rules if r not in relying])
 
 
 def _with_index(settings: Settings, filename: str, text: str) -> Settings:
@@ -516,7 +546,7 @@ def _finish(ctx, filename: str, text: str, module, suppressions, apply_noqa: boo
 
 
 def check_text(text: str, filename: str, settings: Settings) -> list[Diagnostic]:
-    rules = could_match(text.encode("utf-8", "surrogatepass"), settings.rules, follows(settings, filename))
+    rules = could_match(text.encode("utf-8", "surrogatepass"), settings.rules, lambda: follows(settings, filename))
     if not rules:
         return []
     return lint_text(text, filename, _with_rules(settings, rules))
@@ -530,7 +560,7 @@ def check_bytes(data: bytes, filename: str, settings: Settings) -> FileResult:
     result = FileResult(filename)
     # A file that cannot match any enabled rule is neither decoded nor parsed; MEM001 is
     # about files memlint could not analyse, not a general syntax check.
-    rules = could_match(data, settings.rules, follows(settings, filename))
+    rules = could_match(data, settings.rules, lambda: follows(settings, filename))
     if not rules:
         return result
     try:

@@ -299,7 +299,7 @@ def run_files(
                 out.errors.append(f"memlint: cannot read {filename}: {exc.strerror or exc}")
                 continue
             settings = project.settings_for(filename)
-            if not could_match(data, settings.rules, follows(settings, filename)):
+            if not could_match(data, settings.rules, lambda: follows(settings, filename)):
                 if cache is not None and st is not None:
                     cache.store_skip(rel, st)
                 continue

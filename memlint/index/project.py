@@ -68,6 +68,7 @@ class ProjectIndex:
         self._current = (key, text)
         self._current_model = None
         self._models.pop(key, None)
+        self._exports.pop(key, None)
         for part in [p for p in self._parts if p[0] == key]:
             del self._parts[part]
         self._read = {}
@@ -98,8 +99,35 @@ class ProjectIndex:
         opaque packages."""
         if self.root is None:
             return False
+        return self.module_of(filename) is not None and not self.in_library(filename)
+
+    def in_library(self, filename: str) -> bool:
+        """Whether `filename` is a module of one of the opaque packages."""
         found = self.module_of(filename)
-        return found is not None and found[0].split(".")[0] not in self.opaque
+        return found is not None and found[0].split(".")[0] in self.opaque
+
+    def imports_holding(self, text: str, words: "list[str]") -> bool:
+        """Whether the file being checked (`text`) imports, at its top level, a module of
+        the project whose source holds one of `words` (the texts read are dependencies
+        of the check)."""
+        if self._current is None:
+            return False
+        for module in self._imported_modules(read_exports(text)):
+            filename = self.file_of(module)
+            found = self.text_of(filename) if filename is not None else None
+            if found is not None and any(w in found for w in words):
+                return True
+        return False
+
+    def _imported_modules(self, exports: Exports) -> list[str]:
+        """The project modules a file's top-level imports name."""
+        modules: list[str] = []
+        for name in exports.modules:
+            if name.startswith("."):
+                name = self.absolute(name, self._current[0]) or ""
+            if name and self.is_project(name) and self.file_of(name) is not None:
+                modules.append(name)
+        return list(dict.fromkeys(modules))
 
     def absolute(self, relative: str, filename: str | None) -> str | None:
         """The absolute module name a relative import (`.x`, `..y.z`) names in `filename`."""

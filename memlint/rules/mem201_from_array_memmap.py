@@ -104,9 +104,10 @@ class FromArrayMemmap(Rule):
     summary = "dask from_array on a memmap reads or copies the whole file"
     libraries = ("dask",)
     triggers = ((b"dask", b"memmap"), (b"dask", b"open_memmap"), (b"dask", b"mmap_mode"))
-    # The memmap may be opened in another module (the project index follows it there): a
-    # call of `from_array` is enough to look.
+    # The memmap may be opened in a module the file imports (the project index follows it
+    # there): then a call of `from_array` is enough to look.
     project_triggers = ((b"dask", b"from_array"),)
+    project_evidence = (b"memmap", b"open_memmap", b"mmap_mode")
     name_triggers = frozenset({b"memmap", b"open_memmap", b"mmap_mode"})
     fix_availability = "sometimes"
 
