@@ -30,9 +30,6 @@ class Exports:
 
     names: dict[str, tuple[str, str | None]] = field(default_factory=dict)
     star: list[str] = field(default_factory=list)  # modules star-imported
-    # Every module a top-level import names (`import a.b` names a.b; `from .x import y`
-    # names .x and maybe the submodule .x.y), in order.
-    modules: list[str] = field(default_factory=list)
 
 
 def read_exports(text: str) -> Exports:
@@ -61,8 +58,6 @@ def _read_statement(statement: str, found: Exports, top: bool) -> None:
     m = _FROM.match(statement)
     if m is not None:
         module, names = m.group(1), m.group(2)
-        if top:
-            found.modules.append(module)
         for part in names.split(","):
             part = " ".join(part.split())
             if part == "*":
@@ -74,8 +69,6 @@ def _read_statement(statement: str, found: Exports, top: bool) -> None:
             bound = alias.group(2) or alias.group(1)
             target = f"{module}{'' if module.endswith('.') else '.'}{alias.group(1)}"
             _bind(found, bound, (IMPORT, target))
-            if top:
-                found.modules.append(target)
         return
     m = _IMPORT.match(statement)
     if m is not None:
@@ -84,8 +77,6 @@ def _read_statement(statement: str, found: Exports, top: bool) -> None:
             if alias is None:
                 continue
             name, asname = alias.group(1), alias.group(2)
-            if top:
-                found.modules.append(name)
             if asname:
                 _bind(found, asname, (IMPORT, name))
             else:
