@@ -24,7 +24,7 @@ def module_name(path: Path, root: Path | None) -> tuple[str, Path, bool] | None:
         return None
     parts = [] if path.name == _INIT else [path.stem]
     directory = path.parent
-    while (directory / _INIT).is_file() and _inside(directory.parent, root):
+    while (directory / _INIT).is_file() and inside(directory.parent, root):
         parts.append(directory.name)
         directory = directory.parent
     if path.name == _INIT and not parts:
@@ -39,7 +39,8 @@ def module_name(path: Path, root: Path | None) -> tuple[str, Path, bool] | None:
     return name, directory, path.name == _INIT
 
 
-def _inside(directory: Path, root: Path | None) -> bool:
+def inside(directory: Path, root: Path | None) -> bool:
+    """Whether `directory` is `root` or under it (always, with no root)."""
     if root is None:
         return True
     try:
@@ -56,7 +57,7 @@ def find_module(name: str, roots: list[Path], root: Path | None) -> Path | None:
     for base in roots:
         directory = base.joinpath(*parts[:-1])
         for candidate in (directory / f"{parts[-1]}.py", directory / parts[-1] / _INIT):
-            if candidate.is_file() and _inside(candidate, root):
+            if candidate.is_file() and inside(candidate, root):
                 return candidate
     return None
 

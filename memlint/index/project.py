@@ -47,9 +47,10 @@ class ProjectIndex:
         self._parts: collections.OrderedDict[tuple[str, str, str], "SemanticModel | None"] = collections.OrderedDict()
         self._exports: dict[str, Exports | None] = {}
         self._names: dict[str, tuple[str, Path, bool] | None] = {}
-        self._files: dict[str, str | None] = {}  # module name -> file
+        self._files: dict[tuple, str | None] = {}  # (module name, search roots) -> file
         self._tops: dict[Path, frozenset[str]] = {}
         self._texts: dict[str, tuple[str, tuple[int, int]] | None] = {}
+        self._holding: dict[tuple[str, tuple[bytes, ...]], tuple[bool, tuple[int, int]]] = {}
         self._read: dict[str, tuple[int, int]] = {}  # files read for the current check
 
     # The index travels to worker processes as its root and opaque packages alone.
@@ -91,8 +92,15 @@ class ProjectIndex:
             return None
         key = _key(filename)
         if key not in self._names:
-            self._names[key] = _modules.module_name(Path(key), self.root) if _is_file(key) else None
+            self._names[key] = _modules.module_name(Path(key), self._bound(key)) if _is_file(key) else None
         return self._names[key]
+
+    def _bound(self, key: str) -> Path | None:
+        """The directory module names stay inside for a file: the root, or none for a file
+        outside it (checked from elsewhere: its packages are named by their `__init__`s)."""
+        if self.root is None or not _modules.inside(Path(key), self.root):
+            return None
+        return self.root
 
     def follows(self, filename: str) -> bool:
         """Whether values of `filename` can be followed into other modules of its project:
@@ -113,12 +121,28 @@ class ProjectIndex:
         of the check)."""
         if self._current is None:
             return False
+        wanted = tuple(w.encode("utf-8") for w in words)
         for module in self._imported_modules(_imported_names(text)):
             filename = self.file_of(module)
-            found = self.text_of(filename) if filename is not None else None
-            if found is not None and any(w in found for w in words):
+            if filename is not None and self._holds(filename, wanted):
                 return True
         return False
+
+    def _holds(self, filename: str, words: tuple[bytes, ...]) -> bool:
+        """Whether the file's bytes hold one of `words` (read without decoding; a read
+        like any other, so a dependency of the check)."""
+        key = _key(filename)
+        found = self._holding.get((key, words))
+        if found is None:
+            try:
+                st = os.stat(key)
+                with open(key, "rb") as fh:
+                    data = fh.read()
+            except OSError:
+                return False
+            found = self._holding[key, words] = (any(w in data for w in words), (st.st_size, st.st_mtime_ns))
+        self._read[key] = found[1]
+        return found[0]
 
     def _imported_modules(self, names: "list[str]") -> list[str]:
         """The project modules among the module names a file's imports may name."""
@@ -153,14 +177,15 @@ class ProjectIndex:
         """The file of a module of the project, or None."""
         if self.root is None:
             return None  # a file checked alone: no other module is known
-        if module in self._files:
-            return self._files[module]
-        roots = self._roots()
+        roots = tuple(self._roots())  # they hold the checked file's own source directory
+        if (module, roots) in self._files:
+            return self._files[module, roots]
         found = None
-        if module.split(".")[0] in self._top_names(roots):
-            path = _modules.find_module(module, roots, self.root)
+        if module.split(".")[0] in self._top_names(list(roots)):
+            bound = self._bound(self._current[0]) if self._current else self.root
+            path = _modules.find_module(module, list(roots), bound)
             found = _key(str(path)) if path is not None else None
-        self._files[module] = found
+        self._files[module, roots] = found
         return found
 
     def _top_names(self, roots: list[Path]) -> frozenset[str]:

@@ -232,3 +232,32 @@ def test_each_fitted_estimator_of_a_learned_list(tmp_path):
                 return [ddf.map_partitions(len, n=n) for n in self.sizes_]
         """})
     assert [(f, line, code) for f, line, code, _ in found] == [("pkg/ensemble.py", 12, "MEM203")]
+
+
+def test_a_project_checked_from_outside_its_root(tmp_path, monkeypatch):
+    """No project file above the sources and memlint started elsewhere: the packages are
+    named by their `__init__.py` files, so modules are still followed, and a modeled
+    library's own sources are still its own."""
+    project = tmp_path / "sources"
+    for name, text in {"pkg/__init__.py": "", "pkg/io.py": LOADER, "pkg/lazy.py": """
+        import dask.array as da
+        from .io import open_raw
+
+        def lazy(path):
+            return da.from_array(open_raw(path), chunks=4096)
+        """, "dask/__init__.py": "", "dask/io.py": LOADER, "dask/lazy.py": """
+        from . import array as da
+        from .io import open_raw
+
+        def lazy(path):
+            return da.from_array(open_raw(path), chunks=4096)
+        """}.items():
+        path = project / name
+        path.parent.mkdir(parents=True, exist_ok=True)
+        path.write_text(textwrap.dedent(text).lstrip("\n"))
+    elsewhere = tmp_path / "elsewhere"
+    elsewhere.mkdir()
+    monkeypatch.chdir(elsewhere)
+    found = sorted((Path(d.filename).relative_to(project).as_posix(), d.location.row, d.code)
+                   for d in check_paths([project]))
+    assert found == [("pkg/lazy.py", 5, "MEM201")]
