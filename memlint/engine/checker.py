@@ -388,8 +388,9 @@ def first_pass_source(text: str, rules: Sequence[type[Rule]], padded: bool = Fal
     from memlint.engine.partial import reduce_source
 
     whole = [g for r in rules if not r.partial_classes for g in _trigger_groups(text, [r], project)]
+    sources = sorted({t.decode("utf-8", "replace") for r in rules for t in r.source_triggers})
     return reduce_source(text, _trigger_groups(text, rules, project), whole,
-                         _name_triggers(text, rules, project), padded=padded)
+                         _name_triggers(text, rules, project), padded=padded, sources=sources)
 
 
 def _name_triggers(text: str, rules: Sequence[type[Rule]], project: bool) -> frozenset[str]:

@@ -297,7 +297,7 @@ class _Node:
     or a connector between such pieces (no spans)."""
 
     __slots__ = ("spans", "kind", "name", "owner", "present", "edges", "reach", "names", "attrs",
-                 "stores", "bare_self")
+                 "stores", "bare_self", "follows")
 
     def __init__(self, spans: list[tuple[int, int]], kind: str, name: str | None = None,
                  owner: "_Class | None" = None) -> None:
@@ -312,6 +312,9 @@ class _Node:
         self.owner = owner  # a member's class
         self.present = 0  # bit mask of the trigger strings it holds
         self.edges: list[_Node] = []
+        # What a value may come from without the analyses reading it in this pass (the
+        # project index reads it when they follow it): counted for reach, never kept.
+        self.follows: list[_Node] = []
         self.reach = 0  # bit mask of the strings of everything it reaches
         self.names: frozenset[str] = frozenset()
         self.attrs: frozenset[str] = frozenset()  # `self.<attr>` it mentions
@@ -332,7 +335,7 @@ class _Class:
 
 def reduce_source(text: str, groups: Iterable[Iterable[str]],
                   whole: Iterable[Iterable[str]] = (), names: Iterable[str] = (),
-                  padded: bool = False) -> str | None:
+                  padded: bool = False, sources: Iterable[str] = ()) -> str | None:
     """`text` reduced to the units described in the module docstring, or None when the
     whole text should be parsed: the scan failed, or too little would be dropped to pay
     for the pass. `groups` are the trigger groups the file matched; when one of `whole`
@@ -346,11 +349,11 @@ def reduce_source(text: str, groups: Iterable[Iterable[str]],
     `padded` keeps every kept line where it is, verbatim, and every other line as an
     empty one: the same statements at their own rows and columns, for reporting
     positions and fixes without parsing the rest (then the share kept does not matter)."""
-    key = (tuple(map(tuple, groups)), tuple(map(tuple, whole)), tuple(names))
+    key = (tuple(map(tuple, groups)), tuple(map(tuple, whole)), tuple(names), tuple(sources))
     if _LAST_REDUCTION[0] is text and _LAST_REDUCTION[1] == key:
         found = _LAST_REDUCTION[2]
     else:
-        found = _reduce(text, key[0], key[1], key[2])
+        found = _reduce(text, key[0], key[1], key[2], sources=key[3])
         _LAST_REDUCTION[:] = [text, key, found]
     if not isinstance(found, tuple):
         return found
@@ -370,7 +373,7 @@ _LAST_REDUCTION: list = [None, None, None]  # the first pass and the padded pass
 # reduce the same file the same way
 
 
-def _reduce(text: str, groups, whole, names, own: bool = False):
+def _reduce(text: str, groups, whole, names, own: bool = False, sources=()):
     """(scan, tops, kept, stubs, imports) of the reduction, "" when nothing can match, None when
     the scan failed."""
     sc = scan(text)
@@ -459,6 +462,7 @@ def _reduce(text: str, groups, whole, names, own: bool = False):
                 stub = _Node([(a, body)], "stub", node.name)
                 stub.present = holds(masked[a:body])
                 stub.names = frozenset(idents(code[a:body])) - _COMMON
+                stub.follows.append(node)  # what a call of it returns
                 stubs[id(node)] = stub
             continue
         header_end, members = cut
@@ -567,7 +571,13 @@ def _reduce(text: str, groups, whole, names, own: bool = False):
         for m in cls.members:
             if m.name and _DECORATED.match(text, m.spans[0][0]):
                 decorated.setdefault(m.name, []).append(m)
+        by_name: dict[str, list[_Node]] = {}
         for m in cls.members:
+            if m.name:
+                by_name.setdefault(m.name, []).append(m)
+        for m in cls.members:
+            # `self.read()`: what the method returns
+            m.follows.extend(k for attr in m.attrs for k in by_name.get(attr, ()) if k is not m)
             m.edges.append(cls.header)
             for attr in m.attrs:
                 m.edges.extend(storing.get(attr, ()))
@@ -590,15 +600,21 @@ def _reduce(text: str, groups, whole, names, own: bool = False):
     # -- what each node reaches (a fixpoint over the strings' bit masks) -------------------
     everything = nodes + list(stubs.values()) + aliases + list(flows.values()) + [c.data for c in cut_classes]
     preds: dict[int, list[_Node]] = {}
+    # Through what a call returns (`follows`) only the strings of `sources` reach.
+    source_mask = sum(bit[t] for t in sources if t in bit)
+    everything_mask = sum(bit.values())
     for n in everything:
         n.reach = n.present
         for m in n.edges:
-            preds.setdefault(id(m), []).append(n)
+            preds.setdefault(id(m), []).append((n, everything_mask))
+        if source_mask:
+            for m in n.follows:
+                preds.setdefault(id(m), []).append((n, source_mask))
     todo = [n for n in everything if n.present]
     while todo:
         m = todo.pop()
-        for n in preds.get(id(m), ()):
-            merged = n.reach | m.reach
+        for n, mask in preds.get(id(m), ()):
+            merged = n.reach | (m.reach & mask)
             if merged != n.reach:
                 n.reach = merged
                 todo.append(n)

@@ -108,6 +108,10 @@ class Rule:
     # whole word or uses a name imported as it, not where they are part of a longer name or
     # of the module an import comes from (`from dask.delayed import Delayed`).
     name_triggers: ClassVar[frozenset[bytes]] = frozenset()
+    # Trigger strings that mark where a value comes from (a memmap opened), which the
+    # analyses follow through what calls return: in the first pass they reach the units
+    # that call a function or method holding them.
+    source_triggers: ClassVar[frozenset[bytes]] = frozenset()
     # In a large file the rule first sees only the statements that mention a trigger
     # string and what they reach through names (memlint.engine.partial); set False if it
     # must see every statement to decide.

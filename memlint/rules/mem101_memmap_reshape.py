@@ -86,6 +86,7 @@ class MemmapReshape(Rule):
     )
     # Names: `np.memmap`, `open_memmap`, `mmap_mode=`; not `_memmap` or `memmap_backed`.
     name_triggers = frozenset({b"memmap", b"open_memmap", b"mmap_mode"})
+    source_triggers = frozenset({b"memmap", b"open_memmap", b"mmap_mode"})
     fix_availability = "sometimes"
     options = {
         "require-sink": Option(

@@ -72,6 +72,7 @@ class MemmapTransposeToWorkers(Rule):
         (b"Parallel", b"delayed", b"mmap_mode"),
     )
     name_triggers = frozenset({b"Parallel", b"delayed", b"memmap", b"open_memmap", b"mmap_mode"})
+    source_triggers = frozenset({b"memmap", b"open_memmap", b"mmap_mode"})
 
     valid = (
         Valid(

@@ -109,6 +109,7 @@ class FromArrayMemmap(Rule):
     project_triggers = ((b"dask", b"from_array"),)
     project_evidence = (b"memmap", b"open_memmap", b"mmap_mode")
     name_triggers = frozenset({b"memmap", b"open_memmap", b"mmap_mode"})
+    source_triggers = frozenset({b"memmap", b"open_memmap", b"mmap_mode"})
     fix_availability = "sometimes"
 
     valid = (

@@ -85,6 +85,7 @@ class MemmapTokenized(Rule):
         (b"distributed", b"mmap_mode"),
     )
     name_triggers = frozenset({b"memmap", b"open_memmap", b"mmap_mode"})
+    source_triggers = frozenset({b"memmap", b"open_memmap", b"mmap_mode"})
     fix_availability = "sometimes"
 
     valid = (

@@ -636,6 +636,35 @@ CLASS_SCENARIOS = {
             table = np.load("table.npy")
             return [score.remote(table, i) for i in range(10)]
         """),
+    "memmap read by a method a cached_property calls, then from_array": ("MEM201", """
+        from functools import cached_property
+        import dask.array as da
+        import numpy as np
+        FILLER
+
+        class Reader:
+        METHODS
+            @cached_property
+            def _data(self):
+                return self.read()
+
+            def read(self):
+                return np.memmap(self.filename, dtype="u2", mode="r")
+
+            def channel(self, i):
+                return da.from_array(self._data[:, i], chunks=1024)
+        """),
+    "memmap returned by a module-level helper, then from_array": ("MEM201", """
+        import dask.array as da
+        import numpy as np
+
+        def read_raw(path, shape):
+            return np.memmap(path, dtype="f4", mode="r", shape=shape)
+        FILLER
+
+        def lazy(path):
+            return da.from_array(read_raw(path, (10, 10)), chunks=5)
+        """),
     "reshaped memmap sent to thread and process workers from two functions": ("MEM101", """
         import numpy as np
         from joblib import Parallel, delayed
