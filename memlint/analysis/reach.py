@@ -17,7 +17,6 @@ checked file: a helper there may be its signature alone).
 
 from __future__ import annotations
 
-import re
 from typing import TYPE_CHECKING, Iterator
 
 import libcst as cst
@@ -54,18 +53,30 @@ def _path(node: cst.CSTNode, model: "SemanticModel") -> list[str] | None:
     return list(reversed(names))
 
 
-def _part(model: "SemanticModel", path: list[str], kind: str) -> "SemanticModel | None":
-    """A model of `model`'s file that holds the top-level def or class `path[0]` whole (or,
-    `kind` "uses", every statement naming that def)."""
+def _part(model: "SemanticModel", path: list[str], kind: str, name: str) -> "SemanticModel | None":
+    """A model of `model`'s file that holds a def whole (ProjectIndex.model_of_part)."""
     if model.complete or model.project is None or model.path is None:
         return model
-    return model.project.model_of_part(model.path, kind, path[0])
+    return model.project.model_of_part(model.path, kind, name)
 
 
 def _in_library(model: "SemanticModel") -> bool:
     """Whether the model is of a module of a library the analyses model (dask's own
     sources): its defs are known by their documented behaviour, not followed."""
     return model.project is not None and model.path is not None and model.project.in_library(model.path)
+
+
+def _signature_only(func: cst.FunctionDef) -> bool:
+    """A def whose body is `...` alone: how the first pass keeps a def it only names."""
+    body = func.body
+    if not isinstance(body, cst.IndentedBlock) or len(body.body) != 1:
+        return isinstance(body, cst.SimpleStatementSuite) and _is_ellipsis_line(body)
+    line = body.body[0]
+    return isinstance(line, cst.SimpleStatementLine) and _is_ellipsis_line(line)
+
+
+def _is_ellipsis_line(line) -> bool:
+    return len(line.body) == 1 and isinstance(line.body[0], cst.Expr) and isinstance(line.body[0].value, cst.Ellipsis)
 
 
 def in_whole(node: cst.CSTNode, model: "SemanticModel", uses: bool = False) -> "tuple[SemanticModel, cst.CSTNode] | None":
@@ -75,16 +86,22 @@ def in_whole(node: cst.CSTNode, model: "SemanticModel", uses: bool = False) -> "
     its methods."""
     if model.complete or model.project is None or model.path is None or _in_library(model):
         return model, node
+    if not uses and isinstance(node, cst.FunctionDef) and not _signature_only(node):
+        return model, node  # a def the first pass keeps is kept whole
     from memlint.index.project import definition_in
 
     path = _path(node, model)
     if path is None:
         return None
-    if len(path) > 1 or isinstance(node, cst.ClassDef):
-        kind = "class"  # a method is read with its class
+    if isinstance(node, cst.ClassDef):
+        return model, node  # as the first pass keeps it: what makes its instances' data
+    if uses:
+        kind = "uses"
+    elif len(path) > 1:
+        kind = "method"
     else:
-        kind = "uses" if uses else "def"
-    target = _part(model, path, kind)
+        kind = "def"
+    target = _part(model, path, kind, ".".join(path) if kind == "method" else path[-1] if kind == "uses" else path[0])
     if target is None:
         return None
     found = definition_in(target, path)
@@ -129,15 +146,38 @@ def bases(cls: cst.ClassDef, model: "SemanticModel") -> "Iterator[tuple[Semantic
 
 def member(cls: cst.ClassDef, model: "SemanticModel", name: str) -> "tuple[SemanticModel, cst.FunctionDef] | None":
     """The def `name` of the class or its nearest base that defines it."""
-    whole_cls = in_whole(cls, model)
-    if whole_cls is None:
-        return None
-    m, c = whole_cls
-    for owner_model, owner in [(m, c), *bases(c, m)]:
-        for stmt in owner.body.body:
-            if isinstance(stmt, cst.FunctionDef) and stmt.name.value == name:
-                return owner_model, stmt
+    for owner_model, owner in [(model, cls), *bases(cls, model)]:
+        found = _method(owner, owner_model, name)
+        if found is not None:
+            return found
     return None
+
+
+def _method(cls: cst.ClassDef, model: "SemanticModel", name: str) -> "tuple[SemanticModel, cst.FunctionDef] | None":
+    """The def `name` of the class itself. A reduced model holds a class with some of its
+    methods (each whole); the others are read from the part of the file with methods of
+    that name, when the file spells one."""
+    own = _own_member(cls, name)
+    if own is not None or model.complete or model.project is None or model.path is None or _in_library(model):
+        return (model, own) if own is not None else None
+    path = _path(cls, model)
+    text = model.project.text_of(model.path)
+    if path is None or text is None or f"def {name}(" not in text:
+        return None
+    from memlint.index.project import definition_in
+
+    part = model.project.model_of_part(model.path, "method", ".".join([*path, name]))
+    found = definition_in(part, path) if part is not None else None
+    own = _own_member(found, name) if isinstance(found, cst.ClassDef) else None
+    return (part, own) if own is not None else None
+
+
+def _own_member(cls: cst.ClassDef, name: str) -> cst.FunctionDef | None:
+    found = None
+    for stmt in cls.body.body:
+        if isinstance(stmt, cst.FunctionDef) and stmt.name.value == name:
+            found = stmt  # the last definition wins, as at run time
+    return found
 
 
 def _decorators(func: cst.FunctionDef, model: "SemanticModel") -> list[str]:
@@ -280,13 +320,10 @@ def _private(name: str) -> bool:
 
 def _called_in_text(name: str, model: "SemanticModel") -> bool:
     """Whether the module's text names `name` anywhere but its def line: a cheap test
-    before the whole module is parsed to find the calls."""
+    before a part of the module is parsed to find the calls."""
     if model.complete or model.project is None or model.path is None:
         return True
-    text = model.project.text_of(model.path)
-    if text is None:
-        return False
-    return len(re.findall(r"(?<!\w)" + re.escape(name) + r"(?!\w)", text)) > 1
+    return model.project.names_twice(model.path, name)
 
 
 def _param(func: cst.FunctionDef, name: str, model: "SemanticModel") -> tuple[cst.Param | None, int | None]:

@@ -33,6 +33,12 @@ What a unit reaches through the names it mentions:
   uses `self` itself (passes or returns it, a lambda or nested def that may capture it) or
   reads `self.<name>` that no method assigns (a bound method: the instance goes with it).
 
+What a value may come from reaches further, through what calls return: a unit calling a
+top-level def, or a method through `self`, reaches the strings of the callee's body that a
+rule declares sources (`source_triggers`: where a memmap is opened), though the callee is
+kept as its signature only (the project index parses its body when an analysis follows
+the call).
+
 A unit is a seed when it holds a trigger string (itself or one name away) and what it
 reaches holds every string of one group; the strings that say what the module imports
 (`import ray`, `from ray`, which a rule may ask of the whole module) count for every unit.
@@ -676,14 +682,16 @@ def _reduce(text: str, groups, whole, names, own: bool = False, sources=()):
 
 def _one_step(seeds: list[_Node], cut_classes: list[_Class]) -> set[int]:
     """What the project index keeps of a module for a def or class (its seeds): the seeds
-    whole (a class with all its members), and what they name one step away: the imports,
+    whole (a class with the methods that store on `self` or fit), and what they name one
+    step away: the imports,
     the module-level statements a value flows through (with the imports they use), the
-    signatures of defs and the headers of classes. The index asks for those defs and
-    classes whole when a question follows them."""
+    signatures of defs and the classes as the first pass keeps them (the header and the
+    methods that store on `self` or fit). The index asks for a def whole, or a method,
+    when a question follows it."""
     units = list(seeds)
     for cls in cut_classes:
-        if cls.header in seeds:
-            units.extend(cls.members)
+        if cls.header in seeds:  # the class: what makes its instances' data
+            units.extend(m for m in cls.storing + cls.fitting if m not in seeds)
     kept = {id(u) for u in units}
 
     def keep_imports(n: _Node) -> None:
@@ -699,7 +707,8 @@ def _one_step(seeds: list[_Node], cut_classes: list[_Class]) -> set[int]:
                     kept.add(id(k))
                     keep_imports(k)
             elif m.kind == "data":
-                kept.add(id(m.edges[0]))  # the class's header
+                # the class's header and the methods that make its instances' data
+                kept.update(id(k) for k in m.edges)
             elif m.spans:
                 kept.add(id(m))
     return kept

@@ -1,11 +1,17 @@
 """The project index: the checked project's modules, read on demand, never imported.
 
 Analyses ask it what a name of the project is (`symbol`), what a re-exported name
-really names (`canonical`), and for the model of another module (`model_of_module`).
-Everything is lazy: a module is scanned for its top-level names when a name of it is
-asked about, and parsed only when a definition in it is followed. What a check reads
-besides the checked file is recorded (`dependencies`): a cached result stays valid
-while those files are unchanged.
+really names (`canonical`), and for a model that holds a definition whole
+(`model_of_part`). Everything is lazy: a module is scanned for its top-level names when a
+name of it is asked about, and only the part of it a question needs is parsed: the def
+asked about, or the class, or the statements naming a helper, with the imports and
+module-level statements they use and the signatures of what they call (the first pass's
+reduction, memlint.engine.partial); following a call further asks for that def's part in
+turn. What a check reads besides the checked file is recorded (`dependencies`): a cached
+result stays valid while those files are unchanged.
+
+The packages of `opaque` (the libraries the analyses model) are never followed into, even
+when they are the checked project: checking dask itself, its functions are dask's.
 """
 
 from __future__ import annotations
@@ -50,6 +56,7 @@ class ProjectIndex:
         self._files: dict[tuple, str | None] = {}  # (module name, search roots) -> file
         self._tops: dict[Path, frozenset[str]] = {}
         self._texts: dict[str, tuple[str, tuple[int, int]] | None] = {}
+        self._twice: dict[tuple[str, str], bool] = {}
         self._holding: dict[tuple[str, tuple[bytes, ...]], tuple[bool, tuple[int, int]]] = {}
         self._read: dict[str, tuple[int, int]] = {}  # files read for the current check
 
@@ -71,6 +78,7 @@ class ProjectIndex:
         self._current_model = None
         self._models.pop(key, None)
         self._exports.pop(key, None)
+        self._twice = {k: v for k, v in self._twice.items() if k[0] != key}
         for part in [p for p in self._parts if p[0] == key]:
             del self._parts[part]
         self._read = {}
@@ -260,7 +268,8 @@ class ProjectIndex:
     def model_of_part(self, filename: str, kind: str, name: str) -> "SemanticModel | None":
         """A model of the part of a project file that answers a question about `name`,
         parsed as the first pass parses (memlint.engine.partial): the top-level def `name`
-        whole (`kind` "def"), or the class `name` whole ("class"), or every statement
+        whole (`kind` "def"), or the class `name` whole ("class"), or the methods
+        `name` ("Class.method") names with what their class keeps ("method"), or every statement
         naming `name` ("uses": the calls of a helper), each with what it reaches through
         names. The whole-module model when the file is small, or is the checked one and
         already parsed whole."""
@@ -286,7 +295,21 @@ class ProjectIndex:
             self._parts.popitem(last=False)
         return model
 
+    def names_twice(self, filename: str, name: str) -> bool:
+        """Whether the file's text spells the name `name` (as a whole word) twice or more."""
+        key = (_key(filename), name)
+        found = self._twice.get(key)
+        if found is None:
+            text = self.text_of(key[0])
+            found = self._twice[key] = text is not None and text.count(name) > 1 and len(
+                re.findall(r"(?<!\w)" + re.escape(name) + r"(?!\w)", text)) > 1
+        else:
+            self._touch(key[0])
+        return found
+
     def _touch(self, key: str) -> None:
+        if self._current is not None and self._current[0] == key:
+            return  # the checked file is no dependency of itself
         if key in self._texts and self._texts[key] is not None:
             self._read[key] = self._texts[key][1]
 
@@ -331,8 +354,8 @@ class ProjectIndex:
         if bound is None or bound[0] != DEFINED or bound[1] is None:
             return None
         filename = self.file_of(module)
-        kind = "class" if len(rest) > 1 else bound[1]
-        model = self.model_of_part(filename, kind, rest[0]) if filename is not None else None
+        kind, name = ("method", ".".join(rest)) if len(rest) > 1 else (bound[1], rest[0])
+        model = self.model_of_part(filename, kind, name) if filename is not None else None
         if model is None:
             return None
         node = definition_in(model, rest)
@@ -394,6 +417,8 @@ def _reduced(text: str, kind: str, name: str) -> str | None:
         return reduce_to(text, [(f"def {name}(",)])
     if kind == "class":
         return reduce_to(text, [(f"class {name}(",), (f"class {name}:",)])
+    if kind == "method":  # "Class.method": the defs of that name, with their classes
+        return reduce_to(text, [(f"def {name.rpartition('.')[2]}(",)])
     return reduce_to(text, [(name,)], names=[name])
 
 

@@ -57,3 +57,17 @@ def test_the_cache_names_what_each_result_was_drawn_from(memlint, project):
     assert entries["pkg/other.py"][4] == {}
     (root / "pkg/io.py").write_text(COPYING)
     assert memlint("--format", "concise", cwd=root).returncode == 0
+
+
+def test_a_module_that_starts_opening_memmaps_rechecks_its_importers(project, tmp_path, monkeypatch):
+    """`from_array` calls are looked at only where an imported project module opens
+    memmaps: that module is what the quiet result was drawn from."""
+    eager = "import numpy as np\n\ndef load(path):\n    return np.load(path)\n"
+    root = project({**FILES, "pkg/io.py": eager})
+    cache = tmp_path / "cache"
+    assert run(root, cache, monkeypatch)[0] == []
+    assert run(root, cache, monkeypatch) == ([], [])
+    (root / "pkg/io.py").write_text(FILES["pkg/io.py"])
+    found, checked = run(root, cache, monkeypatch)
+    assert found == ["pkg/lazy.py:4:MEM201"]
+    assert "pkg/lazy.py" in checked and "pkg/other.py" not in checked
