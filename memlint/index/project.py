@@ -49,6 +49,7 @@ class ProjectIndex:
     def _reset(self) -> None:
         self._current: tuple[str, str] | None = None  # (filename, text) being checked
         self._current_model: "SemanticModel | None" = None
+        self._current_roots: list[Path] | None = None
         self._models: collections.OrderedDict[str, "SemanticModel | None"] = collections.OrderedDict()
         self._parts: collections.OrderedDict[tuple[str, str, str], "SemanticModel | None"] = collections.OrderedDict()
         self._exports: dict[str, Exports | None] = {}
@@ -57,6 +58,7 @@ class ProjectIndex:
         self._tops: dict[Path, frozenset[str]] = {}
         self._texts: dict[str, tuple[str, tuple[int, int]] | None] = {}
         self._twice: dict[tuple[str, str], bool] = {}
+        self._imports_name: dict[tuple[str, str], bool] = {}
         self._holding: dict[tuple[str, tuple[bytes, ...]], tuple[bool, tuple[int, int]]] = {}
         self._read: dict[str, tuple[int, int]] = {}  # files read for the current check
 
@@ -76,9 +78,11 @@ class ProjectIndex:
         key = _key(filename)
         self._current = (key, text)
         self._current_model = None
+        self._current_roots = None
         self._models.pop(key, None)
         self._exports.pop(key, None)
         self._twice = {k: v for k, v in self._twice.items() if k[0] != key}
+        self._imports_name = {k: v for k, v in self._imports_name.items() if k[0] != key}
         for part in [p for p in self._parts if p[0] == key]:
             del self._parts[part]
         self._read = {}
@@ -170,6 +174,8 @@ class ProjectIndex:
         return _modules.absolute(relative, found[0], found[2])
 
     def _roots(self, near: Path | None = None) -> list[Path]:
+        if near is None and self._current_roots is not None:
+            return self._current_roots
         roots: list[Path] = []
         if near is not None:
             roots.append(near)
@@ -179,7 +185,10 @@ class ProjectIndex:
             found = self.module_of(self._current[0])
             if found is not None:
                 roots.append(found[1])
-        return list(dict.fromkeys(roots))
+        roots = list(dict.fromkeys(roots))
+        if near is None and self._current is not None:
+            self._current_roots = roots  # asked for every name: once per checked file
+        return roots
 
     def file_of(self, module: str) -> str | None:
         """The file of a module of the project, or None."""
@@ -328,6 +337,8 @@ class ProjectIndex:
         if where is None or not where[1]:
             return qualname
         module, rest = where
+        if not self._may_import(module, rest[0]):
+            return qualname  # no import binds the name: nothing to follow, no scan
         exports = self.exports(module)
         if exports is None:
             return qualname
@@ -340,6 +351,19 @@ class ProjectIndex:
             if target is None:
                 return qualname
         return self.canonical(".".join([target, *rest[1:]]), depth + 1)
+
+    def _may_import(self, module: str, name: str) -> bool:
+        """Whether an import statement of the module may bind `name` (read off its import
+        lines: a superset of what its exports say)."""
+        filename = self.file_of(module)
+        text = self.text_of(filename) if filename is not None else None
+        if text is None:
+            return False
+        key = (filename, name)
+        found = self._imports_name.get(key)
+        if found is None:
+            found = self._imports_name[key] = name in _imported_names(text, bound=True)
+        return found
 
     def symbol(self, qualname: str) -> "tuple[SemanticModel, cst.CSTNode] | None":
         """The def or class of the project `qualname` names (through re-exports), in the
@@ -362,29 +386,36 @@ class ProjectIndex:
         return (model, node) if node is not None else None
 
 
-_FROM_IMPORT = re.compile(r"^[ \t]*from[ \t]+(\.*[\w.]*)[ \t]+import[ \t]*(\([^)]*\)|[^\n]*)", re.M)
-_IMPORT = re.compile(r"^[ \t]*import[ \t]+([^\n;#]*)", re.M)
+# An import's names run to the end of the line, past backslash continuations, or to the
+# closing parenthesis.
+_FROM_IMPORT = re.compile(r"^[ \t]*from[ \t]+(\.*[\w.]*)[ \t]+import[ \t]*(\([^)]*\)|(?:[^\n\\#;]|\\\n)*)", re.M)
+_IMPORT = re.compile(r"^[ \t]*import[ \t]+((?:[^\n\\;#]|\\\n)*)", re.M)
 
 
-def _imported_names(text: str) -> list[str]:
+def _imported_names(text: str, bound: bool = False) -> "list[str] | set[str]":
     """The modules the import statements of `text` may name (`from .x import y`: .x and
     .x.y), read off its lines without a scan: a superset (an import spelled in a
-    docstring counts), which only costs a read of that module."""
+    docstring counts), which only costs a read of that module. With `bound`: the set of
+    names they may bind instead (`y`, the `as` names, the top of `import a.b`)."""
     out: list[str] = []
+    names: set[str] = set()
     for m in _FROM_IMPORT.finditer(text):
         module = m.group(1)
         out.append(module)
         sep = "" if module.endswith(".") else "."
         for part in m.group(2).strip("()").replace("\\", " ").split(","):
-            name = part.split()[0] if part.split() else ""
+            words = part.split()
+            name = words[0] if words else ""
             if name.isidentifier():
                 out.append(module + sep + name)
+                names.add(words[-1])
     for m in _IMPORT.finditer(text):
         for part in m.group(1).replace("\\", " ").split(","):
             words = part.split()
             if words and all(w.isidentifier() for w in words[0].split(".")):
                 out.append(words[0])
-    return out
+                names.add(words[-1] if len(words) == 3 else words[0].split(".")[0])
+    return names if bound else out
 
 
 def definition_in(model: "SemanticModel", path: list[str]) -> "cst.CSTNode | None":

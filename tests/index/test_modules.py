@@ -68,6 +68,7 @@ def test_a_re_export_is_followed_to_the_library_it_names(tmp_path):
         "pkg/__init__.py": "from .compat import np\n",
         "pkg/compat.py": "import numpy as np\n",
         "pkg/io.py": "def load(path):\n    return path\n",
+        "pkg/more.py": '"""from numpy import memmap as fake"""\nfrom dask.array import from_array, \\\n    map_blocks as mb\nfrom joblib import (\n    Parallel,\n    delayed)\n',
     })
     index = ProjectIndex(tmp_path)
     index.begin(str(tmp_path / "pkg/io.py"), (tmp_path / "pkg/io.py").read_text())
@@ -75,6 +76,10 @@ def test_a_re_export_is_followed_to_the_library_it_names(tmp_path):
     assert index.canonical("pkg.np.memmap") == "numpy.memmap"
     assert index.canonical("pkg.io.load") == "pkg.io.load"
     assert index.canonical("numpy.memmap") == "numpy.memmap"
+    # imports over several lines; a docstring that spells one binds nothing
+    assert index.canonical("pkg.more.mb") == "dask.array.map_blocks"
+    assert index.canonical("pkg.more.delayed") == "joblib.delayed"
+    assert index.canonical("pkg.more.fake") == "pkg.more.fake"
     model, node = index.symbol("pkg.io.load")
     assert node.name.value == "load" and model.path.endswith("io.py")
     assert index.symbol("pkg.io.missing") is None
