@@ -56,6 +56,7 @@ class ProjectIndex:
         self._names: dict[str, tuple[str, Path, bool] | None] = {}
         self._files: dict[tuple, str | None] = {}  # (module name, search roots) -> file
         self._tops: dict[Path, frozenset[str]] = {}
+        self._tops_of: dict[tuple[Path, ...], frozenset[str]] = {}
         self._texts: dict[str, tuple[str, tuple[int, int]] | None] = {}
         self._twice: dict[tuple[str, str], bool] = {}
         self._imports_name: dict[tuple[str, str], bool] = {}
@@ -206,12 +207,16 @@ class ProjectIndex:
         return found
 
     def _top_names(self, roots: list[Path]) -> frozenset[str]:
-        names: set[str] = set()
-        for r in roots:
-            if r not in self._tops:
-                self._tops[r] = _modules.top_level_names([r])
-            names |= self._tops[r]
-        return frozenset(names)
+        key = tuple(roots)
+        found = self._tops_of.get(key)
+        if found is None:
+            names: set[str] = set()
+            for r in roots:
+                if r not in self._tops:
+                    self._tops[r] = _modules.top_level_names([r])
+                names |= self._tops[r]
+            found = self._tops_of[key] = frozenset(names)
+        return found
 
     def is_project(self, qualname: str) -> bool:
         if self.root is None:
