@@ -20,7 +20,7 @@ import collections
 import os
 import re
 from pathlib import Path
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, Iterator
 
 from memlint.index import modules as _modules
 from memlint.index.exports import DEFINED, IMPORT, Exports, read_exports
@@ -157,15 +157,25 @@ class ProjectIndex:
         self._read[key] = found[1]
         return found[0]
 
-    def _imported_modules(self, names: "list[str]") -> list[str]:
-        """The project modules among the module names a file's imports may name."""
-        modules: list[str] = []
+    def _imported_modules(self, names: "list[str]") -> "Iterator[str]":
+        """The project modules among the module names a file's imports may name, each
+        once; `pkg.x` from `from pkg import x` only where `pkg` is a package."""
+        seen: set[str] = set()
         for name in names:
             if name.startswith("."):
                 name = self.absolute(name, self._current[0]) or ""
-            if name and self.is_project(name) and self.file_of(name) is not None:
-                modules.append(name)
-        return list(dict.fromkeys(modules))
+            if not name or name in seen:
+                continue
+            seen.add(name)
+            parent = name.rpartition(".")[0]
+            if parent in seen and not self._is_package(parent):
+                continue
+            if self.is_project(name) and self.file_of(name) is not None:
+                yield name
+
+    def _is_package(self, module: str) -> bool:
+        filename = self.file_of(module)
+        return filename is not None and os.path.basename(filename) == "__init__.py"
 
     def absolute(self, relative: str, filename: str | None) -> str | None:
         """The absolute module name a relative import (`.x`, `..y.z`) names in `filename`."""
