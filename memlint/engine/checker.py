@@ -127,9 +127,6 @@ def could_match(data: bytes, rules: Sequence[type[Rule]],
             hit = words[word] = has(word) and _has_word(data, word)
         return hit
 
-    def holds(r: type[Rule], groups) -> bool:
-        return any(all(has_name(t) if t in r.name_triggers else has(t) for t in group) for group in groups)
-
     asked: list[bool] = []
 
     def in_project() -> bool:
@@ -139,8 +136,11 @@ def could_match(data: bytes, rules: Sequence[type[Rule]],
 
     return [
         r for r in rules
-        if holds(r, _search_order(r, False))
-        or (r.project_triggers and holds(r, r.project_triggers) and in_project())
+        if any(all(has_name(t) if t in r.name_triggers else has(t) for t in group)
+               for group in _search_order(r, False))
+        or (r.project_triggers and any(
+            all(has_name(t) if t in r.name_triggers else has(t) for t in group) for group in r.project_triggers)
+            and in_project())
     ]
 
 
