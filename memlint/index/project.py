@@ -59,7 +59,7 @@ class ProjectIndex:
         self._tops_of: dict[tuple[Path, ...], frozenset[str]] = {}
         self._texts: dict[str, tuple[str, tuple[int, int]] | None] = {}
         self._twice: dict[tuple[str, str], bool] = {}
-        self._imports_name: dict[tuple[str, str], bool] = {}
+        self._imports_name: dict[str, "set[str]"] = {}  # file -> names its imports may bind
         self._holding: dict[tuple[str, tuple[bytes, ...]], tuple[bool, tuple[int, int]]] = {}
         self._read: dict[str, tuple[int, int]] = {}  # files read for the current check
 
@@ -83,7 +83,7 @@ class ProjectIndex:
         self._models.pop(key, None)
         self._exports.pop(key, None)
         self._twice = {k: v for k, v in self._twice.items() if k[0] != key}
-        self._imports_name = {k: v for k, v in self._imports_name.items() if k[0] != key}
+        self._imports_name.pop(key, None)
         for part in [p for p in self._parts if p[0] == key]:
             del self._parts[part]
         self._read = {}
@@ -374,11 +374,10 @@ class ProjectIndex:
         text = self.text_of(filename) if filename is not None else None
         if text is None:
             return False
-        key = (filename, name)
-        found = self._imports_name.get(key)
-        if found is None:
-            found = self._imports_name[key] = name in _imported_names(text, bound=True)
-        return found
+        bound = self._imports_name.get(filename)
+        if bound is None:
+            bound = self._imports_name[filename] = _imported_names(text, bound=True)
+        return name in bound
 
     def symbol(self, qualname: str) -> "tuple[SemanticModel, cst.CSTNode] | None":
         """The def or class of the project `qualname` names (through re-exports), in the
