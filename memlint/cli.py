@@ -4,6 +4,7 @@ reporter -> exit code (0 nothing found, 1 findings remain, 2 usage/config/intern
 from __future__ import annotations
 
 import argparse
+import os
 import sys
 from pathlib import Path
 from typing import Sequence
@@ -275,7 +276,13 @@ def _emit(args, output: str) -> None:
     if args.silent:
         return
     if args.output_file is None:
-        sys.stdout.write(output)
+        try:
+            sys.stdout.write(output)
+            sys.stdout.flush()
+        except BrokenPipeError:
+            # The reader left (`memlint check | head`): stop quietly, as ruff does; the
+            # interpreter's own flush at exit must not raise again.
+            os.dup2(os.open(os.devnull, os.O_WRONLY), sys.stdout.fileno())
         return
     try:
         args.output_file.parent.mkdir(parents=True, exist_ok=True)

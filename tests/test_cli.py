@@ -586,3 +586,21 @@ def test_exclude_flags_replace_or_extend_the_configured_patterns(inproc, project
     assert files(inproc("--format", "concise", ".", cwd=root)) == ["gen/made.py", "src/bad.py"]
     assert files(inproc("--format", "concise", "--extend-exclude", "gen/", ".", cwd=root)) == ["src/bad.py"]
     assert files(inproc("--format", "concise", "--exclude", "gen/,src/", ".", cwd=root)) == ["legacy/old.py"]
+
+
+def test_a_reader_that_leaves_early_ends_the_report_quietly(tmp_path):
+    """`memlint check | head -1`: the report stops where the pipe closes, with no traceback."""
+    import os
+    import subprocess
+    import sys
+
+    (tmp_path / "pyproject.toml").write_text(PINNED)
+    (tmp_path / "many.py").write_text("import numpy as np\n" + f"{RESHAPE}\n" * 600)
+    proc = subprocess.Popen([sys.executable, "-m", "memlint", "check", "--no-cache", "."], cwd=tmp_path,
+                            stdout=subprocess.PIPE, stderr=subprocess.PIPE, env={**os.environ, "PYTHONPATH": str(REPO)})
+    first = proc.stdout.readline()
+    proc.stdout.close()  # the reader leaves with the report far from written
+    err = proc.stderr.read().decode()
+    assert proc.wait() == 1
+    assert b"MEM101" in first
+    assert "Traceback" not in err and "BrokenPipe" not in err
