@@ -820,7 +820,7 @@ class _DataLikeAnalysis(_Analysis):
         return _DataLikeAnalysis(model, self.min_items)
 
     def _signature(self) -> tuple:
-        return (type(self).__name__, getattr(self, "min_items", None))
+        return (type(self).__name__, self.min_items)  # set before the memo is looked up
 
     def _same(self, a: DataLike, b: DataLike) -> bool:
         return True  # two data-like kinds on two paths: still data-like on every path

@@ -53,17 +53,16 @@ def _path(node: cst.CSTNode, model: "SemanticModel") -> list[str] | None:
     return list(reversed(names))
 
 
-def _part(model: "SemanticModel", path: list[str], kind: str, name: str) -> "SemanticModel | None":
-    """A model of `model`'s file that holds a def whole (ProjectIndex.model_of_part)."""
-    if model.complete or model.project is None or model.path is None:
-        return model
-    return model.project.model_of_part(model.path, kind, name)
-
-
 def _in_library(model: "SemanticModel") -> bool:
     """Whether the model is of a module of a library the analyses model (dask's own
     sources): its defs are known by their documented behaviour, not followed."""
     return model.project is not None and model.path is not None and model.project.in_library(model.path)
+
+
+def _reduced(model: "SemanticModel") -> bool:
+    """Whether the model holds only part of its module (the first pass's, or a part the
+    index parsed) and the index can read the rest."""
+    return not model.complete and model.project is not None and model.path is not None and not _in_library(model)
 
 
 def _signature_only(func: cst.FunctionDef) -> bool:
@@ -82,30 +81,34 @@ def _is_ellipsis_line(line) -> bool:
 def in_whole(node: cst.CSTNode, model: "SemanticModel", uses: bool = False) -> "tuple[SemanticModel, cst.CSTNode] | None":
     """The same def or class in a model that holds it whole (with `uses`: and every
     statement of its module naming it): the first pass's model, and the index's models
-    of other modules, may hold a def as its signature alone, a class without some of
-    its methods."""
-    if model.complete or model.project is None or model.path is None or _in_library(model):
+    of other modules, may hold a def as its signature alone. A class is taken as they
+    keep it: what makes its instances' data (its other methods: `member`)."""
+    if not _reduced(model):
         return model, node
     if not uses and isinstance(node, cst.FunctionDef) and not _signature_only(node):
         return model, node  # a def the first pass keeps is kept whole
-    from memlint.index.project import definition_in
-
     path = _path(node, model)
     if path is None:
         return None
     if isinstance(node, cst.ClassDef):
-        return model, node  # as the first pass keeps it: what makes its instances' data
+        return model, node
     if uses:
-        kind = "uses"
+        kind, name = "uses", path[-1]
     elif len(path) > 1:
-        kind = "method"
+        kind, name = "method", ".".join(path)
     else:
-        kind = "def"
-    target = _part(model, path, kind, ".".join(path) if kind == "method" else path[-1] if kind == "uses" else path[0])
-    if target is None:
-        return None
-    found = definition_in(target, path)
-    return (target, found) if found is not None else None
+        kind, name = "def", path[0]
+    return _in_part(model, kind, name, path)
+
+
+def _in_part(model: "SemanticModel", kind: str, name: str, path: list[str]) -> "tuple[SemanticModel, cst.CSTNode] | None":
+    """The def or class at `path` in the index's part of `model`'s file for (`kind`,
+    `name`): ProjectIndex.model_of_part."""
+    from memlint.index.project import definition_in
+
+    part = model.project.model_of_part(model.path, kind, name)
+    found = definition_in(part, path) if part is not None else None
+    return (part, found) if found is not None else None
 
 
 # -- definitions -----------------------------------------------------------------------------
@@ -158,18 +161,15 @@ def _method(cls: cst.ClassDef, model: "SemanticModel", name: str) -> "tuple[Sema
     methods (each whole); the others are read from the part of the file with methods of
     that name, when the file spells one."""
     own = _own_member(cls, name)
-    if own is not None or model.complete or model.project is None or model.path is None or _in_library(model):
+    if own is not None or not _reduced(model):
         return (model, own) if own is not None else None
     path = _path(cls, model)
     text = model.project.text_of(model.path)
     if path is None or text is None or f"def {name}(" not in text:
         return None
-    from memlint.index.project import definition_in
-
-    part = model.project.model_of_part(model.path, "method", ".".join([*path, name]))
-    found = definition_in(part, path) if part is not None else None
-    own = _own_member(found, name) if isinstance(found, cst.ClassDef) else None
-    return (part, own) if own is not None else None
+    found = _in_part(model, "method", ".".join([*path, name]), path)
+    own = _own_member(found[1], name) if found is not None and isinstance(found[1], cst.ClassDef) else None
+    return (found[0], own) if own is not None else None
 
 
 def _own_member(cls: cst.ClassDef, name: str) -> cst.FunctionDef | None:
@@ -321,7 +321,7 @@ def _private(name: str) -> bool:
 def _called_in_text(name: str, model: "SemanticModel") -> bool:
     """Whether the module's text names `name` anywhere but its def line: a cheap test
     before a part of the module is parsed to find the calls."""
-    if model.complete or model.project is None or model.path is None:
+    if not _reduced(model):
         return True
     return model.project.names_twice(model.path, name)
 

@@ -427,13 +427,13 @@ def follows(settings: Settings, filename: str) -> bool:
 
 def _with_project_triggers(settings: Settings, filename: str, text: str) -> Settings:
     """The settings with the rules that can match `text` only through project triggers
-    left out, unless the file imports a module of its project that holds their evidence
-    (a memmap opened there, for MEM201's `from_array` calls)."""
+    left out, unless the file imports a module of its project that holds one of their
+    source triggers (a memmap opened there, for MEM201's `from_array` calls)."""
     rules = settings.rules
     relying = [r for r in rules if r.project_triggers and not _trigger_groups(text, [r], False)]
     if not relying:
         return settings
-    evidence = sorted({e.decode("utf-8", "replace") for r in relying for e in r.project_evidence})
+    evidence = sorted({e.decode("utf-8", "replace") for r in relying for e in r.source_triggers})
     if follows(settings, filename) and settings.index.imports_holding(text, evidence):
         return replace(settings, project_triggers=True)
     return replace(settings, rules=[r for r in rules if r not in relying])

@@ -100,9 +100,9 @@ class Rule:
     # Groups that count only in a file of a project whose other modules the index can
     # follow values into (`da.from_array(x)` where x may come from a loader elsewhere):
     # not in a file checked alone, nor in the sources of a library the analyses model,
+    # and only where the file imports a module of its project holding one of the rule's
+    # `source_triggers` (where such a value is made).
     project_triggers: ClassVar[tuple[tuple[bytes, ...], ...]] = ()
-    # ... and only where the file imports a module of its project holding one of these.
-    project_evidence: ClassVar[tuple[bytes, ...]] = ()
     # Trigger strings that stand for a name the rule waits for (b"delayed": a call of
     # `dask.delayed`). In the first pass they count where a statement spells the name as a
     # whole word or uses a name imported as it, not where they are part of a longer name or

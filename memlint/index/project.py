@@ -147,13 +147,19 @@ class ProjectIndex:
         key = _key(filename)
         found = self._holding.get((key, words))
         if found is None:
-            try:
-                st = os.stat(key)
-                with open(key, "rb") as fh:
-                    data = fh.read()
-            except OSError:
-                return False
-            found = self._holding[key, words] = (any(w in data for w in words), (st.st_size, st.st_mtime_ns))
+            cached = self._texts.get(key)
+            if cached:  # already read and decoded for another question
+                text, stamp = cached
+                found = (any(w.decode("utf-8") in text for w in words), stamp)
+            else:
+                try:
+                    st = os.stat(key)
+                    with open(key, "rb") as fh:
+                        data = fh.read()
+                except OSError:
+                    return False
+                found = (any(w in data for w in words), (st.st_size, st.st_mtime_ns))
+            self._holding[key, words] = found
         self._read[key] = found[1]
         return found[0]
 
@@ -337,10 +343,6 @@ class ProjectIndex:
         if key in self._texts and self._texts[key] is not None:
             self._read[key] = self._texts[key][1]
 
-    def model_of_module(self, module: str) -> "SemanticModel | None":
-        filename = self.file_of(module)
-        return self.model_of_file(filename) if filename is not None else None
-
     # -- names ------------------------------------------------------------------------------
     def canonical(self, qualname: str, depth: int = 0) -> str:
         """`qualname` with re-exports of the project followed: `pkg.common.np.memmap` is
@@ -376,7 +378,7 @@ class ProjectIndex:
             return False
         bound = self._imports_name.get(filename)
         if bound is None:
-            bound = self._imports_name[filename] = _imported_names(text, bound=True)
+            bound = self._imports_name[filename] = _bound_names(text)
         return name in bound
 
     def symbol(self, qualname: str) -> "tuple[SemanticModel, cst.CSTNode] | None":
@@ -406,30 +408,36 @@ _FROM_IMPORT = re.compile(r"^[ \t]*from[ \t]+(\.*[\w.]*)[ \t]+import[ \t]*(\([^)
 _IMPORT = re.compile(r"^[ \t]*import[ \t]+((?:[^\n\\;#]|\\\n)*)", re.M)
 
 
-def _imported_names(text: str, bound: bool = False) -> "list[str] | set[str]":
-    """The modules the import statements of `text` may name (`from .x import y`: .x and
-    .x.y), read off its lines without a scan: a superset (an import spelled in a
-    docstring counts), which only costs a read of that module. With `bound`: the set of
-    names they may bind instead (`y`, the `as` names, the top of `import a.b`)."""
-    out: list[str] = []
-    names: set[str] = set()
+def _imports(text: str) -> "Iterator[tuple[str, str | None]]":
+    """(a module the import statements of `text` may name, the name it binds, if any):
+    `from .x import y as z` gives (.x, None) and (.x.y, z). Read off its lines without a
+    scan: a superset (an import spelled in a docstring counts), which costs only a read
+    of the module named."""
     for m in _FROM_IMPORT.finditer(text):
         module = m.group(1)
-        out.append(module)
+        yield module, None
         sep = "" if module.endswith(".") else "."
         for part in m.group(2).strip("()").replace("\\", " ").split(","):
             words = part.split()
-            name = words[0] if words else ""
-            if name.isidentifier():
-                out.append(module + sep + name)
-                names.add(words[-1])
+            if words and words[0].isidentifier():
+                yield module + sep + words[0], words[-1]
     for m in _IMPORT.finditer(text):
         for part in m.group(1).replace("\\", " ").split(","):
             words = part.split()
             if words and all(w.isidentifier() for w in words[0].split(".")):
-                out.append(words[0])
-                names.add(words[-1] if len(words) == 3 else words[0].split(".")[0])
-    return names if bound else out
+                yield words[0], words[-1] if len(words) == 3 else words[0].split(".")[0]
+
+
+def _imported_names(text: str) -> list[str]:
+    """The modules the import statements of `text` may name (`from .x import y`: .x and
+    .x.y)."""
+    return [module for module, _ in _imports(text)]
+
+
+def _bound_names(text: str) -> set[str]:
+    """The names the import statements of `text` may bind (`y`, the `as` names, the top
+    of `import a.b`)."""
+    return {bound for _, bound in _imports(text) if bound is not None}
 
 
 def definition_in(model: "SemanticModel", path: list[str]) -> "cst.CSTNode | None":

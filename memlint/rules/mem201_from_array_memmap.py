@@ -107,7 +107,6 @@ class FromArrayMemmap(Rule):
     # The memmap may be opened in a module the file imports (the project index follows it
     # there): then a call of `from_array` is enough to look.
     project_triggers = ((b"dask", b"from_array"),)
-    project_evidence = (b"memmap", b"open_memmap", b"mmap_mode")
     name_triggers = frozenset({b"memmap", b"open_memmap", b"mmap_mode"})
     source_triggers = frozenset({b"memmap", b"open_memmap", b"mmap_mode"})
     fix_availability = "sometimes"
