@@ -14,7 +14,10 @@ Data-like (`datalike(expr, model, min_items)` returns a `DataLike`):
   and scikit-learn-like learned attributes on `self` (`self.estimator_`);
 - container literals with at least `min_items` elements (`LITERAL`), comprehensions over a
   range of at least `min_items` (`COMPREHENSION`), and smaller containers holding a
-  data-like value (`CONTAINER`);
+  data-like value (`CONTAINER`), including an empty one filled afterwards
+  (`meta = {}; meta["X"] = X`);
+- the training data of a method `fit` (its parameters `X` and `y`, scikit-learn's
+  convention: `TRAINING`, never certain; measured by `dask.sizeof` as arrays and frames);
 - names and `self` attributes bound to any of these (through assignments, in-place
   updates, and values derived with slicing, arithmetic and copying methods).
 
@@ -55,6 +58,7 @@ FITTED = "fitted model"
 LITERAL = "large literal"
 COMPREHENSION = "comprehension"
 CONTAINER = "container"
+TRAINING = "training data"
 
 ARRAY = "array"
 DATAFRAME = "dataframe"
@@ -91,7 +95,7 @@ class DataLike:
     def sized(self) -> bool:
         """Whether `dask.sizeof` measures the data (numpy and pandas objects, and containers
         of only those). Other objects measure as their few-byte header."""
-        if self.kind in (PANDAS, NUMPY):
+        if self.kind in (PANDAS, NUMPY, TRAINING):
             return True
         if self.kind == CONTAINER and self.element is not None:
             return self.element.sized
@@ -560,9 +564,13 @@ class _Analysis:
     def _param(self, binding: "Binding"):
         return None
 
+    # Whether a public function's parameters are followed to its package's calls (costly:
+    # the package is scanned for importers, and their calls parsed).
+    public_callers = False
+
     def _arguments(self, binding: "Binding"):
         """What the calls of the parameter's def pass it (a helper called in its module)."""
-        found = reach.arguments(binding, self.model)
+        found = reach.arguments(binding, self.model, self.public_callers)
         return self.combine(_across(found)) if found else None
 
 
@@ -571,6 +579,49 @@ _IN = "in"  # marker: an expression of another model, and whether it is certain
 
 def _across(origins) -> list:
     return [((_IN, o.model, o.expr, o.certain), None) for o in origins]
+
+
+_FIT_METHODS = frozenset({"fit", "partial_fit", "fit_transform", "fit_predict", "fit_resample"})
+_TRAINING_NAMES = frozenset({"X", "y", "Y", "X_train", "y_train", "X_fit", "y_fit"})
+
+
+def _empty_container(value: cst.BaseExpression | None) -> bool:
+    """`{}`, `[]`, or `dict()`/`list()`/`set()` with no arguments."""
+    if isinstance(value, (cst.List, cst.Dict, cst.Set)):
+        return not value.elements
+    return (
+        isinstance(value, cst.Call) and not value.args and isinstance(value.func, cst.Name)
+        and value.func.value in ("dict", "list", "set")
+    )
+
+
+def _put_into(use: cst.Name, model: "SemanticModel") -> cst.BaseExpression | None:
+    """The value a statement puts into the container `use` names: `use[k] = v`,
+    `use.append(v)`, `use.add(v)`."""
+    parent = model.parent.get(use)
+    if isinstance(parent, cst.Subscript) and parent.value is use:
+        target = model.parent.get(parent)
+        assign = model.parent.get(target)
+        if isinstance(target, cst.AssignTarget) and isinstance(assign, cst.Assign):
+            return assign.value
+        return None
+    if isinstance(parent, cst.Attribute) and parent.value is use and parent.attr.value in ("append", "add"):
+        call = model.parent.get(parent)
+        if isinstance(call, cst.Call) and call.func is parent and len(call.args) == 1 and not call.args[0].star:
+            return call.args[0].value
+    return None
+
+
+def _training_data(binding: "Binding", model: "SemanticModel") -> DataLike | None:
+    """A parameter `X` or `y` of a method `fit` (or `_fit`, `partial_fit`, ...): by
+    scikit-learn's convention, the data the model is trained on."""
+    func = binding.stmt
+    if binding.name not in _TRAINING_NAMES or not isinstance(func, cst.FunctionDef):
+        return None
+    if func.name.value.lstrip("_") not in _FIT_METHODS or not isinstance(model.scope(func).node, cst.ClassDef):
+        return None
+    return DataLike(TRAINING, binding.node, False,
+                    f"the training data `{binding.name}` of `{func.name.value}`")
 
 
 def _self_class(name: cst.Name, model: "SemanticModel") -> cst.ClassDef | None:
@@ -811,6 +862,8 @@ def _is_client(expr: cst.BaseExpression, model: "SemanticModel", analysis: _Anal
 
 # -- data-like values --------------------------------------------------------------------------
 class _DataLikeAnalysis(_Analysis):
+    public_callers = True
+
     def __init__(self, model: "SemanticModel", min_items: int) -> None:
         self.min_items = min_items
         super().__init__(model)
@@ -834,6 +887,8 @@ class _DataLikeAnalysis(_Analysis):
         return found
 
     def _binding_hook(self, binding: "Binding", found: DataLike | None) -> DataLike | None:
+        if found is None and binding.kind in ("assign", "annassign") and _empty_container(binding.value):
+            return self._filled(binding)
         # `est = Model(); est.fit(X, y)`: the name holds a fitted model afterwards.
         if binding.kind in ("assign", "annassign") and (found is None or found.kind == OBJECT):
             if isinstance(binding.node, cst.Name) and self._fit_called_on(binding):
@@ -843,6 +898,20 @@ class _DataLikeAnalysis(_Analysis):
                 return DataLike(FITTED, binding.value or binding.node, size == LARGE,
                                 f"a fitted model (`{binding.name}.fit(...)` is called on it)")
         return found
+
+    def _filled(self, binding: "Binding") -> DataLike | None:
+        """A container bound empty (or small) and filled afterwards: `meta = {}` then
+        `meta["X"] = X`, `parts = []` then `parts.append(df)`. It may hold what is put in."""
+        value = binding.value
+        container = {cst.List: "list", cst.Dict: "dict", cst.Set: "set"}.get(type(value)) or value.func.value
+        for use in self.model.uses_of(binding):
+            put = _put_into(use, self.model)
+            found = self.of(put) if put is not None else None
+            if found is not None:
+                return DataLike(CONTAINER, binding.value, False,
+                                f"a {container} holding `{_short(self.model, put)}` ({found.what})",
+                                container=container, element=found)
+        return None
 
     def estimator_size(self, value: cst.BaseExpression | None) -> str | None:
         """LARGE or SMALL when `value` (or every value a name or `self` attribute holds)
@@ -886,7 +955,7 @@ class _DataLikeAnalysis(_Analysis):
     def _param(self, binding: "Binding") -> DataLike | None:
         cls = _method_class(binding, self.model)
         if cls is None:
-            return None
+            return _training_data(binding, self.model)
         stored = self.class_data(cls)
         if stored is None:
             return None

@@ -17,6 +17,7 @@ checked file: a helper there may be its signature alone).
 
 from __future__ import annotations
 
+import os
 from typing import TYPE_CHECKING, Iterator
 
 import libcst as cst
@@ -277,16 +278,22 @@ def attribute(expr: cst.Attribute, model: "SemanticModel", certain: bool) -> "li
     return out
 
 
-def arguments(binding: "Binding", model: "SemanticModel") -> "list[Origin]":
-    """What a parameter of a private def receives from the calls of the def in its module:
-    each call's argument (or the default when a call leaves it out). Certain only for a
-    def called once; [] when a call passes `*args`/`**kwargs` that may hold it."""
+def arguments(binding: "Binding", model: "SemanticModel", public: bool = False) -> "list[Origin]":
+    """What a parameter receives from the calls of its def: each call's argument (or the
+    default when a call leaves it out). A private def's calls are those of its module
+    (by name, through `self`, or through a module-level table of functions); with
+    `public`, a public module-level function's are also those of the package's modules
+    importing it, and never certain (its users pass what the project does not show). Certain only for a
+    private def called once; [] when a call passes `*args`/`**kwargs` that may hold it."""
     from memlint.analysis.model import Origin
 
     func = binding.stmt
-    if not isinstance(func, cst.FunctionDef) or not isinstance(binding.node, cst.Param):
+    if not isinstance(func, cst.FunctionDef) or not isinstance(binding.node, cst.Param) or _in_library(model):
         return []
-    if not _private(func.name.value) or _in_library(model) or not _called_in_text(func.name.value, model):
+    private = _private(func.name.value)
+    if private and not _called_in_text(func.name.value, model):
+        return []
+    if not private and not (public and _module_function(func, model)):
         return []
     located = in_whole(func, model, uses=True)
     if located is None:
@@ -296,20 +303,28 @@ def arguments(binding: "Binding", model: "SemanticModel") -> "list[Origin]":
     if param is None:
         return []
     calls = list(_calls_of(func, m))
+    if not private:
+        calls.extend(_importers_calls(func, m))
     out: list[Origin] = []
-    for call in calls:
+    for where, call in calls:
         given = _argument(call, param, position)
         if given is _UNKNOWN:
             return []
         if given is None:
             if param.default is None:
                 continue
-            given = param.default
-        out.append(Origin(given, len(calls) == 1, m))
+            given, where = param.default, m
+        out.append(Origin(given, private and len(calls) == 1, where))
     return out
 
 
 _UNKNOWN = object()
+
+
+def _module_function(func: cst.FunctionDef, model: "SemanticModel") -> bool:
+    """A function at the top of a project module (not a method: those are called
+    through instances the project hands out)."""
+    return model.project is not None and model.path is not None and _path(func, model) == [func.name.value]
 
 
 def _private(name: str) -> bool:
@@ -357,18 +372,27 @@ def _argument(call: cst.Call, param: cst.Param, position: int | None):
     return None
 
 
-def _calls_of(func: cst.FunctionDef, model: "SemanticModel") -> Iterator[cst.Call]:
-    """The calls of the def in its module: by name for a module-level def, through `self`
-    or `cls` inside its class (and the module's classes deriving from it) for a method."""
+def _calls_of(func: cst.FunctionDef, model: "SemanticModel") -> "Iterator[tuple[SemanticModel, cst.Call]]":
+    """The calls of the def in its module, each with the model holding it: by name and
+    through a module-level table of functions (`table["ray"] = f` ... `table[key](...)`)
+    for a module-level def, through `self` or `cls` inside its class (and the module's
+    classes deriving from it) for a method."""
     owner = model.enclosing(func, (cst.ClassDef, cst.FunctionDef))
     name = func.name.value
     if owner is None:
+        tables: list[str] = []
         for use in model.names.get(name, ()):
             parent = model.parent.get(use)
             if isinstance(parent, cst.Call) and parent.func is use:
                 found = definition(use, model)
                 if found is not None and found[1] is func:
-                    yield parent
+                    yield model, parent
+                continue
+            table = _table_holding(use, model)
+            if table is not None and table not in tables:
+                tables.append(table)
+        for table in tables:
+            yield from _table_calls(table, model)
         return
     if not isinstance(owner, cst.ClassDef):
         return
@@ -381,4 +405,86 @@ def _calls_of(func: cst.FunctionDef, model: "SemanticModel") -> Iterator[cst.Cal
         ):
             found = callee(call, model)
             if found is not None and found[1] is func:
-                yield call
+                yield model, call
+
+
+def _same_file(a: str | None, b: str | None) -> bool:
+    return a is not None and b is not None and os.path.abspath(a) == os.path.abspath(b)
+
+
+def _table_holding(use: cst.Name, model: "SemanticModel") -> str | None:
+    """The module-level dict a module-level statement stores the function `use` names
+    in: `table[key] = f`, or `table = {key: f, ...}`."""
+    parent = model.parent.get(use)
+    if isinstance(parent, cst.DictElement) and parent.value is use:
+        parent = model.parent.get(model.parent.get(parent))  # the Dict, then its Assign
+        target = _sole_target(parent, model)
+        return target.value if isinstance(target, cst.Name) else None
+    target = _sole_target(parent, model) if isinstance(parent, cst.Assign) and parent.value is use else None
+    if isinstance(target, cst.Subscript) and isinstance(target.value, cst.Name):
+        return target.value.value
+    return None
+
+
+def _sole_target(stmt: cst.CSTNode | None, model: "SemanticModel") -> cst.BaseExpression | None:
+    """The one target of a module-level assignment."""
+    if not isinstance(stmt, cst.Assign) or len(stmt.targets) != 1:
+        return None
+    if model.scope(stmt) is not model.module_scope:
+        return None
+    return stmt.targets[0].target
+
+
+def _table_calls(table: str, model: "SemanticModel") -> "Iterator[tuple[SemanticModel, cst.Call]]":
+    """The calls of an item of the module-level dict `table`: `table[key](...)`, or
+    `f = table[key]` then `f(...)`."""
+    where = model.project.model_of_part(model.path, "uses", table) if _reduced(model) else model
+    if where is None:
+        return
+    for use in where.names.get(table, ()):
+        _, bindings = where.lookup(table, use)
+        if not bindings or any(where.scope(b.node) is not where.module_scope for b in bindings):
+            continue
+        item = where.parent.get(use)
+        if not isinstance(item, cst.Subscript) or item.value is not use:
+            continue
+        parent = where.parent.get(item)
+        if isinstance(parent, cst.Call) and parent.func is item:
+            yield where, parent
+        elif isinstance(parent, cst.Assign) and parent.value is item and len(parent.targets) == 1:
+            target = parent.targets[0].target
+            if isinstance(target, cst.Name):
+                yield from _calls_through(target, item, where)
+
+
+def _calls_through(target: cst.Name, value: cst.BaseExpression, model: "SemanticModel") -> "Iterator[tuple[SemanticModel, cst.Call]]":
+    """The calls of a name wherever it holds `value` alone."""
+    for use in model.names.get(target.value, ()):
+        call = model.parent.get(use)
+        if not isinstance(call, cst.Call) or call.func is not use:
+            continue
+        _, bindings = model.lookup(target.value, use)
+        reaching = model.reaching(bindings, use) if bindings else []
+        if len(reaching) == 1 and reaching[0].value is value:
+            yield model, call
+
+
+def _importers_calls(func: cst.FunctionDef, model: "SemanticModel") -> "Iterator[tuple[SemanticModel, cst.Call]]":
+    """The calls of a public module-level function in the modules of its package that
+    import it by name (`from pkg.par import run`)."""
+    name = func.name.value
+    project = model.project
+    for filename in project.importers(model.path, name):
+        part = project.model_of_part(filename, "uses", name)
+        if part is None:
+            continue
+        for use in part.names.get(name, ()):
+            call = part.parent.get(use)
+            if not isinstance(call, cst.Call) or call.func is not use:
+                continue
+            found = definition(use, part)
+            if (
+                found is not None and isinstance(found[1], cst.FunctionDef)
+                and _same_file(found[0].path, model.path) and found[1].name.value == name
+            ):
+                yield part, call

@@ -62,6 +62,8 @@ class ProjectIndex:
         self._imports_name: dict[str, "set[str]"] = {}  # file -> names its imports may bind
         self._holding: dict[tuple[str, tuple[bytes, ...]], tuple[bool, tuple[int, int]]] = {}
         self._read: dict[str, tuple[int, int]] = {}  # files read for the current check
+        self._package: dict[str, tuple[list[str], dict[str, tuple[int, int]]]] = {}
+        self._importers: dict[tuple[str, str], tuple[list[str], dict[str, tuple[int, int]]]] = {}
 
     # The index travels to worker processes as its root and opaque packages alone.
     def __getstate__(self) -> dict:
@@ -141,9 +143,9 @@ class ProjectIndex:
                 return True
         return False
 
-    def _holds(self, filename: str, words: tuple[bytes, ...]) -> bool:
+    def _holds(self, filename: str, words: tuple[bytes, ...], record: bool = True) -> bool:
         """Whether the file's bytes hold one of `words` (read without decoding; a read
-        like any other, so a dependency of the check)."""
+        like any other, so a dependency of the check, unless not `record`)."""
         key = _key(filename)
         found = self._holding.get((key, words))
         if found is None:
@@ -160,7 +162,8 @@ class ProjectIndex:
                     return False
                 found = (any(w in data for w in words), (st.st_size, st.st_mtime_ns))
             self._holding[key, words] = found
-        self._read[key] = found[1]
+        if record:
+            self._read[key] = found[1]
         return found[0]
 
     def _imported_modules(self, names: "list[str]") -> "Iterator[str]":
@@ -250,6 +253,65 @@ class ProjectIndex:
             if self.file_of(module) is not None:
                 return module, parts[i:]
         return None
+
+    def importers(self, filename: str, name: str) -> list[str]:
+        """The files of the package of `filename`'s module whose imports may bind its
+        top-level `name` (`from pkg.par import run`, `from ..par import run`). Their
+        files, and the package's directories (a new module changes them), are
+        dependencies of the check; a file not spelling `name` is not."""
+        found = self.module_of(filename)
+        if found is None or self.in_library(filename):
+            return []
+        key = (_key(filename), name)
+        cached = self._importers.get(key)
+        if cached is None:
+            module = found[0]
+            files, stamps = self._package_files(found[1] / module.split(".")[0], found[1])
+            stamps = dict(stamps)
+            hits = []
+            word = name.encode("utf-8")
+            for path in files:
+                if path == key[0] or not self._holds(path, (word,), record=False):
+                    continue
+                text = self.text_of(path)
+                stamps[path] = self._read.get(path, (0, 0))
+                if text is not None and self._binds(text, path, f"{module}.{name}", name):
+                    hits.append(path)
+            cached = self._importers[key] = (hits, stamps)
+        self._read.update({p: s for p, s in cached[1].items() if p != (self._current or ("",))[0]})
+        return cached[0]
+
+    def _binds(self, text: str, filename: str, target: str, name: str) -> bool:
+        for module, bound in _imports(text):
+            if bound != name:
+                continue
+            if module.startswith("."):
+                module = self.absolute(module, filename) or ""
+            if self.canonical(module) == target or module == target:
+                return True
+        return False
+
+    def _package_files(self, top: Path, source: Path) -> tuple[list[str], dict[str, tuple[int, int]]]:
+        """The `.py` files of the package at `top` (or, for a module outside any package,
+        of its source directory alone) and the stamps of the directories listed."""
+        base = top if top.is_dir() else source
+        found = self._package.get(str(base))
+        if found is None:
+            files: list[str] = []
+            stamps: dict[str, tuple[int, int]] = {}
+            for directory, dirs, names in os.walk(base):
+                try:
+                    st = os.stat(directory)
+                except OSError:
+                    continue
+                stamps[_key(directory)] = (st.st_size, st.st_mtime_ns)
+                if base is source:
+                    dirs[:] = []
+                else:  # subpackages only: a folder without `__init__.py` holds no modules
+                    dirs[:] = sorted(d for d in dirs if os.path.isfile(os.path.join(directory, d, "__init__.py")))
+                files.extend(_key(os.path.join(directory, n)) for n in sorted(names) if n.endswith(".py"))
+            found = self._package[str(base)] = (files, stamps)
+        return found
 
     # -- texts and models -----------------------------------------------------------------
     def text_of(self, filename: str) -> str | None:

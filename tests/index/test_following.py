@@ -261,3 +261,112 @@ def test_a_project_checked_from_outside_its_root(tmp_path, monkeypatch):
     found = sorted((Path(d.filename).relative_to(project).as_posix(), d.location.row, d.code)
                    for d in check_paths([project]))
     assert found == [("pkg/lazy.py", 5, "MEM201")]
+
+
+RAY = {"requirements.txt": "ray==2.9.0\nnumpy\npandas\n", "pkg/utils/__init__.py": "",
+       "pkg/utils/run.py": """
+    def run_each(fun, items, meta=None, backend="loop"):
+        if meta is None:
+            meta = {}
+        runner = _RUNNERS[backend]
+        return runner(fun, items, meta)
+
+    _RUNNERS = {}
+
+    def _run_loop(fun, items, meta):
+        return [fun(x, meta) for x in items]
+
+    _RUNNERS["loop"] = _run_loop
+
+    def _run_ray(fun, items, meta):
+        import ray
+
+        @ray.remote
+        def task(fun, x, meta):
+            return fun(x, meta)
+
+        return ray.get([task.remote(fun, x, meta) for x in items])
+
+    _RUNNERS["ray"] = _run_ray
+    """}
+
+
+def test_a_public_runner_fed_training_data_by_another_module_through_a_table(tmp_path):
+    found = check(tmp_path, {**RAY, "pkg/tune.py": """
+        from pkg.utils.run import run_each
+
+        def _one(params, meta):
+            return params
+
+        class Search:
+            def fit(self, X, y=None):
+                def evaluate(grid):
+                    meta = {}
+                    meta["X"] = X
+                    return run_each(_one, grid, meta=meta, backend="ray")
+
+                self.scores_ = evaluate([1, 2, 3])
+                return self
+        """})
+    assert found == [("pkg/utils/run.py", 21, "MEM402", True)]
+
+
+def test_a_public_runner_its_package_feeds_only_small_values_stays_quiet(tmp_path):
+    found = check(tmp_path, {**RAY, "pkg/tune.py": """
+        from .utils.run import run_each
+
+        class Search:
+            def fit(self, X, y=None):
+                meta = {"alpha": 0.5}
+                meta["depth"] = 3
+                return run_each(print, [1, 2], meta=meta, backend="ray")
+
+        def transform(n, steps):
+            return run_each(print, range(n), meta={"steps": steps})
+        """})
+    assert found == []
+
+
+def test_a_runner_of_the_same_name_in_another_module_is_not_fed(tmp_path):
+    found = check(tmp_path, {**RAY, "pkg/other.py": """
+        import pandas as pd
+
+        def run_each(fun, items, meta=None, backend="loop"):
+            return [fun(x, meta) for x in items]
+
+        frame = pd.read_parquet("big.parquet")
+        run_each(print, [1, 2], meta={"frame": frame}, backend="ray")
+        """})
+    assert found == []
+
+
+def test_a_list_filled_with_frames_passed_to_every_task(tmp_path):
+    found = check(tmp_path, {**RAY, "pkg/jobs.py": """
+        import pandas as pd
+        import ray
+
+        def run(paths, n):
+            frames = []
+            for p in paths:
+                frames.append(pd.read_csv(p))
+            return [step.remote(frames, i) for i in range(n)]
+        """})
+    assert found == [("pkg/jobs.py", 8, "MEM402", True)]
+
+
+def test_training_data_of_fit_passed_to_every_task_may_be_large(tmp_path):
+    found = check(tmp_path, {**RAY, "pkg/model.py": """
+        import ray
+
+        class Ensemble:
+            def fit(self, X, y):
+                self.refs_ = [train.remote(X, y, seed) for seed in range(8)]
+                return self
+
+            def score(self, n):
+                return [evaluate.remote(n, seed) for seed in range(8)]
+
+        def fit(X, seeds):
+            return [train.remote(X, s) for s in seeds]
+        """})
+    assert found == [("pkg/model.py", 5, "MEM402", True), ("pkg/model.py", 5, "MEM402", True)]

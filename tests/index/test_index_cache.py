@@ -71,3 +71,39 @@ def test_a_module_that_starts_opening_memmaps_rechecks_its_importers(project, tm
     found, checked = run(root, cache, monkeypatch)
     assert found == ["pkg/lazy.py:4:MEM201"]
     assert "pkg/lazy.py" in checked and "pkg/other.py" not in checked
+
+
+RUNNER = {
+    "pyproject.toml": "[project]\nname = 'pkg'\nversion = '0'\ndependencies = ['ray==2.9.0']\n",
+    "pkg/__init__.py": "",
+    "pkg/run.py": (
+        "import ray\n\n@ray.remote\ndef task(x, meta):\n    return x\n\n"
+        "def run_each(items, meta=None):\n    return [task.remote(x, meta) for x in items]\n"
+    ),
+    "pkg/small.py": "from .run import run_each\n\nrun_each([1, 2], meta={'alpha': 1})\n",
+    "pkg/other.py": "import numpy as np\n\nx = np.zeros(3)\n",
+}
+BIG_CALLER = "import pandas as pd\nfrom pkg.run import run_each\n\nrun_each([1, 2], meta={'df': pd.read_csv('a.csv')})\n"
+
+
+def test_a_new_module_calling_a_public_function_rechecks_it(project, tmp_path, monkeypatch):
+    """What a public function's parameters receive is drawn from the modules of its
+    package that import it: a module added to the package is seen on the next run."""
+    root = project(RUNNER)
+    cache = tmp_path / "cache"
+    assert run(root, cache, monkeypatch)[0] == []
+    assert run(root, cache, monkeypatch) == ([], [])
+    (root / "pkg/big.py").write_text(BIG_CALLER)
+    found, checked = run(root, cache, monkeypatch)
+    assert found == ["pkg/run.py:8:MEM402"]
+    assert "pkg/run.py" in checked and "pkg/small.py" not in checked
+
+
+def test_a_caller_edited_in_place_rechecks_the_function_it_calls(project, tmp_path, monkeypatch):
+    root = project(RUNNER)
+    cache = tmp_path / "cache"
+    assert run(root, cache, monkeypatch)[0] == []
+    (root / "pkg/small.py").write_text(BIG_CALLER)
+    found, checked = run(root, cache, monkeypatch)
+    assert found == ["pkg/run.py:8:MEM402"]
+    assert "pkg/other.py" not in checked
