@@ -83,11 +83,11 @@ class ModelBuilder:
 
     # -- helpers -------------------------------------------------------------------------
     def _bind(self, scope: Scope, name: str, kind: str, node: cst.CSTNode, stmt: cst.CSTNode,
-              value=None, qualname=None, iterable=None) -> None:
+              value=None, qualname=None, iterable=None, item=None) -> None:
         if name in scope.globals:
             scope = self.m.module_scope
         binding = Binding(name, kind, node, stmt, self.counter, value=value,
-                          qualname=qualname, iterable=iterable)
+                          qualname=qualname, iterable=iterable, item=item)
         scope.add(binding)
         self._defer(binding)
 
@@ -96,17 +96,20 @@ class ModelBuilder:
             self.pending.setdefault(id(self.current_assignment), []).append(binding)
 
     def _bind_target(self, scope: Scope, target: cst.BaseExpression, kind: str,
-                     stmt: cst.CSTNode, value=None, iterable=None) -> None:
+                     stmt: cst.CSTNode, value=None, iterable=None, item=None) -> None:
         if isinstance(target, cst.Name):
-            self._bind(scope, target.value, kind, target, stmt, value=value, iterable=iterable)
+            self._bind(scope, target.value, kind, target, stmt, value=value, iterable=iterable, item=item)
         elif isinstance(target, (cst.Tuple, cst.List)):
-            # `a, b = x, y` pairs the elements; other unpacking loses the values.
+            # `a, b = x, y` pairs the elements; `a, b = f()` keeps (f(), position), which
+            # the analyses read off what f returns; starred unpacking loses the values.
             values = _paired_values(target, value)
-            for el, element_value in zip(target.elements, values):
+            starred = any(isinstance(el.value, cst.StarredElement) for el in target.elements)
+            for i, (el, element_value) in enumerate(zip(target.elements, values)):
                 inner = el.value
                 if isinstance(inner, cst.StarredElement):
                     inner = inner.value
-                self._bind_target(scope, inner, kind, stmt, value=element_value, iterable=None)
+                unpacked = (value, i) if element_value is None and value is not None and not starred and kind == "assign" else None
+                self._bind_target(scope, inner, kind, stmt, value=element_value, iterable=None, item=unpacked)
         elif isinstance(target, cst.StarredElement):
             self._bind_target(scope, target.value, kind, stmt)
         elif isinstance(target, cst.Attribute) and kind in ("assign", "annassign", "augassign"):
@@ -114,7 +117,7 @@ class ModelBuilder:
                 cls = self._enclosing_class()
                 if cls is not None:
                     binding = Binding(target.attr.value, kind, target, stmt, self.counter,
-                                      value=value if kind != "augassign" else None)
+                                      value=value if kind != "augassign" else None, item=item)
                     self.m.attribute_bindings.setdefault((cls, target.attr.value), []).append(
                         binding
                     )

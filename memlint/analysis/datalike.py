@@ -59,6 +59,7 @@ LITERAL = "large literal"
 COMPREHENSION = "comprehension"
 CONTAINER = "container"
 TRAINING = "training data"
+HANDLE = "file handle"
 
 ARRAY = "array"
 DATAFRAME = "dataframe"
@@ -101,6 +102,14 @@ class DataLike:
             return self.element.sized
         return False
 
+    @property
+    def handle(self) -> bool:
+        """Whether what makes it data-like is an open file handle (held, or itself)."""
+        inner = self
+        while inner.kind != HANDLE and inner.element is not None:
+            inner = inner.element
+        return inner.kind == HANDLE
+
 
 @dataclass(frozen=True)
 class DaskValue:
@@ -118,10 +127,13 @@ class DaskValue:
 
 # -- public API --------------------------------------------------------------------------------
 def datalike(
-    expr: cst.BaseExpression, model: "SemanticModel", min_items: int = DEFAULT_MIN_ITEMS
+    expr: cst.BaseExpression, model: "SemanticModel", min_items: int = DEFAULT_MIN_ITEMS,
+    handles: bool = False,
 ) -> DataLike | None:
-    """The data-like value `expr` may evaluate to, or None."""
-    return _DataLikeAnalysis(model, min_items).of(expr)
+    """The data-like value `expr` may evaluate to, or None. With `handles`, an open file
+    handle (or an object holding one) counts too (`HANDLE`): it is not large, but it
+    cannot be pickled into a task."""
+    return _DataLikeAnalysis(model, min_items, handles).of(expr)
 
 
 def dask_value(expr: cst.BaseExpression, model: "SemanticModel") -> DaskValue | None:
@@ -466,7 +478,7 @@ class _Analysis:
         if is_self_attribute(expr):
             bindings = self.model.self_attribute_bindings(expr)
             if bindings:
-                return self.combine([(b.value, None) for b in bindings])
+                return self.combine([(bound_value(b), None) for b in bindings])
             prop = property_def(expr, self.model)
             if prop is not None:  # `self.x` read through a `@property` returning a value
                 values = returned_values(prop, self.model)
@@ -476,9 +488,70 @@ class _Analysis:
                 return self.combine(_across(found))
         if isinstance(expr, cst.Call):
             returned = reach.returns(expr, self.model, True)  # the project's own def
+            if returned is None and self.instance_methods:
+                returned = self._method_returns(expr)
             if returned is not None:
                 return self.combine(_across(returned)) if returned else None
         return self._classify(expr)
+
+    def item(self, expr: cst.BaseExpression, index: int):
+        """What item `index` of the tuple or list `expr` evaluates to may be: `a, b = f()`
+        with `f` returning `x, y` gives b the value y."""
+        key = ("item", id(self.model), id(expr), index)
+        memo = self.memo
+        if key in memo:
+            return memo[key]
+        if self.depth[0] > _MAX_DEPTH or key in self.active:
+            return None
+        self.active.add(key)
+        self.depth[0] += 1
+        try:
+            found = self._item(expr, index)
+        finally:
+            self.depth[0] -= 1
+            self.active.discard(key)
+        memo[key] = found
+        return found
+
+    def _item(self, expr: cst.BaseExpression, index: int):
+        if isinstance(expr, (cst.Tuple, cst.List)):
+            elements = expr.elements
+            if index < len(elements) and not any(isinstance(e, cst.StarredElement) for e in elements):
+                return self.of(elements[index].value)
+            return None
+        if isinstance(expr, cst.Name):
+            for value, _ in self.name_values(expr):
+                if isinstance(value, cst.BaseExpression):
+                    found = self.item(value, index)
+                    if found is not None:
+                        return self._with_certain(found, False)
+            return None
+        if isinstance(expr, cst.Call):
+            returned = reach.returns(expr, self.model, True)
+            for origin in returned or ():
+                found = self.in_model(origin.model).item(origin.expr, index)
+                if found is not None:
+                    return found if origin.certain else self._with_certain(found, False)
+        return None
+
+    # Whether `x.m(...)` is followed into the method `m` of the project class `x` is an
+    # instance of (`accessor = Accessor(); accessor.open(path)`).
+    instance_methods = False
+
+    def _method_returns(self, call: cst.Call) -> "list[Origin] | None":
+        func = call.func
+        if not isinstance(func, cst.Attribute) or is_self_attribute(func) or self.model.qualified_name(func):
+            return None
+        if isinstance(func.value, cst.Name) and func.value.value in ("self", "cls"):
+            return None
+        found = _ClassAnalysis(self.model).in_memo(self.memo).of(func.value)
+        if found is None:
+            return None
+        method = reach.member(found.cls, found.model, func.attr.value)
+        if method is None or reach.is_property(method[1], method[0]):
+            return None
+        returned = reach.returns_of(method[1], method[0], found.certain)
+        return returned
 
     # subclasses ------------------------------------------------------------------------------
     def _classify(self, expr: cst.BaseExpression):  # pragma: no cover - abstract
@@ -511,7 +584,7 @@ class _Analysis:
         out: list[tuple[object, Binding | None]] = []
         for b in reaching:
             if b.kind in ("assign", "annassign", "walrus"):
-                out.append((b.value, b))
+                out.append((bound_value(b), b))
             elif b.kind == "augassign":
                 # `x += 1`, `lut /= 1000`: an in-place update keeps what x held before.
                 before = model.reaching(bindings, b.node)
@@ -538,6 +611,8 @@ class _Analysis:
                 found = self._param(value[1])
                 if found is None:
                     found = self._arguments(value[1])
+            elif isinstance(value, tuple) and value[0] == _ITEM:
+                found = self.item(value[1], value[2])
             elif isinstance(value, tuple) and value[0] == _IN:
                 _, model, expr, sure = value
                 found = self.in_model(model).of(expr)
@@ -577,10 +652,77 @@ class _Analysis:
 _IN = "in"  # marker: an expression of another model, and whether it is certain
 
 
+_ITEM = "item"  # marker: an item of an unpacked tuple (`a, b = f()`)
+
+
+def bound_value(b: "Binding"):
+    """The expression a binding binds, or (_ITEM, value, position) for a name unpacked
+    from a value that is not a literal (`a, b = f()`); None when unknown."""
+    if b.value is None and b.item is not None:
+        return (_ITEM, b.item[0], b.item[1])
+    return b.value
+
+
+@dataclass(frozen=True)
+class ClassValue:
+    """An instance of a class of the project (`cls`, defined in `model`)."""
+
+    cls: cst.ClassDef
+    model: "SemanticModel"
+    certain: bool
+    kind: str = "instance"
+
+
+class _ClassAnalysis:
+    """Which class of the project a value is an instance of: `Accessor()`, or what a
+    project function returning one gives, through names."""
+
+    def __init__(self, model: "SemanticModel") -> None:
+        self.model = model
+
+    def in_memo(self, memo: dict) -> "_ClassAnalysis":
+        self.memo = memo
+        return self
+
+    def of(self, expr: cst.BaseExpression, depth: int = 0) -> ClassValue | None:
+        key = ("class", id(self.model), id(expr))
+        if key in self.memo:
+            return self.memo[key]
+        self.memo[key] = None  # a cycle gives nothing
+        found = self._of(expr, depth) if depth < 8 else None
+        self.memo[key] = found
+        return found
+
+    def _of(self, expr: cst.BaseExpression, depth: int) -> ClassValue | None:
+        model = self.model
+        if isinstance(expr, cst.Name):
+            _, bindings = model.lookup(expr.value, expr)
+            reaching = model.reaching(bindings, expr) if bindings else []
+            hits = [self.of(b.value, depth + 1) for b in reaching if b.kind == "assign" and b.value is not None]
+            if not hits or hits[0] is None:
+                return None
+            return replace(hits[0], certain=hits[0].certain and len(hits) == len(reaching) == 1)
+        if not isinstance(expr, cst.Call):
+            return None
+        found = reach.definition(expr.func, model) if isinstance(expr.func, (cst.Name, cst.Attribute)) else None
+        if found is not None and isinstance(found[1], cst.ClassDef):
+            return ClassValue(found[1], found[0], True)
+        for origin in reach.returns(expr, model, True) or ():
+            inner = _ClassAnalysis(origin.model).in_memo(self.memo).of(origin.expr, depth + 1)
+            if inner is not None:
+                return replace(inner, certain=inner.certain and origin.certain)
+        return None
+
+
 def _across(origins) -> list:
     return [((_IN, o.model, o.expr, o.certain), None) for o in origins]
 
 
+# What opens a file and returns its open handle (none of them pickle).
+_OPENERS = frozenset({
+    "io.open", "gzip.open", "bz2.open", "lzma.open", "netCDF4.Dataset", "netCDF4.MFDataset",
+    "h5py.File", "h5netcdf.File", "tables.open_file", "sqlite3.connect", "lmdb.open",
+})
 _FIT_METHODS = frozenset({"fit", "partial_fit", "fit_transform", "fit_predict", "fit_resample"})
 _TRAINING_NAMES = frozenset({"X", "y", "Y", "X_train", "y_train", "X_fit", "y_fit"})
 
@@ -864,16 +1006,19 @@ def _is_client(expr: cst.BaseExpression, model: "SemanticModel", analysis: _Anal
 class _DataLikeAnalysis(_Analysis):
     public_callers = True
 
-    def __init__(self, model: "SemanticModel", min_items: int) -> None:
+    instance_methods = True
+
+    def __init__(self, model: "SemanticModel", min_items: int, handles: bool = False) -> None:
         self.min_items = min_items
+        self.handles = handles
         super().__init__(model)
         self.dask = _DaskAnalysis(model)
 
     def _spawn(self, model: "SemanticModel") -> "_DataLikeAnalysis":
-        return _DataLikeAnalysis(model, self.min_items)
+        return _DataLikeAnalysis(model, self.min_items, self.handles)
 
     def _signature(self) -> tuple:
-        return (type(self).__name__, self.min_items)  # set before the memo is looked up
+        return (type(self).__name__, self.min_items, self.handles)  # set before the memo is looked up
 
     def _same(self, a: DataLike, b: DataLike) -> bool:
         return True  # two data-like kinds on two paths: still data-like on every path
@@ -961,7 +1106,8 @@ class _DataLikeAnalysis(_Analysis):
             return None
         attr, found = stored
         return DataLike(INSTANCE, cls, found.certain,
-                        f"the `{cls.name.value}` instance (it holds `self.{attr}`, {found.what})")
+                        f"the `{cls.name.value}` instance (it holds `self.{attr}`, {found.what})",
+                        element=found)
 
     def _element(self, iterable: cst.BaseExpression) -> DataLike | None:
         if isinstance(iterable, (cst.List, cst.Tuple, cst.Set)):
@@ -1014,10 +1160,13 @@ class _DataLikeAnalysis(_Analysis):
             if owner is not cls:
                 continue
             for b in bindings:
-                if b.value is None:
+                value = bound_value(b)
+                if value is None:
                     continue
-                found = self.of(b.value)
+                found = self.combine([(value, None)])
                 if found is not None:
+                    if found.certain and self.model.conditional(b.node):
+                        found = replace(found, certain=False)  # `if keep: self.h = h`
                     result = (attr, found)
                     break
             if result is not None:
@@ -1163,6 +1312,10 @@ class _DataLikeAnalysis(_Analysis):
                     return None
                 return self._instance(call, cls, where)
         q = model.qualified_name(func)
+        if self.handles and (q in _OPENERS or (
+            q is None and isinstance(func, cst.Name) and func.value == "open" and not model.lookup("open", func)[1]
+        )):
+            return DataLike(HANDLE, call, True, f"an open file handle from {_callee(model, call)}")
         if q is not None:
             return self._library_call(call, q)
         if isinstance(func, cst.Name):
@@ -1215,7 +1368,8 @@ class _DataLikeAnalysis(_Analysis):
         if stored is not None:
             attr, found = stored
             return DataLike(INSTANCE, call, found.certain,
-                            f"an instance of `{name}` (it holds `self.{attr}`, {found.what})")
+                            f"an instance of `{name}` (it holds `self.{attr}`, {found.what})",
+                            element=found)
         return None  # no evidence of what it holds
 
     def _object(self, call: cst.Call, name: str, size: str | None = None) -> DataLike | None:

@@ -38,6 +38,7 @@ class Binding:
     value: cst.BaseExpression | None = None  # the bound expression, when known exactly
     qualname: str | None = None  # imports: the dotted name it refers to
     iterable: cst.BaseExpression | None = None  # for-loops and comprehensions
+    item: "tuple[cst.BaseExpression, int] | None" = None  # `a, b = f()`: (f(), position)
 
 
 @dataclass(eq=False)
@@ -429,6 +430,11 @@ class SemanticModel:
     def _scope_node_for(self, b: Binding) -> cst.CSTNode:
         return self.scope(b.node).node
 
+    def conditional(self, node: cst.CSTNode) -> bool:
+        """Whether `node` runs on some paths of its scope only (in a branch or a loop; a
+        `try` body, which runs up to an exception, does not count)."""
+        return any(type(n) is not cst.Try for n in self._branch_chain(node))
+
     def _branch_chain(self, node: cst.CSTNode) -> list[cst.CSTNode]:
         """Conditional constructs between `node` and its scope, innermost first. For an
         `if`, the If/Else node of the branch is listed (not the test)."""
@@ -541,6 +547,18 @@ class SemanticModel:
                     if isinstance(el, cst.Element):
                         out.extend(self._origins(el.value, False, depth + 1, seen, across))
                 return out
+        if b.kind == "assign" and b.value is None and b.item is not None:
+            # `data, header = load(path)`: item i of each tuple the value may be.
+            whole, index = b.item
+            out = []
+            for origin in self._origins(whole, certain, depth + 1, seen, across):
+                tup = strip_parens(origin.expr)
+                if isinstance(tup, (cst.Tuple, cst.List)) and index < len(tup.elements) and not any(
+                    isinstance(e, cst.StarredElement) for e in tup.elements
+                ):
+                    model = origin.model or self
+                    out.extend(model._origins(tup.elements[index].value, origin.certain, depth + 1, seen, across))
+            return out
         if b.kind == "param" and across:
             from memlint.analysis import reach
 

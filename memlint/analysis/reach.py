@@ -239,6 +239,14 @@ def returns(call: cst.Call, model: "SemanticModel", certain: bool) -> "list[Orig
     return _returned(func, m, certain)
 
 
+def returns_of(func: cst.FunctionDef, model: "SemanticModel", certain: bool) -> "list[Origin] | None":
+    """What a call of the def `func` returns (None when a decorator or `yield` makes it
+    something else)."""
+    if _in_library(model) or not _returns_plainly(func, model):
+        return None
+    return _returned(func, model, certain)
+
+
 def _returned(func: cst.FunctionDef, model: "SemanticModel", certain: bool) -> "list[Origin]":
     from memlint.analysis.members import returned_values
     from memlint.analysis.model import Origin

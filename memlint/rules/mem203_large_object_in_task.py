@@ -73,7 +73,10 @@ class LargeObjectInTask(Rule):
     `map_partitions` (dask-expr) lifts no argument, so plain pandas and numpy objects are
     copied into every partition's task too. Measured on dask 2026.8.0: a `Mapper` holding a
     30,000-row Series passed to `map_blocks` over 100 blocks pickles to 24.3 MB of tasks;
-    with `dask.delayed(mapper)`, 0.51 MB, with the same result.
+    with `dask.delayed(mapper)`, 0.51 MB, with the same result. A bound method of an
+    object that keeps a file open (`open`, `netCDF4.Dataset`, `h5py.File`, ...) cannot be
+    pickled at all: it runs on the threaded scheduler and fails on the process and
+    distributed schedulers ("cannot pickle '_io.BufferedReader' object" on dask 2026.8.0).
 
     ## Example
     ```python
@@ -113,7 +116,8 @@ class LargeObjectInTask(Rule):
     ```
     On a distributed cluster, `client.scatter(mapper, broadcast=True)` also works. For a
     bound method or closure, use a module-level function and pass the object as a
-    `dask.delayed(...)` argument.
+    `dask.delayed(...)` argument; for a method of an object holding an open file, a
+    module-level function given the path, which opens the file in the task.
 
     ## Fix safety
     The fix wraps the argument in `dask.delayed(...)` (adding `import dask` when needed),
@@ -341,8 +345,44 @@ class LargeObjectInTask(Rule):
             """,
             note="a shape from small parameters is no evidence of size",
         ),
+        Valid(
+            """
+            import dask.array as da
+            import numpy as np
+            class Reader:
+                def __init__(self, path):
+                    self.path = path
+                    with open(path, "rb") as fh:
+                        self.header = fh.read(64)
+                def remap(self, block):
+                    return block * 2
+                def lazy(self, codes):
+                    return da.map_blocks(self.remap, codes, dtype=float)
+            """,
+            note="a file read and closed in `__init__`: no handle kept",
+        ),
     )
     invalid = (
+        Invalid(
+            """
+            import dask.array as da
+            import h5py
+
+            class Scene:
+                def __init__(self, path):
+                    self.path = path
+                    self._file = h5py.File(path, "r")
+
+                def calibrate(self, block):
+                    return block * 0.5
+
+                def radiances(self, counts):
+                    return da.map_blocks(self.calibrate, counts, dtype="f4")
+            """,
+            lines=[13],
+            message="open file handle",
+            note="a reader keeping its file open (satpy's LI reader, through its base class)",
+        ),
         Invalid(
             """
             import dask.array as da
@@ -726,8 +766,19 @@ class LargeObjectInTask(Rule):
         if isinstance(target, cst.Attribute) and model.qualified_name(target) is None:
             if members.member_kind(target, model) not in (members.METHOD, None):
                 return  # a staticmethod, classmethod or stored function binds no instance
-            found = dl.datalike(target.value, model, min_items)
-            if found is not None:
+            found = dl.datalike(target.value, model, min_items, handles=True)
+            if found is not None and found.handle:
+                verb = "is" if found.certain else "may be"
+                owner = _short(self.ctx.code_for(target.value))
+                self.report(
+                    func,
+                    f"The function is a bound method of `{owner}`, which {verb} {found.what}: "
+                    f"the object is pickled with the method into {tasks} of "
+                    f"`{call.method}` when the tasks are serialized (distributed and process "
+                    f"schedulers), and an open handle cannot be pickled. Use a module-level "
+                    f"function that opens the file itself, given the path.",
+                )
+            elif found is not None:
                 verb = "is" if found.certain else "may be"
                 owner = _short(self.ctx.code_for(target.value))
                 self.report(

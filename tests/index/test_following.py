@@ -370,3 +370,81 @@ def test_training_data_of_fit_passed_to_every_task_may_be_large(tmp_path):
             return [train.remote(X, s) for s in seeds]
         """})
     assert found == [("pkg/model.py", 5, "MEM402", True), ("pkg/model.py", 5, "MEM402", True)]
+
+
+def test_a_memmap_unpacked_from_a_loader_returning_a_tuple(tmp_path):
+    found = check(tmp_path, {"pkg/io.py": """
+        import numpy as np
+
+        def load(path):
+            header = {"rows": 10}
+            return header, np.memmap(path, dtype="f4", mode="r")
+        """, "pkg/lazy.py": """
+        import dask.array as da
+        from .io import load
+
+        def lazy(path):
+            header, raw = load(path)
+            return da.from_array(raw, chunks=4096), da.from_array(header["rows"])
+        """})
+    assert found == [("pkg/lazy.py", 6, "MEM201", False)]
+
+
+READERS = """
+    import netCDF4
+
+    class NetCDFAccessor:
+        def create(self, path):
+            return netCDF4.Dataset(path, "r")
+
+    def choose(engine):
+        return NetCDFAccessor()
+
+    def open_with(path, engine):
+        accessor = choose(engine)
+        handle = accessor.create(path)
+        return accessor, handle
+
+    class BaseReader:
+        def __init__(self, path, keep_open=False):
+            self.path = path
+            self.accessor, handle = self.opened()
+            if keep_open:
+                self.handle = handle
+            else:
+                handle.close()
+
+        def opened(self):
+            return open_with(self.path, "netcdf4")
+    """
+
+
+def test_a_bound_method_of_a_reader_whose_base_keeps_a_file_open(tmp_path):
+    found = check(tmp_path, {"pkg/base.py": READERS, "pkg/lightning.py": """
+        import dask.array as da
+        from pkg.base import BaseReader
+
+        class FlashReader(BaseReader):
+            def project(self, azimuth):
+                return azimuth * 2.0
+
+            def coordinates(self, azimuth):
+                return da.map_blocks(self.project, azimuth, dtype="f8")
+        """})
+    assert found == [("pkg/lightning.py", 9, "MEM203", True)]
+
+
+def test_a_reader_that_keeps_only_the_path_stays_quiet(tmp_path):
+    closing = READERS.replace("self.handle = handle", "self.name = str(handle)")
+    found = check(tmp_path, {"pkg/base.py": closing, "pkg/lightning.py": """
+        import dask.array as da
+        from pkg.base import BaseReader
+
+        class FlashReader(BaseReader):
+            def project(self, azimuth):
+                return azimuth * 2.0
+
+            def coordinates(self, azimuth):
+                return da.map_blocks(self.project, azimuth, dtype="f8")
+        """})
+    assert found == []

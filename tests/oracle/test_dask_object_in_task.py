@@ -66,3 +66,20 @@ def test_mem203_fix_is_unsafe_where_map_blocks_infers_meta(oracle_project, obser
     assert after.get("error", "").startswith("TypeError"), after
     observed("MEM203", "dask-2026.8.0", _describe(before) + " (dtype=, no meta=)",
              f"the unsafe fix raises {after['error']}")
+
+
+def test_mem203_bound_method_holding_an_open_file_fails_to_pickle(oracle_project, observed):
+    project = oracle_project("mem203_bound_handle.py", "dask-2026.8.0")
+    findings = _mem203(project)
+    assert [f["location"]["row"] for f in findings] == [_line_of(project, "map_blocks(reader.remap")]
+    assert "open file handle" in findings[0]["message"]
+
+    before = project.run()
+    assert before["error"].startswith("TypeError") and "pickle" in before["error"], before
+
+    project.rewrite_as("mem203_bound_handle_path.py")  # no fix: the message's rewrite
+    assert _mem203(project) == []
+    after = project.run()
+    assert after.get("error") is None and after["processes"] == after["threads"] == before["threads"]
+    observed("MEM203", "dask-2026.8.0", f"the process scheduler raises {before['error']}",
+             "a module-level function given the path runs, same sum")
