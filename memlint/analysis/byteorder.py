@@ -35,6 +35,7 @@ from typing import TYPE_CHECKING, Any
 import libcst as cst
 
 from memlint.analysis import memmap as mm
+from memlint.analysis import reach
 from memlint.analysis.calls import arg_value, is_none, literal, with_item
 
 if TYPE_CHECKING:  # pragma: no cover
@@ -456,19 +457,26 @@ def _unknown(certain: bool = False) -> ArrayOrder:
 @_memoized("array")
 def _arrays(expr: cst.BaseExpression, model: "SemanticModel", depth: int, certain: bool) -> list[ArrayOrder]:
     if isinstance(expr, (cst.Name, cst.Attribute)):
-        # Names and `self.attr` are followed to the values bound to them.
-        origins = model.origins(expr)
+        # Names and `self.attr` are followed to the values bound to them, across modules
+        # (a loader's return, a base class's attribute, a helper's callers).
+        origins = model.origins(expr, across=True)
         if not origins:
             return [_unknown()]
         if not (len(origins) == 1 and origins[0].expr is expr):
             out: list[ArrayOrder] = []
             for o in origins[:_MAX_RESULTS]:
-                out.extend(_arrays(o.expr, model, depth + 1, certain and o.certain))
+                out.extend(_arrays(o.expr, o.model or model, depth + 1, certain and o.certain))
             return out
     if mm.source_of(expr, model) is not None:
         return [_memmap_source(expr, model, certain)]  # type: ignore[arg-type]
     if isinstance(expr, cst.Call):
-        return _call(expr, model, depth, certain)
+        found = _call(expr, model, depth, certain)
+        if all(a.order == UNKNOWN for a in found):
+            returned = reach.returns(expr, model, certain)  # the project's own loader
+            if returned:
+                return [a for o in returned[:_MAX_RESULTS]
+                        for a in _arrays(o.expr, o.model or model, depth + 1, o.certain)]
+        return found
     if isinstance(expr, cst.Subscript):
         inner = _arrays(expr.value, model, depth + 1, certain)
         field = _field_name(expr)

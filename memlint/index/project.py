@@ -50,13 +50,14 @@ class ProjectIndex:
         self._current: tuple[str, str] | None = None  # (filename, text) being checked
         self._current_model: "SemanticModel | None" = None
         self._current_roots: list[Path] | None = None
+        self._current_roots_key: tuple[str, ...] = ()
         self._models: collections.OrderedDict[str, "SemanticModel | None"] = collections.OrderedDict()
         self._parts: collections.OrderedDict[tuple[str, str, str], "SemanticModel | None"] = collections.OrderedDict()
         self._exports: dict[str, Exports | None] = {}
         self._names: dict[str, tuple[str, Path, bool] | None] = {}
         self._files: dict[tuple, str | None] = {}  # (module name, search roots) -> file
         self._tops: dict[Path, frozenset[str]] = {}
-        self._tops_of: dict[tuple[Path, ...], frozenset[str]] = {}
+        self._tops_of: dict[tuple[str, ...], frozenset[str]] = {}
         self._texts: dict[str, tuple[str, tuple[int, int]] | None] = {}
         self._twice: dict[tuple[str, str], bool] = {}
         self._imports_name: dict[str, "set[str]"] = {}  # file -> names its imports may bind
@@ -208,25 +209,35 @@ class ProjectIndex:
         roots = list(dict.fromkeys(roots))
         if near is None and self._current is not None:
             self._current_roots = roots  # asked for every name: once per checked file
+            self._current_roots_key = tuple(str(r) for r in roots)
         return roots
+
+    def _roots_key(self) -> tuple[str, ...]:
+        """The search roots as a tuple of strings: a cheap key (Paths hash slowly)."""
+        roots = self._roots()
+        if self._current is not None and roots is self._current_roots:
+            return self._current_roots_key
+        return tuple(str(r) for r in roots)
 
     def file_of(self, module: str) -> str | None:
         """The file of a module of the project, or None."""
         if self.root is None:
             return None  # a file checked alone: no other module is known
-        roots = tuple(self._roots())  # they hold the checked file's own source directory
-        if (module, roots) in self._files:
-            return self._files[module, roots]
+        key = (module, self._roots_key())  # the roots hold the checked file's source directory
+        found = self._files.get(key, False)
+        if found is not False:
+            return found
         found = None
-        if module.split(".")[0] in self._top_names(list(roots)):
+        roots = self._roots()
+        if module.split(".")[0] in self._top_names(roots):
             bound = self._bound(self._current[0]) if self._current else self.root
             path = _modules.find_module(module, list(roots), bound)
             found = _key(str(path)) if path is not None else None
-        self._files[module, roots] = found
+        self._files[key] = found
         return found
 
     def _top_names(self, roots: list[Path]) -> frozenset[str]:
-        key = tuple(roots)
+        key = self._roots_key() if roots is self._current_roots else tuple(str(r) for r in roots)
         found = self._tops_of.get(key)
         if found is None:
             names: set[str] = set()

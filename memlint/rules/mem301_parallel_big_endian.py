@@ -91,6 +91,9 @@ class ParallelBigEndian(Rule):
         (b"Parallel", b"delayed", b"astropy"),
     )
     name_triggers = frozenset({b"Parallel", b"delayed"})
+    # The array may come from a loader of another module (`fits.getdata` in `io.py`).
+    project_triggers = ((b"Parallel", b"delayed"),)
+    source_triggers = frozenset({b"\">", b"'>", b"newbyteorder", b"byteswap", b"astropy"})
     fix_availability = "sometimes"
 
     valid = (

@@ -448,3 +448,34 @@ def test_a_reader_that_keeps_only_the_path_stays_quiet(tmp_path):
                 return da.map_blocks(self.project, azimuth, dtype="f8")
         """})
     assert found == []
+
+
+JOBLIB = {"requirements.txt": "joblib==1.4.2\nnumpy\nastropy\n"}
+
+
+def test_fits_data_from_a_loader_of_another_module_reaches_parallel(tmp_path):
+    found = check(tmp_path, {**JOBLIB, "pkg/io.py": """
+        from astropy.io import fits
+
+        def load(path):
+            return fits.getdata(path)
+
+        def load_native(path):
+            data = fits.getdata(path)
+            return data.astype(data.dtype.newbyteorder("="))
+        """, "pkg/run.py": """
+        from joblib import Parallel, delayed
+        from .io import load, load_native
+
+        def smooth(frame, i):
+            return frame[i].mean()
+
+        def run(path):
+            frames = load(path)
+            return Parallel(n_jobs=4)(delayed(smooth)(frames, i) for i in range(8))
+
+        def run_native(path):
+            frames = load_native(path)
+            return Parallel(n_jobs=4)(delayed(smooth)(frames, i) for i in range(8))
+        """})
+    assert found == [("pkg/run.py", 9, "MEM301", False)]
