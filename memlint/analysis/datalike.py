@@ -754,6 +754,16 @@ def _put_into(use: cst.Name, model: "SemanticModel") -> cst.BaseExpression | Non
     return None
 
 
+def _in_fit(node: cst.CSTNode, model: "SemanticModel") -> bool:
+    """Whether `node` is in a method that fits (`fit`, `_fit`, `_fit_precomp`,
+    `partial_fit`, ...)."""
+    func = model.enclosing(node, cst.FunctionDef)
+    if func is None:
+        return False
+    name = func.name.value.lstrip("_")
+    return name.startswith("fit") or name == "partial_fit"
+
+
 def _training_data(binding: "Binding", model: "SemanticModel") -> DataLike | None:
     """A parameter `X` or `y` of a method `fit` (or `_fit`, `partial_fit`, ...): by
     scikit-learn's convention, the data the model is trained on."""
@@ -1148,9 +1158,10 @@ class _DataLikeAnalysis(_Analysis):
                             container="list" if plural else None)
         return None
 
-    def class_data(self, cls: cst.ClassDef) -> tuple[str, DataLike] | None:
-        """The first data-like attribute the class stores on `self`, if any."""
-        key = ("class_data", id(cls), self.min_items)
+    def class_data(self, cls: cst.ClassDef, fresh: bool = False) -> tuple[str, DataLike] | None:
+        """The first data-like attribute the class stores on `self`, if any. `fresh`: of
+        an instance just built, which holds nothing its `fit` stores yet."""
+        key = ("class_data", id(cls), self.min_items, fresh)
         cache = _cache(self.model)
         if key in cache:
             return cache[key]
@@ -1161,7 +1172,7 @@ class _DataLikeAnalysis(_Analysis):
                 continue
             for b in bindings:
                 value = bound_value(b)
-                if value is None:
+                if value is None or (fresh and _in_fit(b.node, self.model)):
                     continue
                 found = self.combine([(value, None)])
                 if found is not None:
@@ -1174,10 +1185,10 @@ class _DataLikeAnalysis(_Analysis):
         if result is None:
             located = reach.in_whole(cls, self.model)
             for where, base in reach.bases(*located[::-1]) if located else ():
-                result = self.in_model(where).class_data(base)
+                result = self.in_model(where).class_data(base, fresh)
                 if result is not None:
                     break
-        if result is None:
+        if result is None and not fresh:  # a new instance is not fitted yet
             for attr in sorted(_fitted_attributes(cls, self.model)):
                 bindings = self.model.attribute_bindings.get((cls, attr), [])
                 sizes = {self.estimator_size(b.value) for b in bindings} or {None}
@@ -1364,7 +1375,7 @@ class _DataLikeAnalysis(_Analysis):
             if found is not None:
                 return DataLike(INSTANCE, call, found.certain,
                                 f"an instance of `{name}` (built from {found.what})")
-        stored = self.in_model(where or self.model).class_data(cls)
+        stored = self.in_model(where or self.model).class_data(cls, fresh=True)
         if stored is not None:
             attr, found = stored
             return DataLike(INSTANCE, call, found.certain,

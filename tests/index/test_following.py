@@ -479,3 +479,28 @@ def test_fits_data_from_a_loader_of_another_module_reaches_parallel(tmp_path):
             return Parallel(n_jobs=4)(delayed(smooth)(frames, i) for i in range(8))
         """})
     assert found == [("pkg/run.py", 9, "MEM301", False)]
+
+
+def test_a_new_instance_holds_nothing_its_fit_stores_yet(tmp_path):
+    found = check(tmp_path, {**RAY, "pkg/knn.py": """
+        import ray
+
+        class Neighbours:
+            def __init__(self, k=3):
+                self.k = k
+
+            def fit(self, X, y):
+                return self._fit_points(X, y)
+
+            def _fit_points(self, X, y):
+                self._X = X
+                return self
+
+            def predict(self, queries):
+                return [nearest.remote(self, q) for q in queries]
+
+        def search(grid):
+            model = Neighbours()
+            return [score.remote(model, params) for params in grid]
+        """})
+    assert found == [("pkg/knn.py", 15, "MEM402", True)]
