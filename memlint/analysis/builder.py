@@ -57,8 +57,8 @@ class ModelBuilder:
         entered = self.scope_entries.get(id(node))
         if entered is not None:
             self.scopes.append(entered)
+            m.scope_of_node[node] = entered  # the nodes below it: SemanticModel.scope
         scope = self.scopes[-1]
-        m.scope_of_node[node] = scope
         if type(node) is cst.Name and self.stack and _is_reference(node, self.stack[-1]):
             m.names.setdefault(node.value, []).append(node)
             m.references.append(node)
@@ -404,8 +404,8 @@ def build(module: cst.Module, hooked: frozenset[str] = frozenset()) -> tuple[Sem
         entered = scope_entries.get(id(item))
         if entered is not None:
             scopes.append(entered)
+            scope_of[item] = entered  # the nodes below it: SemanticModel.scope
         scope = scopes[-1]
-        scope_of[item] = scope
         path.append(item)
         hook = kept.get(cls)
         if hook is None:

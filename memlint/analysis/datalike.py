@@ -128,12 +128,14 @@ class DaskValue:
 # -- public API --------------------------------------------------------------------------------
 def datalike(
     expr: cst.BaseExpression, model: "SemanticModel", min_items: int = DEFAULT_MIN_ITEMS,
-    handles: bool = False,
+    handles: bool = False, callers: bool = False,
 ) -> DataLike | None:
     """The data-like value `expr` may evaluate to, or None. With `handles`, an open file
     handle (or an object holding one) counts too (`HANDLE`): it is not large, but it
-    cannot be pickled into a task."""
-    return _DataLikeAnalysis(model, min_items, handles).of(expr)
+    cannot be pickled into a task. With `callers`, a public function's parameters are
+    followed to what the modules of its package pass (the package is scanned for its
+    importers and their calls parsed: asked where a value is sent again and again)."""
+    return _DataLikeAnalysis(model, min_items, handles, callers).of(expr)
 
 
 def dask_value(expr: cst.BaseExpression, model: "SemanticModel") -> DaskValue | None:
@@ -1014,21 +1016,22 @@ def _is_client(expr: cst.BaseExpression, model: "SemanticModel", analysis: _Anal
 
 # -- data-like values --------------------------------------------------------------------------
 class _DataLikeAnalysis(_Analysis):
-    public_callers = True
-
     instance_methods = True
 
-    def __init__(self, model: "SemanticModel", min_items: int, handles: bool = False) -> None:
+    def __init__(self, model: "SemanticModel", min_items: int, handles: bool = False,
+                 callers: bool = False) -> None:
         self.min_items = min_items
         self.handles = handles
+        self.public_callers = callers
         super().__init__(model)
         self.dask = _DaskAnalysis(model)
 
     def _spawn(self, model: "SemanticModel") -> "_DataLikeAnalysis":
-        return _DataLikeAnalysis(model, self.min_items, self.handles)
+        return _DataLikeAnalysis(model, self.min_items, self.handles, self.public_callers)
 
     def _signature(self) -> tuple:
-        return (type(self).__name__, self.min_items, self.handles)  # set before the memo is looked up
+        # Set before the memo is looked up.
+        return (type(self).__name__, self.min_items, self.handles, self.public_callers)
 
     def _same(self, a: DataLike, b: DataLike) -> bool:
         return True  # two data-like kinds on two paths: still data-like on every path

@@ -144,7 +144,26 @@ class SemanticModel:
         return current
 
     def scope(self, node: cst.CSTNode) -> Scope:
-        return self.scope_of_node.get(node, self.module_scope)
+        """The scope `node` is in: that of the nearest node at or above it where a scope
+        starts (a def's parameters or body, a class body, a comprehension; the builder
+        records only those), else the module's."""
+        scopes = self.scope_of_node
+        found = scopes.get(node)
+        if found is not None:
+            return found
+        parent = self.parent
+        path = [node]
+        current = parent.get(node)
+        while current is not None:
+            found = scopes.get(current)
+            if found is not None:
+                break
+            path.append(current)
+            current = parent.get(current)
+        found = found or self.module_scope
+        for n in path:
+            scopes[n] = found  # asked again for the nodes around it
+        return found
 
     def in_loop(self, node: cst.CSTNode) -> cst.CSTNode | None:
         """The innermost for/while loop (in the same function) or comprehension whose body
@@ -199,12 +218,18 @@ class SemanticModel:
     def _in_project(self, qualname: str) -> str | None:
         """An absolute name for a relative import's, and a project name that re-exports a
         library's (`from .common import np`) as the library's."""
+        memo = self.__dict__.setdefault("_project_names", {})  # many nodes, few names
+        found = memo.get(qualname, memo)
+        if found is not memo:
+            return found
         project = self.project
-        if qualname.startswith("."):
-            qualname = project.absolute(qualname, self.path)
-            if qualname is None:
-                return None
-        return project.canonical(qualname) if project.is_project(qualname) else qualname
+        name = qualname
+        if name.startswith("."):
+            name = project.absolute(name, self.path)
+        if name is not None and project.is_project(name):
+            name = project.canonical(name)
+        memo[qualname] = name
+        return name
 
     def _qualified_name(self, expr: cst.CSTNode, depth: int) -> str | None:
         if depth > 8:

@@ -358,9 +358,10 @@ def is_object_ref(expr: cst.BaseExpression, model: "SemanticModel") -> bool:
     if is_put(expr, model) or is_remote_call(expr):
         return True
     if isinstance(expr, (cst.Name, cst.Attribute)):
+        # Across modules too: a helper of the project that returns `ray.put(...)`.
         return any(
-            o.expr is not expr and (is_put(o.expr, model) or is_remote_call(o.expr))
-            for o in model.origins(expr)
+            o.expr is not expr and (is_put(o.expr, o.model or model) or is_remote_call(o.expr))
+            for o in model.origins(expr, across=True)
         )
     return False
 

@@ -19,24 +19,28 @@ _INIT = "__init__.py"
 def module_name(path: Path, root: Path | None) -> tuple[str, Path, bool] | None:
     """(dotted name, source directory, is a package's `__init__`) of a `.py` file, or
     None when its name is not a Python identifier path."""
-    path = Path(path)
-    if path.suffix != ".py":
+    # Strings, not Paths: asked for every file a project trigger may concern.
+    path = str(path)
+    directory, base = os.path.split(path)
+    if not base.endswith(".py"):
         return None
-    parts = [] if path.name == _INIT else [path.stem]
-    directory = path.parent
-    while (directory / _INIT).is_file() and inside(directory.parent, root):
-        parts.append(directory.name)
-        directory = directory.parent
-    if path.name == _INIT and not parts:
+    bound = str(root) if root is not None else None
+    parts = [] if base == _INIT else [base[:-3]]
+    while os.path.isfile(os.path.join(directory, _INIT)) and (
+        bound is None or _under(os.path.dirname(directory), bound)
+    ):
+        parts.append(os.path.basename(directory))
+        directory = os.path.dirname(directory)
+    if base == _INIT and not parts:
         return None  # an __init__.py outside any package
-    if (directory / _INIT).is_file():
+    if os.path.isfile(os.path.join(directory, _INIT)):
         # Stopped at the root: the root itself is a package, named by its directory.
-        parts.append(directory.name)
-        directory = directory.parent
+        parts.append(os.path.basename(directory))
+        directory = os.path.dirname(directory)
     name = ".".join(reversed(parts))
     if not all(p.isidentifier() for p in parts):
         return None
-    return name, directory, path.name == _INIT
+    return name, Path(directory), base == _INIT
 
 
 def inside(directory: Path, root: Path | None) -> bool:
@@ -54,12 +58,18 @@ def find_module(name: str, roots: list[Path], root: Path | None) -> Path | None:
     """The file of the module `name` under one of `roots` (a module file or a package's
     `__init__.py`), staying inside `root`."""
     parts = name.split(".")
+    bound = str(root) if root is not None else None
     for base in roots:
-        directory = base.joinpath(*parts[:-1])
-        for candidate in (directory / f"{parts[-1]}.py", directory / parts[-1] / _INIT):
-            if candidate.is_file() and inside(candidate, root):
-                return candidate
+        # Strings, not Paths: asked for every import of every checked file.
+        directory = os.path.join(str(base), *parts[:-1])
+        for candidate in (os.path.join(directory, parts[-1] + ".py"), os.path.join(directory, parts[-1], _INIT)):
+            if os.path.isfile(candidate) and (bound is None or _under(candidate, bound)):
+                return Path(candidate)
     return None
+
+
+def _under(path: str, root: str) -> bool:
+    return path == root or path.startswith(root.rstrip(os.sep) + os.sep)
 
 
 def top_level_names(roots: list[Path]) -> frozenset[str]:

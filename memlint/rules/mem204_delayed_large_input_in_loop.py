@@ -245,7 +245,7 @@ class DelayedLargeInputInLoop(Rule):
                 continue  # an expression built in the call is a new value each time
             if not self._invariant(value, loop):
                 continue
-            found = dl.datalike(value, model, min_items)
+            found = dl.datalike(value, model, min_items, callers=True)
             if found is None:
                 continue
             code = self.ctx.code_for(value)

@@ -306,7 +306,7 @@ class LargeArgByValue(Rule):
                 continue
             if ray.is_object_ref(value, model):
                 continue
-            found = dl.datalike(value, model, self.option["large-literal-min-items"])
+            found = dl.datalike(value, model, self.option["large-literal-min-items"], callers=True)
             if found is None:
                 continue
             loop = self._repeating_loop(value)

@@ -155,7 +155,7 @@ def _model_facts(model, collected):
     scopes = {id(k): (v.kind, id(v.node)) for k, v in model.scope_of_node.items()}
     bindings = []
     seen = set()
-    for scope in model.scope_of_node.values():
+    for scope in [model.module_scope, *model.scope_of_node.values()]:
         if id(scope) in seen:
             continue
         seen.add(id(scope))

@@ -504,3 +504,21 @@ def test_a_new_instance_holds_nothing_its_fit_stores_yet(tmp_path):
             return [score.remote(model, params) for params in grid]
         """})
     assert found == [("pkg/knn.py", 15, "MEM402", True)]
+
+
+def test_a_ref_made_by_a_helper_of_another_module_is_no_value(tmp_path):
+    found = check(tmp_path, {**RAY, "pkg/store.py": """
+        import ray
+
+        def shared(value, remote=True):
+            return ray.put(value) if remote else value
+        """, "pkg/jobs.py": """
+        import pandas as pd
+        import ray
+        from .store import shared
+
+        def run(path, n):
+            table = shared(pd.read_parquet(path))
+            return [step.remote(table, i) for i in range(n)]
+        """})
+    assert found == []
