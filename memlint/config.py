@@ -37,8 +37,11 @@ _KEYS = (
     "per-file-ignores",
     "unknown-versions",
     "versions",
+    "target-version",
     "rules",
 )
+# ruff's spelling of the Python version a project targets: "py310" is Python 3.10.
+_TARGET_VERSION = re.compile(r"py3(\d{1,2})")
 
 
 class ConfigError(Exception):
@@ -64,6 +67,7 @@ class Config:
     extend_exclude: tuple[str, ...] = ()
     per_file_ignores: tuple[tuple[str, tuple[str, ...]], ...] = ()
     unknown_versions: str = "assume-affected"
+    target_version: str | None = None  # "3.12", from `target-version = "py312"`
     # Mappings are compared but left out of the hash, so a Config stays usable as a key.
     versions: Mapping[str, str] = field(default_factory=dict, hash=False)
     rule_options: Mapping[str, Mapping[str, Any]] = field(default_factory=dict, hash=False)
@@ -206,6 +210,7 @@ class Config:
             "extend_exclude": self.extend_exclude,
             "per_file_ignores": self.per_file_ignores,
             "unknown_versions": self.unknown_versions,
+            "target_version": self.target_version,
             "versions": dict(self.versions),
             "rule_options": {code: dict(opts) for code, opts in self.rule_options.items()},
         }
@@ -338,6 +343,8 @@ def _parse(settings: dict[str, Any], where: _Where, root: Path, path: Path) -> C
         values["unknown_versions"] = _unknown_versions(settings["unknown-versions"], where)
     if "versions" in settings:
         values["versions"] = _versions(settings["versions"], where)
+    if "target-version" in settings:
+        values["target_version"] = _target_version(settings["target-version"], where)
     if "rules" in settings:
         values["rule_options"] = _rule_options(settings["rules"], where, registry)
     return Config(root=root, path=path, **values)
@@ -377,6 +384,14 @@ def _unknown_versions(value: Any, where: _Where) -> str:
         choices = " or ".join(repr(c) for c in UNKNOWN_VERSIONS_CHOICES)
         raise where.error(f"'unknown-versions' must be {choices}, got {value!r}")
     return value
+
+
+def _target_version(value: Any, where: _Where) -> str:
+    """`py312` -> "3.12"."""
+    found = _TARGET_VERSION.fullmatch(value) if isinstance(value, str) else None
+    if found is None:
+        raise where.error(f"'target-version' must be a Python version like \"py312\", got {value!r}")
+    return f"3.{int(found.group(1))}"
 
 
 def _versions(value: Any, where: _Where) -> dict[str, str]:

@@ -1,9 +1,14 @@
-"""Which version of dask, distributed, joblib, ray, numpy or modin the checked project uses.
+"""Which version of dask, distributed, joblib, ray, numpy or modin the checked project uses,
+and which Python.
 
 Sources, first hit wins: `[tool.memlint.versions]`; lock files in the project root; exact pins
 in requirements*.txt; `[project]` dependency ranges in pyproject.toml; the version installed
 in the running interpreter; else unknown. A malformed file is skipped, never fatal, and each
 file is read at most once per resolver.
+
+Python ("python") is resolved like a library, from its own sources: `[tool.memlint]
+target-version` (ruff's `py312`), `[project] requires-python` (a range: affected when any
+version it admits is), `.python-version`, then the running interpreter.
 """
 
 from __future__ import annotations
@@ -36,6 +41,7 @@ if TYPE_CHECKING:  # pragma: no cover
 # used (together about 50 ms): a run whose versions are unknown or exact pins pays less.
 
 LIBRARIES = tuple(sorted(KNOWN_LIBRARIES))
+PYTHON = "python"
 # Lock files in the order they are consulted; pylock.*.toml (PEP 751 named locks) follow.
 LOCK_FILES = ("uv.lock", "poetry.lock", "pdm.lock", "pylock.toml")
 
@@ -51,13 +57,14 @@ class ResolvedVersion:
     absent: bool = False  # a lock file exists and does not list the library
 
     def describe(self) -> str:
+        name = "Python" if self.library == PYTHON else self.library
         if self.absent:
-            return f"{self.library} (not in {self.source})"
+            return f"{name} (not in {self.source})"
         if self.version is not None:
-            return f"{self.library} {self.version} ({self.source})"
+            return f"{name} {self.version} ({self.source})"
         if self.specifier is not None:
-            return f"{self.library} {format_specifier(self.specifier)} ({self.source})"
-        return f"{self.library} (version unknown)"
+            return f"{name} {format_specifier(self.specifier)} ({self.source})"
+        return f"{name} (version unknown)"
 
 
 def format_specifier(specifier: SpecifierSet) -> str:
@@ -118,6 +125,8 @@ class VersionResolver:
 
     # -- the sources, in order -------------------------------------------------------
     def _resolve(self, library: str) -> ResolvedVersion:
+        if library == PYTHON:
+            return self._python()
         for source in (
             self._from_config,
             self._from_locks,
@@ -129,6 +138,27 @@ class VersionResolver:
             if found is not None:
                 return found
         return ResolvedVersion(library, None, None, None)
+
+    def _python(self) -> ResolvedVersion:
+        if self.config.target_version:
+            return ResolvedVersion(PYTHON, Version(self.config.target_version), None, "target-version")
+        data = self._toml(self.root / "pyproject.toml")
+        project = data.get("project") if data else None
+        requires = project.get("requires-python") if isinstance(project, dict) else None
+        if isinstance(requires, str):
+            from packaging.specifiers import InvalidSpecifier, SpecifierSet
+
+            try:
+                return ResolvedVersion(PYTHON, None, SpecifierSet(requires), "requires-python")
+            except InvalidSpecifier:
+                pass
+        pinned = _read_bytes(self.root / ".python-version")
+        line = pinned.decode("utf-8", "replace").strip().splitlines()[0] if pinned and pinned.strip() else ""
+        version = _parse_version(line.removeprefix("python").removeprefix("cpython-").split("/")[0])
+        if version is not None:
+            return ResolvedVersion(PYTHON, version, None, ".python-version")
+        running = ".".join(map(str, sys.version_info[:3]))
+        return ResolvedVersion(PYTHON, Version(running), None, "running interpreter")
 
     def _from_config(self, library: str) -> ResolvedVersion | None:
         for name, text in self.config.versions.items():

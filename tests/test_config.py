@@ -144,6 +144,7 @@ def test_all_settings_are_read(tmp_path):
         extend-exclude = ["gen_*.py"]
         per-file-ignores = { "tests/*" = ["MEM2"], "conftest.py" = ["MEM101", "MEM3"] }
         unknown-versions = "skip"
+        target-version = "py314"
 
         [tool.memlint.versions]
         Dask = "2024.5.0"
@@ -162,6 +163,7 @@ def test_all_settings_are_read(tmp_path):
     assert config.extend_exclude == ("gen_*.py",)
     assert config.per_file_ignores == (("tests/*", ("MEM2",)), ("conftest.py", ("MEM101", "MEM3")))
     assert config.unknown_versions == "skip"
+    assert config.target_version == "3.14"
     assert dict(config.versions) == {"dask": "2024.5.0"}
     options = config.rule_options["MEM203"]
     assert options["large-literal-min-items"] == 10
@@ -229,6 +231,8 @@ PYPROJECT_ERRORS = [
     ),
     ("unknown-versions = 1\n", "'unknown-versions' must be 'assume-affected' or 'skip', got 1"),
     ('versions = "dask"\n', "[tool.memlint] 'versions' must be a table, got str"),
+    ('target-version = "3.12"\n', """'target-version' must be a Python version like "py312", got '3.12'"""),
+    ("target-version = 312\n", """'target-version' must be a Python version like "py312", got 312"""),
     (
         '[tool.memlint.versions]\npandas = "2.0"\n',
         "[tool.memlint.versions] unknown library 'pandas'",

@@ -486,3 +486,34 @@ def test_describe_orders_bounds_readably():
     spec = SpecifierSet("<2024.7,!=2024.3.0,>=2024.1")
     found = ResolvedVersion("dask", None, spec, "pyproject.toml")
     assert found.describe() == "dask >=2024.1,<2024.7,!=2024.3.0 (pyproject.toml)"
+
+
+# -- Python -----------------------------------------------------------------------------------
+def test_python_from_target_version_first(tmp_path):
+    r = resolver(tmp_path, {"pyproject.toml": "[project]\nname = 'x'\nrequires-python = '>=3.10'\n",
+                            ".python-version": "3.12.4\n"}, target_version="3.14")
+    assert r.resolve("python").describe() == "Python 3.14 (target-version)"
+    assert r.affected("python", ">=3.14")
+
+
+def test_python_from_requires_python_is_a_range(tmp_path):
+    r = resolver(tmp_path, {"pyproject.toml": "[project]\nname = 'x'\nrequires-python = '>=3.12'\n",
+                            ".python-version": "3.12.4\n"})
+    assert r.resolve("python").describe() == "Python >=3.12 (requires-python)"
+    assert r.affected("python", ">=3.14")  # 3.14 is admitted
+    assert not r.affected("python", "<3.12")
+
+
+def test_python_from_python_version_file(tmp_path):
+    r = resolver(tmp_path, {".python-version": "3.13\n"})
+    assert r.resolve("python").describe() == "Python 3.13 (.python-version)"
+    assert not r.affected("python", ">=3.14")
+
+
+def test_python_falls_back_to_the_running_interpreter(tmp_path):
+    import sys
+
+    r = resolver(tmp_path, {"pyproject.toml": "[project]\nname = 'x'\nrequires-python = 'not a range'\n"})
+    found = r.resolve("python")
+    assert found.source == "running interpreter"
+    assert found.version == Version(".".join(map(str, sys.version_info[:3])))

@@ -258,6 +258,11 @@ def _function(b: ModelBuilder, node: cst.FunctionDef, scope: Scope) -> None:
 def _yield(b: ModelBuilder, node: cst.Yield, scope: Scope) -> None:
     if scope.kind == SCOPE_FUNCTION:
         b.m.generators.add(scope.node)
+        value = node.value
+        if isinstance(value, cst.From):
+            b.m.yields.setdefault(scope.node, []).append((value.item, True))
+        elif value is not None:
+            b.m.yields.setdefault(scope.node, []).append((value, False))
 
 
 def _return(b: ModelBuilder, node: cst.Return, scope: Scope) -> None:

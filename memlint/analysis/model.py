@@ -97,6 +97,8 @@ class SemanticModel:
         self.generators: set[cst.CSTNode] = set()
         # The values each def's own `return` statements give, in source order.
         self.returns: dict[cst.CSTNode, list[cst.BaseExpression]] = {}
+        # def -> the values its `yield`s give (a `yield from x` gives x's items: (x, True)).
+        self.yields: dict[cst.CSTNode, list[tuple[cst.BaseExpression, bool]]] = {}
         # Every Name node by identifier, in source order (uses and targets alike).
         self.names: dict[str, list[cst.Name]] = {}
         # The same Name nodes all together in source order, with their pre-order indices.

@@ -154,8 +154,8 @@ def _cover(rules: tuple[type[Rule], ...]) -> tuple[bytes, ...]:
     containing one, chosen greedily: each time the string (a trigger, or a part of at least
     _COVER_MIN bytes two triggers share) held by the most groups not yet covered, the
     one that is not a keyword (`return`, `for `), then the longer, on a tie. For every rule:
-    `mmap` (memmap, mmap_mode), `dask`, ` ray` (import ray, from ray), `Parallel` and
-    `MEM`."""
+    `mmap` (memmap, mmap_mode), `dask`, ` ray` (import ray, from ray), `Parallel`, `MEM`,
+    `get_context` and `Pool` (multiprocessing's and concurrent.futures' pools)."""
     found = _COVERS.get(rules)
     if found is not None:
         return found

@@ -1,0 +1,187 @@
+"""Process and thread pools of the standard library: `multiprocessing.Pool`, its contexts'
+`Pool`s, `concurrent.futures` executors, the calls that hand them work, and the start
+method their worker processes use.
+
+A pool is a constructor call (`Pool(4)`, `mp.get_context("spawn").Pool()`,
+`ProcessPoolExecutor(mp_context=ctx)`), a name bound to one, or the `as` name of `with
+Pool() as pool` (a pool's `__enter__` returns the pool). `pool_call(call)` reads a call of
+one of its methods (`pool.map(f, items)`, `ex.submit(f, x)`) into a `PoolCall`.
+
+The start method is what the code says: the context a pool is made from
+(`get_context("fork")`, `mp_context=`), else a module-level
+`multiprocessing.set_start_method(...)`; None when it says nothing (the platform's and
+Python's default: fork on Linux before Python 3.14, forkserver from 3.14, spawn on macOS
+and Windows).
+"""
+
+from __future__ import annotations
+
+import weakref
+from dataclasses import dataclass
+from typing import TYPE_CHECKING
+
+import libcst as cst
+
+from memlint.analysis.calls import arg_value, literal, sole_binding, with_value
+
+if TYPE_CHECKING:  # pragma: no cover
+    from memlint.analysis.model import SemanticModel
+
+PROCESS = "process"
+THREAD = "thread"
+MULTIPROCESSING = "multiprocessing"
+FUTURES = "concurrent.futures"
+
+# Constructor -> (kind, api).
+_CONSTRUCTORS = {
+    "multiprocessing.Pool": (PROCESS, MULTIPROCESSING),
+    "multiprocessing.pool.Pool": (PROCESS, MULTIPROCESSING),
+    "multiprocessing.pool.ThreadPool": (THREAD, MULTIPROCESSING),
+    "multiprocessing.dummy.Pool": (THREAD, MULTIPROCESSING),
+    "concurrent.futures.ProcessPoolExecutor": (PROCESS, FUTURES),
+    "concurrent.futures.process.ProcessPoolExecutor": (PROCESS, FUTURES),
+    "concurrent.futures.ThreadPoolExecutor": (THREAD, FUTURES),
+    "concurrent.futures.thread.ThreadPoolExecutor": (THREAD, FUTURES),
+}
+_CONTEXTS = ("multiprocessing.get_context", "multiprocessing.context.get_context")
+_SET_START = ("multiprocessing.set_start_method", "multiprocessing.context.set_start_method")
+START_METHODS = ("fork", "spawn", "forkserver")
+
+# The methods that take the whole iterable before they hand out a task, by API.
+EAGER_MAPS = {
+    MULTIPROCESSING: frozenset({"map", "starmap", "map_async", "starmap_async"}),
+    FUTURES: frozenset({"map"}),
+}
+LAZY_MAPS = frozenset({"imap", "imap_unordered"})
+SUBMITS = frozenset({"submit", "apply_async", "apply"})
+
+
+@dataclass(frozen=True)
+class Pool:
+    constructor: cst.Call
+    kind: str  # PROCESS or THREAD
+    api: str  # MULTIPROCESSING or FUTURES
+    start_method: str | None  # as the code says, else None
+
+
+@dataclass(frozen=True)
+class PoolCall:
+    call: cst.Call
+    pool: Pool
+    method: str
+    function: cst.BaseExpression | None  # what the workers run
+    iterables: tuple[cst.BaseExpression, ...]  # map's iterables, in order
+
+
+def pool_of(expr: cst.BaseExpression, model: "SemanticModel", depth: int = 0) -> Pool | None:
+    """The pool `expr` is: a constructor call, or a name bound (once) to one or made by
+    `with <constructor> as name`."""
+    if depth > 4:
+        return None
+    if isinstance(expr, cst.Call):
+        return _constructed(expr, model)
+    if isinstance(expr, cst.Name):
+        b = sole_binding(expr, model)
+        if b is None:
+            return None
+        if b.kind == "with":
+            value = with_value(b)
+            return pool_of(value, model, depth + 1) if value is not None else None
+        if b.kind in ("assign", "annassign") and b.value is not None:
+            return pool_of(b.value, model, depth + 1)
+    return None
+
+
+def pool_call(call: cst.Call, model: "SemanticModel") -> PoolCall | None:
+    """`call` read as a call of a pool's method, or None."""
+    func = call.func
+    if not isinstance(func, cst.Attribute):
+        return None
+    method = func.attr.value
+    if method not in EAGER_MAPS[MULTIPROCESSING] | LAZY_MAPS | SUBMITS | EAGER_MAPS[FUTURES]:
+        return None
+    pool = pool_of(func.value, model)
+    if pool is None:
+        return None
+    positional = [a for a in call.args if a.keyword is None]
+    if any(a.star for a in positional):
+        return PoolCall(call, pool, method, None, ())
+    function = arg_value(call, "func" if pool.api == MULTIPROCESSING else "fn", 0)
+    if method in SUBMITS:
+        return PoolCall(call, pool, method, function, ())
+    if pool.api == FUTURES:
+        iterables = tuple(a.value for a in positional[1:])
+    else:
+        iterable = arg_value(call, "iterable", 1)
+        iterables = (iterable,) if iterable is not None else ()
+    return PoolCall(call, pool, method, function, iterables)
+
+
+def _constructed(call: cst.Call, model: "SemanticModel") -> Pool | None:
+    func = call.func
+    q = model.qualified_name(func)
+    if q in _CONSTRUCTORS:
+        kind, api = _CONSTRUCTORS[q]
+        return Pool(call, kind, api, _start_method(call, api, model))
+    # `get_context("spawn").Pool(...)`, or `ctx.Pool(...)` with `ctx = get_context(...)`.
+    if isinstance(func, cst.Attribute) and func.attr.value in ("Pool", "ThreadPool"):
+        method = context_method(func.value, model)
+        if method is not _NOT_A_CONTEXT:
+            kind = THREAD if func.attr.value == "ThreadPool" else PROCESS
+            return Pool(call, kind, MULTIPROCESSING, method or module_start_method(model))
+    return None
+
+
+_NOT_A_CONTEXT = object()
+
+
+def context_method(expr: cst.BaseExpression | None, model: "SemanticModel"):
+    """The start method of a multiprocessing context expression (`get_context("fork")`,
+    a name bound to one): the method, None when not literal, _NOT_A_CONTEXT when `expr`
+    is no context."""
+    if isinstance(expr, cst.Name):
+        b = sole_binding(expr, model)
+        if b is None or b.kind not in ("assign", "annassign") or b.value is None:
+            return _NOT_A_CONTEXT
+        expr = b.value
+    if not isinstance(expr, cst.Call) or model.qualified_name(expr.func) not in _CONTEXTS:
+        return _NOT_A_CONTEXT
+    value = literal(arg_value(expr, "method", 0), None)
+    return value if value in START_METHODS else None
+
+
+def _start_method(call: cst.Call, api: str, model: "SemanticModel") -> str | None:
+    if api == FUTURES:
+        ctx = arg_value(call, "mp_context")
+        if ctx is not None:
+            method = context_method(ctx, model)
+            return method if method is not _NOT_A_CONTEXT else None
+    return module_start_method(model)
+
+
+def module_start_method(model: "SemanticModel") -> str | None:
+    """The method a `multiprocessing.set_start_method("...")` statement of the module sets
+    (at its top level, or in a block or function there: `if __name__ == "__main__":`,
+    `main()`)."""
+    if model not in _STARTS:
+        _STARTS[model] = next(_set_start_methods(model.module.body, model), None)
+    return _STARTS[model]
+
+
+_STARTS: "weakref.WeakKeyDictionary[SemanticModel, str | None]" = weakref.WeakKeyDictionary()
+
+
+def _set_start_methods(body, model: "SemanticModel", depth: int = 0):
+    if depth > 4:
+        return
+    for stmt in body:
+        if isinstance(stmt, cst.SimpleStatementLine):
+            for small in stmt.body:
+                call = small.value if isinstance(small, cst.Expr) else None
+                if isinstance(call, cst.Call) and model.qualified_name(call.func) in _SET_START:
+                    value = literal(arg_value(call, "method", 0), None)
+                    if value in START_METHODS:
+                        yield value
+        elif isinstance(stmt, (cst.If, cst.With, cst.Try, cst.FunctionDef)):
+            inner = stmt.body.body if isinstance(stmt.body, cst.IndentedBlock) else ()
+            yield from _set_start_methods(inner, model, depth + 1)

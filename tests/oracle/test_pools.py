@@ -1,0 +1,38 @@
+"""MEM501 under the standard library's multiprocessing (Python of the oracle environments):
+Pool.map holds every array a generator yields in the parent before the fix, a few after
+it, with the same sums."""
+
+from __future__ import annotations
+
+import pytest
+
+pytestmark = pytest.mark.oracle
+
+
+def _line_of(project, text: str) -> int:
+    return next(i for i, ln in enumerate(project.source.splitlines(), 1) if text in ln)
+
+
+def _findings(project, code: str) -> list[dict]:
+    return [f for f in project.findings() if f["code"] == code]
+
+
+def test_mem501_imap_fix_takes_items_as_needed(oracle_project, observed):
+    project = oracle_project("mem501_pool_map_generator.py", "joblib-1.6.0")
+    findings = _findings(project, "MEM501")
+    assert [f["location"]["row"] for f in findings] == [_line_of(project, "pool.map(total, frames())")]
+
+    before = project.run()
+    items = len(before["sums"])
+    assert before["parent_peak_growth_mib"] > 0.8 * items * before["item_mib"], before
+
+    project.fix("--unsafe-fixes")
+    assert "sums = list(pool.imap(total, frames()))" in project.source
+    assert _findings(project, "MEM501") == []
+
+    after = project.run()
+    assert after["sums"] == before["sums"]
+    assert after["parent_peak_growth_mib"] < 0.3 * before["parent_peak_growth_mib"], after
+    observed("MEM501", "Python 3.11 (joblib-1.6.0 env)",
+             f"parent peak +{before['parent_peak_growth_mib']:.0f} MiB for {items} items of {before['item_mib']:.0f} MiB",
+             f"+{after['parent_peak_growth_mib']:.0f} MiB, same sums")
