@@ -512,6 +512,8 @@ def test_examples_are_reported(memlint) -> None:
     assert "joblib 1.4.2 (requirements.txt)" in layout
     transpose = by_file["examples/joblib_memmap_transpose.py"]
     assert transpose.startswith("examples/joblib_memmap_transpose.py:22:50: MEM102 ")
+    reduced = by_file["examples/joblib_parallel_sum.py"]
+    assert reduced.startswith("examples/joblib_parallel_sum.py:33:13: MEM304 [*] ")
     pools = by_file["examples/pool_map_generator.py"]
     assert pools.startswith("examples/pool_map_generator.py:39:16: MEM501 ")
 

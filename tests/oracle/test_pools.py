@@ -36,3 +36,25 @@ def test_mem501_imap_fix_takes_items_as_needed(oracle_project, observed):
     observed("MEM501", "Python 3.11 (joblib-1.6.0 env)",
              f"parent peak +{before['parent_peak_growth_mib']:.0f} MiB for {items} items of {before['item_mib']:.0f} MiB",
              f"+{after['parent_peak_growth_mib']:.0f} MiB, same sums")
+
+
+@pytest.mark.parametrize("env", ["joblib-1.4.2", "joblib-1.6.0"])
+def test_mem304_generator_fix_frees_each_result(oracle_project, observed, env):
+    project = oracle_project("mem304_parallel_sum.py", env)
+    findings = _findings(project, "MEM304")
+    assert [f["location"]["row"] for f in findings] == [_line_of(project, "total = sum(Parallel")]
+
+    before = project.run()
+    assert before["parent_peak_growth_mib"] > 0.8 * before["tasks"] * before["result_mib"], before
+
+    project.fix()
+    assert 'Parallel(n_jobs=2, return_as="generator")' in project.source
+    assert _findings(project, "MEM304") == []
+
+    after = project.run()
+    assert (after["checksum"], after["first"]) == (before["checksum"], before["first"])  # same order, same bits
+    # The generator holds only the results not yet added up.
+    assert after["parent_peak_growth_mib"] < 0.3 * before["parent_peak_growth_mib"], after
+    observed("MEM304", env,
+             f"parent peak +{before['parent_peak_growth_mib']:.0f} MiB for {before['tasks']} results of {before['result_mib']:.0f} MiB",
+             f"+{after['parent_peak_growth_mib']:.0f} MiB, the same sum to the bit")
