@@ -136,11 +136,12 @@ def could_match(data: bytes, rules: Sequence[type[Rule]],
 
     return [
         r for r in rules
-        if any(all(has_name(t) if t in r.name_triggers else has(t) for t in group)
-               for group in _search_order(r, False))
-        or (r.project_triggers and any(
-            all(has_name(t) if t in r.name_triggers else has(t) for t in group) for group in r.project_triggers)
-            and in_project())
+        if (any(all(has_name(t) if t in r.name_triggers else has(t) for t in group)
+                for group in _search_order(r, False))
+            or (r.project_triggers and any(
+                all(has_name(t) if t in r.name_triggers else has(t) for t in group) for group in r.project_triggers)
+                and in_project()))
+        and (r.shape_filter is None or r.shape_filter(data))
     ]
 
 
@@ -154,7 +155,7 @@ def _cover(rules: tuple[type[Rule], ...]) -> tuple[bytes, ...]:
     containing one, chosen greedily: each time the string (a trigger, or a part of at least
     _COVER_MIN bytes two triggers share) held by the most groups not yet covered, the
     one that is not a keyword (`return`, `for `), then the longer, on a tie. For every rule:
-    `mmap` (memmap, mmap_mode), `dask`, ` ray` (import ray, from ray), `Parallel`, `MEM`,
+    `mmap` (memmap, mmap_mode), `dask`, `Parallel`, ` ray` (import ray, from ray), `MEM`,
     `get_context` and `Pool` (multiprocessing's and concurrent.futures' pools)."""
     found = _COVERS.get(rules)
     if found is not None:

@@ -11,7 +11,7 @@ import inspect
 import re
 import textwrap
 from dataclasses import dataclass, field
-from typing import TYPE_CHECKING, Any, ClassVar, Mapping, Sequence
+from typing import TYPE_CHECKING, Any, Callable, ClassVar, Mapping, Sequence
 
 if TYPE_CHECKING:  # pragma: no cover
     import libcst as cst
@@ -108,6 +108,10 @@ class Rule:
     # whole word or uses a name imported as it, not where they are part of a longer name or
     # of the module an import comes from (`from dask.delayed import Delayed`).
     name_triggers: ClassVar[frozenset[bytes]] = frozenset()
+    # A cheap test of a file's bytes the triggers let through, for the shape of the hazard
+    # where plain strings are not sharp enough (`Parallel` is in every file that uses
+    # joblib; `sum(Parallel(` is not): a staticmethod taking the bytes, or None.
+    shape_filter: ClassVar[Callable[[bytes], bool] | None] = None
     # Trigger strings that mark where a value comes from (a memmap opened), which the
     # analyses follow through what calls return: in the first pass they reach the units
     # that call a function or method holding them.

@@ -1,5 +1,7 @@
 from __future__ import annotations
 
+import re
+
 import libcst as cst
 
 from memlint.analysis import parallel
@@ -20,6 +22,36 @@ _NUMPY_REDUCTIONS = {
     "numpy.stack", "numpy.concatenate", "numpy.vstack", "numpy.hstack",
 }
 _BUILTINS = ("sum", "min", "max")
+
+# The shapes of a reduced result, as text: `sum(Parallel(`, `for r in Parallel(`, and a
+# name bound to a run (`out = Parallel(...)(...)`, `with Parallel() as par:`) reduced
+# within the next few thousand characters.
+_REDUCER = rb"\b(?:sum|min|max|reduce|mean|nanmean|nansum|prod|concatenate|[vh]?stack)\(\s*(?:[\w.]+\s*,\s*)?"
+_DIRECT = re.compile(_REDUCER + rb"Parallel\(|\bfor\s+\w+\s+in\s+Parallel\(")
+_BOUND = re.compile(rb"\b(\w+)\s*=\s*Parallel\(|\bParallel\([^\n]*\)\s+as\s+(\w+)\s*:")
+_SPAN = 5000
+
+
+def _looks_reduced(data: bytes) -> bool:
+    if _DIRECT.search(data):
+        return True
+    for m in _BOUND.finditer(data):
+        later = data[m.end():m.end() + _SPAN]
+        if m.group(1):  # `out = Parallel(...)(...)`: `out` reduced
+            if _reduces(later, re.escape(m.group(1)) + rb"\b"):
+                return True
+            continue
+        run = re.escape(m.group(2))  # `with Parallel() as par:`: `par(...)` reduced, or bound
+        if _reduces(later, run + rb"\("):
+            return True
+        for bound in re.finditer(rb"\b(\w+)\s*=\s*" + run + rb"\(", later):
+            if _reduces(later[bound.end():], re.escape(bound.group(1)) + rb"\b"):
+                return True
+    return False
+
+
+def _reduces(text: bytes, what: bytes) -> bool:
+    return re.search(_REDUCER + what + rb"|\bin\s+" + what, text) is not None
 
 
 class ParallelResultReduced(Rule):
@@ -86,6 +118,7 @@ class ParallelResultReduced(Rule):
     libraries = ("joblib",)
     triggers = ((b"Parallel", b"delayed"),)
     name_triggers = frozenset({b"Parallel", b"delayed"})
+    shape_filter = staticmethod(_looks_reduced)
     fix_availability = "sometimes"
     local_fixes = True
 

@@ -58,3 +58,23 @@ def test_mem304_generator_fix_frees_each_result(oracle_project, observed, env):
     observed("MEM304", env,
              f"parent peak +{before['parent_peak_growth_mib']:.0f} MiB for {before['tasks']} results of {before['result_mib']:.0f} MiB",
              f"+{after['parent_peak_growth_mib']:.0f} MiB, the same sum to the bit")
+
+
+@pytest.mark.parametrize("env", ["joblib-1.4.2", "joblib-1.6.0"])
+def test_mem302_writes_into_an_argument_are_lost_or_raise(oracle_project, observed, env):
+    project = oracle_project("mem302_worker_writes.py", env)
+    findings = _findings(project, "MEM302")
+    assert [f["location"]["row"] for f in findings] == [_line_of(project, "delayed(mark)(out, i)")]
+
+    small, large = project.run("small"), project.run("large")
+    assert small["error"] is None and small["written"] == 0, small  # lost without a word
+    assert "read-only" in large["error"] and large["written"] == 0, large
+
+    project.rewrite_as("mem302_worker_writes_returned.py")  # no fix: the message's rewrite
+    assert _findings(project, "MEM302") == []
+    expected = [float(i + 1) for i in range(8)]
+    for size in ("small", "large"):
+        after = project.run(size)
+        assert after["error"] is None and after["head"] == expected, after
+    observed("MEM302", env, f"8 KB array: 0 of 8 writes reach the parent, no error; 8 MB: {large['error'][:60]}",
+             "values returned and written by the parent: all 8, both sizes")
