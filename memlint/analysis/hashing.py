@@ -236,8 +236,11 @@ def is_client(expr: cst.BaseExpression, model: "SemanticModel", depth: int = 0) 
         if context is not None:
             return is_client(context, model, depth + 1)
     if isinstance(expr, (cst.Name, cst.Attribute)):
-        origins = model.origins(expr)
+        # Across modules too: a client a helper of the project makes (`connect()`).
+        origins = model.origins(expr, across=True)
         if len(origins) == 1 and origins[0].expr is expr:
             return False
-        return bool(origins) and all(o.certain and is_client(o.expr, model, depth + 1) for o in origins)
+        return bool(origins) and all(
+            o.certain and is_client(o.expr, o.model or model, depth + 1) for o in origins
+        )
     return False

@@ -51,7 +51,8 @@ def _looks_reduced(data: bytes) -> bool:
 
 
 def _reduces(text: bytes, what: bytes) -> bool:
-    return re.search(_REDUCER + what + rb"|\bin\s+" + what, text) is not None
+    """A reduction of `what`, or a `for` statement over it (a comprehension keeps a list)."""
+    return re.search(_REDUCER + what + rb"|^[ \t]*for[ \t]+\w+[ \t]+in[ \t]+" + what, text, re.M) is not None
 
 
 class ParallelResultReduced(Rule):

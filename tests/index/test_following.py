@@ -522,3 +522,24 @@ def test_a_ref_made_by_a_helper_of_another_module_is_no_value(tmp_path):
             return [step.remote(table, i) for i in range(n)]
         """})
     assert found == []
+
+
+def test_a_client_a_helper_of_another_module_makes(tmp_path):
+    found = check(tmp_path, {"pkg/cluster.py": """
+        from dask.distributed import Client
+
+        def connect(address):
+            return Client(address)
+        """, "pkg/job.py": """
+        import numpy as np
+        from dask.distributed import wait
+        from .cluster import connect
+
+        def run(path):
+            client = connect("tcp://scheduler:8786")
+            data = np.memmap(path, dtype="f4", mode="r")
+            future = client.submit(np.sum, data)
+            wait(future)
+            return future
+        """})
+    assert found == [("pkg/job.py", 8, "MEM202", False)]
