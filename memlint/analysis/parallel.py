@@ -61,6 +61,21 @@ def parallel_run(call: cst.Call, model: "SemanticModel") -> ParallelRun | None:
     return ParallelRun(call, constructor, tasks)
 
 
+def run_at(call: cst.Call, model: "SemanticModel") -> ParallelRun | None:
+    """`parallel_run`, asked once per call of a module whichever rules ask (every joblib
+    rule looks at every call)."""
+    memo = _AT.get(model)
+    if memo is None:
+        memo = _AT[model] = {}
+    key = id(call)
+    if key not in memo:
+        memo[key] = parallel_run(call, model)  # the model keeps its nodes: ids stay valid
+    return memo[key]
+
+
+_AT: "weakref.WeakKeyDictionary[SemanticModel, dict[int, ParallelRun | None]]" = weakref.WeakKeyDictionary()
+
+
 def _constructor(func: cst.BaseExpression, model: "SemanticModel") -> cst.Call | None:
     if isinstance(func, cst.Call) and model.qualified_name(func.func) in PARALLEL:
         return func
@@ -198,7 +213,7 @@ def module_runs(model: "SemanticModel") -> tuple[ParallelRun, ...]:
         runs = []
         for node in model.index:  # every node the walk indexed, in source order
             if type(node) is cst.Call and type(node.func) in (cst.Call, cst.Name, cst.Attribute):
-                run = parallel_run(node, model)
+                run = run_at(node, model)
                 if run is not None and run.tasks:
                     runs.append(run)
         found = _RUNS[model] = tuple(runs)

@@ -3,7 +3,7 @@ from __future__ import annotations
 import libcst as cst
 
 from memlint.analysis import memmap as mm
-from memlint.analysis.parallel import parallel_run, thread_backend
+from memlint.analysis.parallel import run_at, thread_backend
 from memlint.engine.rule import Invalid, Rule, Valid
 
 
@@ -213,7 +213,7 @@ class MemmapTransposeToWorkers(Rule):
 
     def visit_Call(self, node: cst.Call) -> None:
         model = self.ctx.model
-        run = parallel_run(node, model)
+        run = run_at(node, model)
         if run is None or not run.tasks:
             return
         threads = thread_backend(run, model)

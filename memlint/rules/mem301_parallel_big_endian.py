@@ -4,7 +4,7 @@ import libcst as cst
 
 from memlint.analysis import byteorder as bo
 from memlint.analysis.calls import is_none, literal
-from memlint.analysis.parallel import parallel_run, runs_in_parent, setting, uses_threads
+from memlint.analysis.parallel import run_at, runs_in_parent, setting, uses_threads
 from memlint.engine.rule import FixSpec, InsertBefore, Invalid, Replace, Rule, Valid
 
 AFFECTED = ">=1.3.0,<1.5.0"
@@ -492,7 +492,7 @@ class ParallelBigEndian(Rule):
 
     def visit_Call(self, node: cst.Call) -> None:
         model = self.ctx.model
-        run = parallel_run(node, model)
+        run = run_at(node, model)
         if run is None or not run.tasks:
             return
         if not self.ctx.affected("joblib", AFFECTED):

@@ -1,12 +1,14 @@
 from __future__ import annotations
 
+import functools
 import re
+import sys
 
 import libcst as cst
 
 from memlint.analysis import reach
 from memlint.analysis.calls import arg_value, literal, sole_binding, with_value
-from memlint.analysis.parallel import ParallelRun, parallel_run, runs_in_parent, thread_backend
+from memlint.analysis.parallel import ParallelRun, run_at, runs_in_parent, thread_backend
 from memlint.analysis.writes import Write, parameter_writes
 from memlint.engine.rule import Invalid, Rule, Valid
 
@@ -14,27 +16,62 @@ from memlint.engine.rule import Invalid, Rule, Valid
 # that writes into one of its parameters through a subscript, a mutating method, `out=`
 # or numpy's in-place helpers.
 _DELAYED = re.compile(rb"delayed\(\s*([A-Za-z_]\w*)\s*\)")
-_METHODS = (rb"(?:sort|fill|resize|put|itemset|partition|append|extend|insert|update|add|pop|remove"
-            rb"|clear|setdefault|popitem|discard)")
-_HELPERS = rb"(?:shuffle|copyto|place|putmask|fill_diagonal|put_along_axis)"
+_DEF = re.compile(rb"^([ \t]*)(?:async[ \t]+)?def[ \t]+([A-Za-z_]\w*)[ \t]*\(([^)]*)\)", re.M)
+_FROM_IMPORT = re.compile(rb"^[ \t]*from[ \t]+(\.*)([\w.]*)[ \t]+import[ \t]+\(?([^\n)]*)", re.M)
+# The names written into: `x[...] = v` (or an in-place operator), `x.sort()` (also
+# `x[...].sort()`), `out=x`, `np.random.shuffle(x)`.
+_WRITTEN = re.compile(
+    rb"\b([A-Za-z_]\w*)\s*\[[^\n]*?\]\s*(?:[-+*/%|&^@]|\*\*|//|<<|>>)?=(?!=)"
+    rb"|\b([A-Za-z_]\w*)(?:\[[^\n]*?\])?\.(?:sort|fill|resize|put|itemset|partition|append|extend|insert"
+    rb"|update|add|pop|remove|clear|setdefault|popitem|discard)\("
+    rb"|\bout\s*=\s*([A-Za-z_]\w*)"
+    rb"|\b(?:shuffle|copyto|place|putmask|fill_diagonal|put_along_axis)\(\s*([A-Za-z_]\w*)"
+)
 _NEXT_TOP = re.compile(rb"\n(?=[^\s#])")  # the next line at the top level
+# Where a worker function imported by name cannot be the project's own.
+_LIBRARIES = frozenset(sys.stdlib_module_names) | {
+    "numpy", "scipy", "pandas", "joblib", "dask", "distributed", "sklearn", "torch", "ray",
+}
 
 
+@functools.lru_cache(maxsize=4)
 def _looks_written(data: bytes) -> bool:
-    for name in {m.group(1) for m in _DELAYED.finditer(data)}:
-        escaped = re.escape(name)
-        found = re.search(rb"^([ \t]*)(?:async[ \t]+)?def[ \t]+" + escaped + rb"[ \t]*\(([^)]*)\)", data, re.M)
-        if found is None:
-            if re.search(rb"^[ \t]*(?:from[ \t][^\n]*)?import[^\n]*\b" + escaped + rb"\b", data, re.M):
-                return True  # imported: the index reads it
+    """`delayed(f)` where `f` is imported from the project, or defined here with a body
+    that writes into one of its parameters."""
+    workers = {m.group(1) for m in _DELAYED.finditer(data)}
+    if not workers:
+        return False
+    defined = set()
+    for m in _DEF.finditer(data):
+        if m.group(2) not in workers:
             continue
-        if found.group(1):
-            end = data.find(b"\n" + found.group(1) + b"def ", found.end())  # the next def beside it
-        else:
-            top = _NEXT_TOP.search(data, found.end())
-            end = top.start() if top else -1
-        body = data[found.end():end if end >= 0 else len(data)]
-        if any(_writes_into(body, p) for p in _parameters(found.group(2))):
+        defined.add(m.group(2))
+        params = set(_parameters(m.group(3)))
+        if params & _written_names(data, m.end(), _end_of_def(data, m)):
+            return True
+    return any(_imported_from_project(data, name) for name in workers - defined)
+
+
+def _end_of_def(data: bytes, m: "re.Match[bytes]") -> int:
+    indent = m.group(1)
+    if indent:
+        end = data.find(b"\n" + indent + b"def ", m.end())  # the next def beside it
+    else:
+        top = _NEXT_TOP.search(data, m.end())
+        end = top.start() if top else -1
+    return end if end >= 0 else len(data)
+
+
+def _written_names(data: bytes, start: int, end: int) -> set[bytes]:
+    return {next(g for g in m.groups() if g) for m in _WRITTEN.finditer(data, start, end)}
+
+
+def _imported_from_project(data: bytes, name: bytes) -> bool:
+    """`from .work import fill` or `from pkg.work import fill`, not `from math import sqrt`."""
+    for m in _FROM_IMPORT.finditer(data):
+        names = {n.split()[-1] for n in m.group(3).split(b",") if n.strip()}
+        top = m.group(2).split(b".")[0].decode("ascii", "replace")
+        if name in names and (m.group(1) or top not in _LIBRARIES):
             return True
     return False
 
@@ -46,16 +83,6 @@ def _parameters(signature: bytes) -> list[bytes]:
         if m and m.group(1) not in (b"self", b"cls"):
             names.append(m.group(1))
     return names
-
-
-def _writes_into(body: bytes, param: bytes) -> bool:
-    p = re.escape(param)
-    return re.search(
-        rb"\b" + p + rb"\s*\[[^\n]*?\]\s*(?:[-+*/%|&^@]|\*\*|//|<<|>>)?=(?!=)"
-        rb"|\b" + p + rb"(?:\[[^\n]*?\])?\." + _METHODS + rb"\("
-        rb"|\bout\s*=\s*" + p + rb"\b|" + _HELPERS + rb"\(\s*" + p + rb"\b",
-        body,
-    ) is not None
 
 
 # Objects whose writes reach the parent from another process: multiprocessing's shared
@@ -252,7 +279,7 @@ class JoblibWorkerWritesArgument(Rule):
 
     def visit_Call(self, node: cst.Call) -> None:
         model = self.ctx.model
-        run = parallel_run(node, model)
+        run = run_at(node, model)
         if run is None or not run.tasks or runs_in_parent(run, model):
             return
         threads = thread_backend(run, model)

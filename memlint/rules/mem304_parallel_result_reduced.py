@@ -1,5 +1,6 @@
 from __future__ import annotations
 
+import functools
 import re
 
 import libcst as cst
@@ -25,34 +26,63 @@ _BUILTINS = ("sum", "min", "max")
 
 # The shapes of a reduced result, as text: `sum(Parallel(`, `for r in Parallel(`, and a
 # name bound to a run (`out = Parallel(...)(...)`, `with Parallel() as par:`) reduced
-# within the next few thousand characters.
-_REDUCER = rb"\b(?:sum|min|max|reduce|mean|nanmean|nansum|prod|concatenate|[vh]?stack)\(\s*(?:[\w.]+\s*,\s*)?"
+# later in the same def, and used nowhere else there.
+_REDUCER = (rb"(?:\breduce\(\s*[\w.]+\s*,\s*"  # reduce(f, items): the items come second
+            rb"|\b(?:sum|min|max|mean|nanmean|nansum|prod|concatenate|[vh]?stack)\(\s*)")
 _DIRECT = re.compile(_REDUCER + rb"Parallel\(|\bfor\s+\w+\s+in\s+Parallel\(")
 _BOUND = re.compile(rb"\b(\w+)\s*=\s*Parallel\(|\bParallel\([^\n]*\)\s+as\s+(\w+)\s*:")
+# What is reduced or looped over: a name (group 1) or a call of a name (group 2).
+_REDUCED = re.compile(
+    _REDUCER + rb"([A-Za-z_]\w*)\b(\s*\()?|^[ \t]*for[ \t]+\w+[ \t]+in[ \t]+([A-Za-z_]\w*)\b(\s*\()?", re.M
+)
+_ASSIGNED_CALL = re.compile(rb"\b([A-Za-z_]\w*)\s*=\s*([A-Za-z_]\w*)\(")
+_WORD = re.compile(rb"\w+")
 _SPAN = 5000
 
 
+@functools.lru_cache(maxsize=4)
 def _looks_reduced(data: bytes) -> bool:
     if _DIRECT.search(data):
         return True
     for m in _BOUND.finditer(data):
-        later = data[m.end():m.end() + _SPAN]
-        if m.group(1):  # `out = Parallel(...)(...)`: `out` reduced
-            if _reduces(later, re.escape(m.group(1)) + rb"\b"):
+        later = _rest_of_function(data, m.start(), m.end())
+        names, calls = _reduced(later)
+        if m.group(1):  # `out = Parallel(...)(...)`: `out` reduced, and used nowhere else
+            if m.group(1) in names and _WORD.findall(later).count(m.group(1)) == 1:
                 return True
             continue
-        run = re.escape(m.group(2))  # `with Parallel() as par:`: `par(...)` reduced, or bound
-        if _reduces(later, run + rb"\("):
+        run = m.group(2)  # `with Parallel() as par:`: `par(...)` reduced, or bound then reduced
+        if run in calls:
             return True
-        for bound in re.finditer(rb"\b(\w+)\s*=\s*" + run + rb"\(", later):
-            if _reduces(later[bound.end():], re.escape(bound.group(1)) + rb"\b"):
-                return True
+        if any(a.group(2) == run and a.group(1) in names for a in _ASSIGNED_CALL.finditer(later)):
+            return True
     return False
 
 
-def _reduces(text: bytes, what: bytes) -> bool:
-    """A reduction of `what`, or a `for` statement over it (a comprehension keeps a list)."""
-    return re.search(_REDUCER + what + rb"|^[ \t]*for[ \t]+\w+[ \t]+in[ \t]+" + what, text, re.M) is not None
+def _reduced(text: bytes) -> tuple[set[bytes], set[bytes]]:
+    """(the names, the callees) reduced or looped over in `text`."""
+    names: set[bytes] = set()
+    calls: set[bytes] = set()
+    for m in _REDUCED.finditer(text):
+        name, call = (m.group(1), m.group(2)) if m.group(1) else (m.group(3), m.group(4))
+        (calls if call else names).add(name)
+    return names, calls
+
+
+def _rest_of_function(data: bytes, start: int, end: int) -> bytes:
+    """The text after a binding up to the end of the def holding it (the next def, class or
+    decorator indented less than the binding), at most _SPAN characters."""
+    line = data.rfind(b"\n", 0, start) + 1
+    indent = len(data[line:start]) - len(data[line:start].lstrip(b" \t"))
+    limit = data[end:end + _SPAN]
+    if indent == 0:
+        return limit
+    found = _DEDENTS[min(indent, len(_DEDENTS)) - 1].search(limit)
+    return limit[:found.start()] if found else limit
+
+
+# A def, class or decorator indented by fewer than 1, 2, ... characters.
+_DEDENTS = [re.compile(rb"\n[ \t]{0,%d}(?:async[ \t]+)?(?:def|class|@)" % (i - 1)) for i in range(1, 41)]
 
 
 class ParallelResultReduced(Rule):
@@ -237,7 +267,7 @@ class ParallelResultReduced(Rule):
 
     def visit_Call(self, node: cst.Call) -> None:
         model = self.ctx.model
-        run = parallel.parallel_run(node, model)
+        run = parallel.run_at(node, model)
         if run is None or not run.tasks:
             return
         if literal(arg_value(run.constructor, "return_as"), "list") != "list":
