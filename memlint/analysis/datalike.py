@@ -648,7 +648,17 @@ class _Analysis:
     def _arguments(self, binding: "Binding"):
         """What the calls of the parameter's def pass it (a helper called in its module)."""
         found = reach.arguments(binding, self.model, self.public_callers)
-        return self.combine(_across(found)) if found else None
+        if not found:
+            return None
+        if not any(o.certain for o in found):
+            # Some callers of many (a public function's): "may" whatever the others pass,
+            # so the first evidence will do.
+            for o in found:
+                hit = self.in_model(o.model).of(o.expr)
+                if hit is not None:
+                    return self._with_certain(hit, False)
+            return None
+        return self.combine(_across(found))
 
 
 _IN = "in"  # marker: an expression of another model, and whether it is certain

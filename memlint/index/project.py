@@ -65,6 +65,7 @@ class ProjectIndex:
         self._read: dict[str, tuple[int, int]] = {}  # files read for the current check
         self._package: dict[str, tuple[list[str], dict[str, tuple[int, int]]]] = {}
         self._importers: dict[tuple[str, str], tuple[list[str], dict[str, tuple[int, int]]]] = {}
+        self._package_index: dict[str, dict[str, list[tuple[str, str]]]] = {}
 
     # The index travels to worker processes as its root and opaque packages alone.
     def __getstate__(self) -> dict:
@@ -144,9 +145,9 @@ class ProjectIndex:
                 return True
         return False
 
-    def _holds(self, filename: str, words: tuple[bytes, ...], record: bool = True) -> bool:
+    def _holds(self, filename: str, words: tuple[bytes, ...]) -> bool:
         """Whether the file's bytes hold one of `words` (read without decoding; a read
-        like any other, so a dependency of the check, unless not `record`)."""
+        like any other, so a dependency of the check)."""
         key = _key(filename)
         found = self._holding.get((key, words))
         if found is None:
@@ -163,8 +164,7 @@ class ProjectIndex:
                     return False
                 found = (any(w in data for w in words), (st.st_size, st.st_mtime_ns))
             self._holding[key, words] = found
-        if record:
-            self._read[key] = found[1]
+        self._read[key] = found[1]
         return found[0]
 
     def _imported_modules(self, names: "list[str]") -> "Iterator[str]":
@@ -269,7 +269,7 @@ class ProjectIndex:
         """The files of the package of `filename`'s module whose imports may bind its
         top-level `name` (`from pkg.par import run`, `from ..par import run`). Their
         files, and the package's directories (a new module changes them), are
-        dependencies of the check; a file not spelling `name` is not."""
+        dependencies of the check."""
         found = self.module_of(filename)
         if found is None or self.in_library(filename):
             return []
@@ -277,30 +277,42 @@ class ProjectIndex:
         cached = self._importers.get(key)
         if cached is None:
             module = found[0]
-            files, stamps = self._package_files(found[1] / module.split(".")[0], found[1])
+            base = found[1] / module.split(".")[0]
+            files, stamps = self._package_files(base, found[1])
             stamps = dict(stamps)
             hits = []
-            word = name.encode("utf-8")
-            for path in files:
-                if path == key[0] or not self._holds(path, (word,), record=False):
+            for path, spelled in self._import_index(base, found[1], files).get(name, ()):
+                if path == key[0]:
                     continue
-                text = self.text_of(path)
-                stamps[path] = self._read.get(path, (0, 0))
-                if text is not None and self._binds(text, path, f"{module}.{name}", name):
+                absolute = self.absolute(spelled, path) if spelled.startswith(".") else spelled
+                if absolute is not None and (absolute == f"{module}.{name}" or self.canonical(absolute) == f"{module}.{name}"):
+                    stamps[path] = _stamp(path)
                     hits.append(path)
-            cached = self._importers[key] = (hits, stamps)
+            cached = self._importers[key] = (sorted(set(hits)), stamps)
         self._read.update({p: s for p, s in cached[1].items() if p != (self._current or ("",))[0]})
         return cached[0]
 
-    def _binds(self, text: str, filename: str, target: str, name: str) -> bool:
-        for module, bound in _imports(text):
-            if bound != name:
-                continue
-            if module.startswith("."):
-                module = self.absolute(module, filename) or ""
-            if self.canonical(module) == target or module == target:
-                return True
-        return False
+    def _import_index(self, top: Path, source: Path, files: list[str]) -> dict[str, list[tuple[str, str]]]:
+        """name -> (file, the module its import names) for every import statement of the
+        package's files that binds `name`: read once per package, without decoding more
+        than the import lines need."""
+        base = str(top if top.is_dir() else source)
+        found = self._package_index.get(base)
+        if found is None:
+            found = {}
+            for path in files:
+                try:
+                    with open(path, "rb") as fh:
+                        data = fh.read()
+                except OSError:
+                    continue
+                if b"import" not in data:
+                    continue
+                for module, bound in _imports(data.decode("utf-8", "replace")):
+                    if bound is not None:
+                        found.setdefault(bound, []).append((path, module))
+            self._package_index[base] = found
+        return found
 
     def _package_files(self, top: Path, source: Path) -> tuple[list[str], dict[str, tuple[int, int]]]:
         """The `.py` files of the package at `top` (or, for a module outside any package,
@@ -572,6 +584,14 @@ def _read_text(filename: str) -> tuple[str, tuple[int, int]] | None:
     except (OSError, DecodeError):
         return None
     return text, (st.st_size, st.st_mtime_ns)
+
+
+def _stamp(filename: str) -> tuple[int, int]:
+    try:
+        st = os.stat(filename)
+    except OSError:
+        return (0, 0)
+    return (st.st_size, st.st_mtime_ns)
 
 
 def _key(filename: str) -> str:

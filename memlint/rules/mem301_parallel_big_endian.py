@@ -93,7 +93,11 @@ class ParallelBigEndian(Rule):
     name_triggers = frozenset({b"Parallel", b"delayed"})
     # The array may come from a loader of another module (`fits.getdata` in `io.py`).
     project_triggers = ((b"Parallel", b"delayed"),)
-    source_triggers = frozenset({b"\">", b"'>", b"newbyteorder", b"byteswap", b"astropy"})
+    # A big-endian dtype spelled there (not any '>' in a string), a swap, or FITS data.
+    source_triggers = frozenset(
+        {q + b">" + kind for q in (b'"', b"'") for kind in (b"f", b"i", b"u", b"c", b"d", b"M", b"m")}
+        | {b"newbyteorder", b"byteswap", b"astropy"}
+    )
     fix_availability = "sometimes"
 
     valid = (

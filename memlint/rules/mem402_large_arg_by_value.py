@@ -304,16 +304,20 @@ class LargeArgByValue(Rule):
             value = argument.value
             if argument.star or not _trackable(value):
                 continue
+            # Repeated first (cheap), then data-like (it may read other modules).
+            loop = self._repeating_loop(value)
+            repeats = self._repeats(value) if loop is None else None
+            if loop is None and repeats is None:
+                continue
             if ray.is_object_ref(value, model):
                 continue
             found = dl.datalike(value, model, self.option["large-literal-min-items"], callers=True)
             if found is None:
                 continue
-            loop = self._repeating_loop(value)
             if loop is not None:
                 self._report_loop(node, value, found, loop)
             else:
-                self._report_repeats(value, found)
+                self._report_repeats(value, found, repeats)
 
     # -- repetition ------------------------------------------------------------------------
     def _repeating_loop(self, value: cst.BaseExpression) -> cst.CSTNode | None:
@@ -344,27 +348,33 @@ class LargeArgByValue(Rule):
                   if ray.inside(u, loop, model) and not any(u is x for x in uses)]
         self._report(value, found, "to `.remote()` in a loop", "before the loop", stmt, uses, others)
 
-    def _report_repeats(self, value, found: dl.DataLike) -> None:
-        """Two or more calls that all run, one after the other: report once, at the second."""
+    def _repeats(self, value) -> tuple | None:
+        """(the first call's statement, the calls) when `value` is the second of two or more
+        calls that all run one after the other (reported once, there); None otherwise."""
         model = self.ctx.model
         if not isinstance(value, cst.Name):
-            return
+            return None
         _, bindings = model.lookup(value.value, value)
         reaching = model.reaching(bindings, value)
         if len(reaching) != 1:
-            return
+            return None
         calls = sorted(
             (u for u in self._remote_uses(value)
              if model.in_loop(u) is None and model.reaching(bindings, u) == reaching),
             key=lambda u: model.index[u],
         )
         if not calls or calls[0] is value:
-            return
-        first = calls[0]
-        stmt = model.statement_of(first)
+            return None
+        stmt = model.statement_of(calls[0])
         repeats = [u for u in calls if _runs_with(u, stmt, model)]
         if len(repeats) < 2 or repeats[1] is not value:
-            return
+            return None
+        return stmt, repeats
+
+    def _report_repeats(self, value, found: dl.DataLike, repeated: tuple) -> None:
+        model = self.ctx.model
+        stmt, repeats = repeated
+        first = repeats[0]
         start, end = model.index[first], model.index[repeats[-1]]
         others = [u for u in self._all_uses(value)
                   if start <= model.index[u] <= end and not any(u is r for r in repeats)]

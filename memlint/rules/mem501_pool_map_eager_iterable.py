@@ -1,5 +1,7 @@
 from __future__ import annotations
 
+import functools
+import re
 from dataclasses import dataclass
 
 import libcst as cst
@@ -12,6 +14,50 @@ from memlint.engine.rule import FixSpec, Invalid, Replace, Rule, Valid
 # `Executor.map(..., buffersize=)` bounds how many items it takes ahead (cpython #74028).
 BUFFERSIZE = ">=3.14"
 _INFINITE = ("itertools.count", "itertools.cycle")
+
+# The shape, as text: a map call whose iterable is written lazily (a generator expression,
+# `count()`/`cycle()`/`repeat()`, `open(`, a wrapper of one), a call of a function that
+# yields, or a name bound to one of those (or by `with open(...) as name`).
+_MAP_CALL = re.compile(rb"\.(?:map|starmap|map_async|starmap_async)\(\s*[^,()\n]+(?:\([^()\n]*\))?\s*,\s*([^\n]*)")
+_LAZY_TEXT = re.compile(rb"\bfor\b|\b(?:count|cycle|repeat|open|iglob|scandir|rglob|walk)\(")
+_CALLED = re.compile(rb"(?:enumerate\(|zip\()?\s*([A-Za-z_][\w.]*)\s*(\()?")
+
+
+@functools.lru_cache(maxsize=4)
+def _looks_lazy(data: bytes) -> bool:
+    for m in _MAP_CALL.finditer(data):
+        rest = m.group(1)
+        if _LAZY_TEXT.search(rest):
+            return True
+        called = _CALLED.match(rest)
+        if called is None:
+            continue
+        name = called.group(1).rsplit(b".", 1)[-1]
+        if called.group(2):  # `frames(paths)`: a function that yields?
+            if _yields(data, name):
+                return True
+            continue
+        bound = re.search(rb"\b" + re.escape(name) + rb"\s*=\s*([^\n]*)|open\([^\n]*\)\s+as\s+" + re.escape(name) + rb"\b", data)
+        if bound is None:
+            continue
+        value = bound.group(1)
+        if value is None or _LAZY_TEXT.search(value):
+            return True
+        inner = _CALLED.match(value)
+        if inner is not None and inner.group(2) and _yields(data, inner.group(1).rsplit(b".", 1)[-1]):
+            return True
+    return False
+
+
+def _yields(data: bytes, name: bytes) -> bool:
+    """Whether the module defines `name` with a body that yields, or imports it (the
+    index reads it)."""
+    found = re.search(rb"^([ \t]*)def[ \t]+" + re.escape(name) + rb"[ \t]*\(", data, re.M)
+    if found is None:
+        return re.search(rb"^[ \t]*from[ \t][^\n]*import[^\n]*\b" + re.escape(name) + rb"\b", data, re.M) is not None
+    indent = found.group(1)
+    end = re.compile(rb"\n" + (rb"[ \t]{0,%d}" % len(indent) if indent else rb"") + rb"(?=[^\s#])").search(data, found.end())
+    return b"yield" in data[found.end():end.start() if end else len(data)]
 _OPENERS = ("open", "builtins.open", "io.open", "gzip.open", "bz2.open", "lzma.open")
 
 
@@ -97,6 +143,7 @@ class PoolMapEagerIterable(Rule):
     libraries = ("python",)
     # Sharp strings only: "map" alone is in half the files of a scientific project.
     triggers = tuple((pool, call) for pool in (b"Pool", b"get_context") for call in (b".map", b"starmap"))
+    shape_filter = staticmethod(_looks_lazy)
     fix_availability = "sometimes"
     local_fixes = True
 
