@@ -78,3 +78,26 @@ def test_mem302_writes_into_an_argument_are_lost_or_raise(oracle_project, observ
         assert after["error"] is None and after["head"] == expected, after
     observed("MEM302", env, f"8 KB array: 0 of 8 writes reach the parent, no error; 8 MB: {large['error'][:60]}",
              "values returned and written by the parent: all 8, both sizes")
+
+
+@pytest.mark.parametrize("env", ["joblib-1.4.2", "joblib-1.6.0"])
+def test_mem303_compressed_dumps_and_npz_archives_map_nothing(oracle_project, observed, env):
+    project = oracle_project("mem303_mmap_compressed.py", env)
+    rows = sorted(f["location"]["row"] for f in _findings(project, "MEM303"))
+    assert rows == [_line_of(project, 'joblib.load("features.pkl.gz"'), _line_of(project, 'np.load("bundle.npz"')]
+
+    before = project.run()
+    if env == "joblib-1.4.2":
+        assert before["joblib_error"].startswith("ValueError"), before
+    else:
+        assert before["joblib_type"] == "ndarray" and before["joblib_warned"], before  # in memory
+    assert before["npz_type"] == "ndarray", before  # not a memmap, and no warning
+
+    project.rewrite_as("mem303_mmap_uncompressed.py")  # no fix: the message's rewrite
+    assert _findings(project, "MEM303") == []
+    after = project.run()
+    assert after["joblib_type"] == "memmap" and after["npz_type"] == "memmap", after
+    assert after["joblib_sum"] == after["npz_sum"] == before["npz_sum"]
+    joblib_before = before["joblib_error"] or f"a {before['joblib_type']} in memory, with a warning"
+    observed("MEM303", env, f"compressed dump: {joblib_before[:70]}; .npz: an ndarray, no warning",
+             "uncompressed dump and .npy: both memmaps, the same sums")
