@@ -19,10 +19,11 @@ _DELAYED = re.compile(rb"delayed\(\s*([A-Za-z_]\w*)\s*\)")
 _DEF = re.compile(rb"^([ \t]*)(?:async[ \t]+)?def[ \t]+([A-Za-z_]\w*)[ \t]*\(([^)]*)\)", re.M)
 _FROM_IMPORT = re.compile(rb"^[ \t]*from[ \t]+(\.*)([\w.]*)[ \t]+import[ \t]+\(?([^\n)]*)", re.M)
 # The names written into: `x[...] = v` (or an in-place operator), `x.sort()` (also
-# `x[...].sort()`), `out=x`, `np.random.shuffle(x)`.
+# `x[...].sort()`), `out=x`, `np.random.shuffle(x)`. A subscript is read up to 200
+# characters: an unbounded one would scan a long generated line once per name on it.
 _WRITTEN = re.compile(
-    rb"\b([A-Za-z_]\w*)\s*\[[^\n]*?\]\s*(?:[-+*/%|&^@]|\*\*|//|<<|>>)?=(?!=)"
-    rb"|\b([A-Za-z_]\w*)(?:\[[^\n]*?\])?\.(?:sort|fill|resize|put|itemset|partition|append|extend|insert"
+    rb"\b([A-Za-z_]\w*)\s*\[[^\n]{0,200}?\]\s*(?:[-+*/%|&^@]|\*\*|//|<<|>>)?=(?!=)"
+    rb"|\b([A-Za-z_]\w*)(?:\[[^\n]{0,200}?\])?\.(?:sort|fill|resize|put|itemset|partition|append|extend|insert"
     rb"|update|add|pop|remove|clear|setdefault|popitem|discard)\("
     rb"|\bout\s*=\s*([A-Za-z_]\w*)"
     rb"|\b(?:shuffle|copyto|place|putmask|fill_diagonal|put_along_axis)\(\s*([A-Za-z_]\w*)"

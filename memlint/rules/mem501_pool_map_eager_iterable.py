@@ -18,9 +18,11 @@ _INFINITE = ("itertools.count", "itertools.cycle")
 # The shape, as text: a map call whose iterable is written lazily (a generator expression,
 # `count()`/`cycle()`/`repeat()`, `open(`, a wrapper of one), a call of a function that
 # yields, or a name bound to one of those (or by `with open(...) as name`).
-_MAP_CALL = re.compile(rb"\.(?:map|starmap|map_async|starmap_async)\(\s*[^,()\n]+(?:\([^()\n]*\))?\s*,\s*([^\n]*)")
+_MAP_CALL = re.compile(  # the function is short: bounded, so a long line costs one pass
+    rb"\.(?:map|starmap|map_async|starmap_async)\(\s*[^,()\n]{1,200}(?:\([^()\n]{0,200}\))?\s*,\s*([^\n]*)"
+)
 _LAZY_TEXT = re.compile(rb"\bfor\b|\b(?:count|cycle|repeat|open|iglob|scandir|rglob|walk)\(")
-_CALLED = re.compile(rb"(?:enumerate\(|zip\()?\s*([A-Za-z_][\w.]*)\s*(\()?")
+_CALLED = re.compile(rb"(?:enumerate\(|zip\()?\s*([A-Za-z_][\w.]{0,100})\b\s*(\()?")
 
 
 @functools.lru_cache(maxsize=4)
