@@ -48,7 +48,7 @@ from memlint.analysis.calls import arg_value, is_self_attribute, literal, sole_b
 from memlint.analysis.members import property_def, returned_values
 
 if TYPE_CHECKING:  # pragma: no cover
-    from memlint.analysis.model import Binding, SemanticModel
+    from memlint.analysis.model import Binding, Origin, SemanticModel
 
 INSTANCE = "instance"
 OBJECT = "object"

@@ -5,7 +5,6 @@ from __future__ import annotations
 
 import textwrap
 
-from memlint.analysis.calls import literal  # noqa: F401 - the rule's own helpers load
 from memlint.api import check_source, fix_source
 from memlint.engine.registry import get_rule
 
