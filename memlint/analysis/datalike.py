@@ -542,18 +542,17 @@ class _Analysis:
 
     def _method_returns(self, call: cst.Call) -> "list[Origin] | None":
         func = call.func
-        if not isinstance(func, cst.Attribute) or is_self_attribute(func) or self.model.qualified_name(func):
+        if not isinstance(func, cst.Attribute) or self.model.qualified_name(func):
             return None
         if isinstance(func.value, cst.Name) and func.value.value in ("self", "cls"):
-            return None
-        found = _ClassAnalysis(self.model).in_memo(self.memo).of(func.value)
+            return None  # reach.returns answers those
+        found = _ClassAnalysis(self.model, self.memo).of(func.value)
         if found is None:
             return None
         method = reach.member(found.cls, found.model, func.attr.value)
         if method is None or reach.is_property(method[1], method[0]):
             return None
-        returned = reach.returns_of(method[1], method[0], found.certain)
-        return returned
+        return reach.returns_of(method[1], method[0], found.certain)
 
     # subclasses ------------------------------------------------------------------------------
     def _classify(self, expr: cst.BaseExpression):  # pragma: no cover - abstract
@@ -682,19 +681,15 @@ class ClassValue:
     cls: cst.ClassDef
     model: "SemanticModel"
     certain: bool
-    kind: str = "instance"
 
 
 class _ClassAnalysis:
     """Which class of the project a value is an instance of: `Accessor()`, or what a
     project function returning one gives, through names."""
 
-    def __init__(self, model: "SemanticModel") -> None:
+    def __init__(self, model: "SemanticModel", memo: dict) -> None:
         self.model = model
-
-    def in_memo(self, memo: dict) -> "_ClassAnalysis":
-        self.memo = memo
-        return self
+        self.memo = memo  # the checked file's, shared with the data-like analysis
 
     def of(self, expr: cst.BaseExpression, depth: int = 0) -> ClassValue | None:
         key = ("class", id(self.model), id(expr))
@@ -720,7 +715,7 @@ class _ClassAnalysis:
         if found is not None and isinstance(found[1], cst.ClassDef):
             return ClassValue(found[1], found[0], True)
         for origin in reach.returns(expr, model, True) or ():
-            inner = _ClassAnalysis(origin.model).in_memo(self.memo).of(origin.expr, depth + 1)
+            inner = _ClassAnalysis(origin.model, self.memo).of(origin.expr, depth + 1)
             if inner is not None:
                 return replace(inner, certain=inner.certain and origin.certain)
         return None

@@ -231,12 +231,7 @@ def returns(call: cst.Call, model: "SemanticModel", certain: bool) -> "list[Orig
     if _in_library(model):
         return None
     found = callee(call, model)
-    if found is None:
-        return None
-    m, func = found
-    if not _returns_plainly(func, m):
-        return None
-    return _returned(func, m, certain)
+    return returns_of(found[1], found[0], certain) if found is not None else None
 
 
 def returns_of(func: cst.FunctionDef, model: "SemanticModel", certain: bool) -> "list[Origin] | None":

@@ -276,12 +276,14 @@ class ProjectIndex:
         key = (_key(filename), name)
         cached = self._importers.get(key)
         if cached is None:
-            module = found[0]
-            base = found[1] / module.split(".")[0]
-            files, stamps = self._package_files(base, found[1])
+            module, source = found[0], found[1]
+            package = source / module.split(".")[0]
+            # A module outside any package: its source directory's modules, not below.
+            base, below = (package, True) if package.is_dir() else (source, False)
+            files, stamps = self._package_files(base, below)
             stamps = dict(stamps)
             hits = []
-            for path, spelled in self._import_index(base, found[1], files).get(name, ()):
+            for path, spelled in self._import_index(base, files).get(name, ()):
                 if path == key[0]:
                     continue
                 absolute = self.absolute(spelled, path) if spelled.startswith(".") else spelled
@@ -292,12 +294,10 @@ class ProjectIndex:
         self._read.update({p: s for p, s in cached[1].items() if p != (self._current or ("",))[0]})
         return cached[0]
 
-    def _import_index(self, top: Path, source: Path, files: list[str]) -> dict[str, list[tuple[str, str]]]:
+    def _import_index(self, base: Path, files: list[str]) -> dict[str, list[tuple[str, str]]]:
         """name -> (file, the module its import names) for every import statement of the
-        package's files that binds `name`: read once per package, without decoding more
-        than the import lines need."""
-        base = str(top if top.is_dir() else source)
-        found = self._package_index.get(base)
+        package's files that binds `name`: read once per package."""
+        found = self._package_index.get(str(base))
         if found is None:
             found = {}
             for path in files:
@@ -311,13 +311,12 @@ class ProjectIndex:
                 for module, bound in _imports(data.decode("utf-8", "replace")):
                     if bound is not None:
                         found.setdefault(bound, []).append((path, module))
-            self._package_index[base] = found
+            self._package_index[str(base)] = found
         return found
 
-    def _package_files(self, top: Path, source: Path) -> tuple[list[str], dict[str, tuple[int, int]]]:
-        """The `.py` files of the package at `top` (or, for a module outside any package,
-        of its source directory alone) and the stamps of the directories listed."""
-        base = top if top.is_dir() else source
+    def _package_files(self, base: Path, below: bool) -> tuple[list[str], dict[str, tuple[int, int]]]:
+        """The `.py` files of the directory `base` (and, `below`, of its subpackages) and
+        the stamps of the directories listed."""
         found = self._package.get(str(base))
         if found is None:
             files: list[str] = []
@@ -328,7 +327,7 @@ class ProjectIndex:
                 except OSError:
                     continue
                 stamps[_key(directory)] = (st.st_size, st.st_mtime_ns)
-                if base is source:
+                if not below:
                     dirs[:] = []
                 else:  # subpackages only: a folder without `__init__.py` holds no modules
                     dirs[:] = sorted(d for d in dirs if os.path.isfile(os.path.join(directory, d, "__init__.py")))

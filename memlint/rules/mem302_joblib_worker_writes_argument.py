@@ -2,7 +2,6 @@ from __future__ import annotations
 
 import functools
 import re
-import sys
 
 import libcst as cst
 
@@ -10,14 +9,13 @@ from memlint.analysis import reach
 from memlint.analysis.calls import arg_value, literal, sole_binding, with_value
 from memlint.analysis.parallel import ParallelRun, run_at, runs_in_parent, thread_backend
 from memlint.analysis.writes import Write, parameter_writes
+from memlint.engine import shapes
 from memlint.engine.rule import Invalid, Rule, Valid
 
 # The shape, as text: `delayed(f)` where `f` is imported, or defined here with a body
 # that writes into one of its parameters through a subscript, a mutating method, `out=`
 # or numpy's in-place helpers.
 _DELAYED = re.compile(rb"delayed\(\s*([A-Za-z_]\w*)\s*\)")
-_DEF = re.compile(rb"^([ \t]*)(?:async[ \t]+)?def[ \t]+([A-Za-z_]\w*)[ \t]*\(([^)]*)\)", re.M)
-_FROM_IMPORT = re.compile(rb"^[ \t]*from[ \t]+(\.*)([\w.]*)[ \t]+import[ \t]+\(?([^\n)]*)", re.M)
 # The names written into: `x[...] = v` (or an in-place operator), `x.sort()` (also
 # `x[...].sort()`), `out=x`, `np.random.shuffle(x)`. A subscript is read up to 200
 # characters: an unbounded one would scan a long generated line once per name on it.
@@ -28,11 +26,6 @@ _WRITTEN = re.compile(
     rb"|\bout\s*=\s*([A-Za-z_]\w*)"
     rb"|\b(?:shuffle|copyto|place|putmask|fill_diagonal|put_along_axis)\(\s*([A-Za-z_]\w*)"
 )
-_NEXT_TOP = re.compile(rb"\n(?=[^\s#])")  # the next line at the top level
-# Where a worker function imported by name cannot be the project's own.
-_LIBRARIES = frozenset(sys.stdlib_module_names) | {
-    "numpy", "scipy", "pandas", "joblib", "dask", "distributed", "sklearn", "torch", "ray",
-}
 
 
 @functools.lru_cache(maxsize=4)
@@ -43,38 +36,14 @@ def _looks_written(data: bytes) -> bool:
     if not workers:
         return False
     defined = set()
-    for m in _DEF.finditer(data):
+    for m in shapes.DEF.finditer(data):
         if m.group(2) not in workers:
             continue
         defined.add(m.group(2))
-        params = set(_parameters(m.group(3)))
-        if params & _written_names(data, m.end(), _end_of_def(data, m)):
+        written = {next(g for g in w.groups() if g) for w in _WRITTEN.finditer(shapes.def_body(data, m))}
+        if set(_parameters(m.group(3))) & written:
             return True
-    return any(_imported_from_project(data, name) for name in workers - defined)
-
-
-def _end_of_def(data: bytes, m: "re.Match[bytes]") -> int:
-    indent = m.group(1)
-    if indent:
-        end = data.find(b"\n" + indent + b"def ", m.end())  # the next def beside it
-    else:
-        top = _NEXT_TOP.search(data, m.end())
-        end = top.start() if top else -1
-    return end if end >= 0 else len(data)
-
-
-def _written_names(data: bytes, start: int, end: int) -> set[bytes]:
-    return {next(g for g in m.groups() if g) for m in _WRITTEN.finditer(data, start, end)}
-
-
-def _imported_from_project(data: bytes, name: bytes) -> bool:
-    """`from .work import fill` or `from pkg.work import fill`, not `from math import sqrt`."""
-    for m in _FROM_IMPORT.finditer(data):
-        names = {n.split()[-1] for n in m.group(3).split(b",") if n.strip()}
-        top = m.group(2).split(b".")[0].decode("ascii", "replace")
-        if name in names and (m.group(1) or top not in _LIBRARIES):
-            return True
-    return False
+    return any(shapes.imported_from_project(data, name) for name in workers - defined)
 
 
 def _parameters(signature: bytes) -> list[bytes]:

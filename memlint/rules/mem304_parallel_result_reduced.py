@@ -77,12 +77,14 @@ def _rest_of_function(data: bytes, start: int, end: int) -> bytes:
     limit = data[end:end + _SPAN]
     if indent == 0:
         return limit
-    found = _DEDENTS[min(indent, len(_DEDENTS)) - 1].search(limit)
+    found = _outdented(min(indent, 40) - 1).search(limit)
     return limit[:found.start()] if found else limit
 
 
-# A def, class or decorator indented by fewer than 1, 2, ... characters.
-_DEDENTS = [re.compile(rb"\n[ \t]{0,%d}(?:async[ \t]+)?(?:def|class|@)" % (i - 1)) for i in range(1, 41)]
+@functools.lru_cache(maxsize=None)
+def _outdented(most: int) -> "re.Pattern[bytes]":
+    """A def, class or decorator indented by at most `most` characters."""
+    return re.compile(rb"\n[ \t]{0,%d}(?:async[ \t]+)?(?:def|class|@)" % most)
 
 
 class ParallelResultReduced(Rule):

@@ -9,6 +9,7 @@ import libcst as cst
 from memlint.analysis import datalike as dl
 from memlint.analysis import pools, reach
 from memlint.analysis.calls import arg_value, sole_binding, with_value
+from memlint.engine import shapes
 from memlint.engine.rule import FixSpec, Invalid, Replace, Rule, Valid
 
 # `Executor.map(..., buffersize=)` bounds how many items it takes ahead (cpython #74028).
@@ -52,14 +53,14 @@ def _looks_lazy(data: bytes) -> bool:
 
 
 def _yields(data: bytes, name: bytes) -> bool:
-    """Whether the module defines `name` with a body that yields, or imports it (the
-    index reads it)."""
-    found = re.search(rb"^([ \t]*)def[ \t]+" + re.escape(name) + rb"[ \t]*\(", data, re.M)
+    """Whether the module defines `name` with a body that yields, or imports it from the
+    project (the index reads it)."""
+    found = shapes.first_def(data, name)
     if found is None:
-        return re.search(rb"^[ \t]*from[ \t][^\n]*import[^\n]*\b" + re.escape(name) + rb"\b", data, re.M) is not None
-    indent = found.group(1)
-    end = re.compile(rb"\n" + (rb"[ \t]{0,%d}" % len(indent) if indent else rb"") + rb"(?=[^\s#])").search(data, found.end())
-    return b"yield" in data[found.end():end.start() if end else len(data)]
+        return shapes.imported_from_project(data, name)
+    return b"yield" in shapes.def_body(data, found)
+
+
 _OPENERS = ("open", "builtins.open", "io.open", "gzip.open", "bz2.open", "lzma.open")
 
 

@@ -1,0 +1,48 @@
+"""Reading a module's bytes for the shape of a hazard, before anything is parsed: the
+helpers of the rules' `shape_filter`s (memlint.engine.rule). Each looks at the text as it
+is written; a filter may let through what the rule then finds harmless, never the
+reverse on code it can analyse."""
+
+from __future__ import annotations
+
+import functools
+import re
+import sys
+
+# A def's indentation, name and parameters (up to the first closing parenthesis).
+DEF = re.compile(rb"^([ \t]*)(?:async[ \t]+)?def[ \t]+([A-Za-z_]\w*)[ \t]*\(([^)]*)\)", re.M)
+_FROM_IMPORT = re.compile(rb"^[ \t]*from[ \t]+(\.*)([\w.]*)[ \t]+import[ \t]+\(?([^\n)]*)", re.M)
+# Where a function imported by name cannot be the project's own.
+_LIBRARIES = frozenset(sys.stdlib_module_names) | {
+    "numpy", "scipy", "pandas", "joblib", "dask", "distributed", "sklearn", "torch", "ray",
+}
+
+
+def def_body(data: bytes, found: "re.Match[bytes]") -> bytes:
+    """The text of the body of the def `found` (a match of DEF): up to the first later
+    line of code indented no deeper than the def."""
+    end = _dedent(min(len(found.group(1)), 40)).search(data, found.end())
+    return data[found.end():end.start() if end else len(data)]
+
+
+@functools.lru_cache(maxsize=None)
+def _dedent(indent: int) -> "re.Pattern[bytes]":
+    return re.compile(rb"\n[ \t]{0,%d}(?=[^\s#])" % indent)
+
+
+def first_def(data: bytes, name: bytes) -> "re.Match[bytes] | None":
+    for found in DEF.finditer(data):
+        if found.group(2) == name:
+            return found
+    return None
+
+
+def imported_from_project(data: bytes, name: bytes) -> bool:
+    """`from .work import fill` or `from pkg.work import fill`, not `from math import sqrt`
+    (the index can read the first two)."""
+    for m in _FROM_IMPORT.finditer(data):
+        names = {n.split()[-1] for n in m.group(3).split(b",") if n.strip()}
+        top = m.group(2).split(b".")[0].decode("ascii", "replace")
+        if name in names and (m.group(1) or top not in _LIBRARIES):
+            return True
+    return False
