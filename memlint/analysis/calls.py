@@ -94,6 +94,14 @@ def method_call(node: cst.CSTNode, *names: str) -> str | None:
     return None
 
 
+def is_builtin(func: cst.BaseExpression, name: str, model: "SemanticModel") -> bool:
+    """Whether `func` is the builtin `name`: spelled so and bound nowhere in scope, or
+    `builtins.name`."""
+    if isinstance(func, cst.Name):
+        return func.value == name and not model.lookup(name, func)[1]
+    return model.qualified_name(func) == f"builtins.{name}"
+
+
 def sole_binding(name: cst.Name, model: "SemanticModel") -> "Binding | None":
     """The binding that gives `name` its value, when exactly one may reach it; None when
     the name is unbound or may be bound differently on some path."""

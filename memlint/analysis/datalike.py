@@ -834,6 +834,20 @@ def _short(model: "SemanticModel", node: cst.CSTNode, limit: int = 40) -> str:
     return code if len(code) <= limit else code[: limit - 3] + "..."
 
 
+_GENERATORS = ("numpy.random.default_rng", "numpy.random.Generator", "numpy.random.RandomState")
+
+
+def _random_generator(expr: cst.BaseExpression, model: "SemanticModel") -> bool:
+    """`np.random.default_rng(seed)` (or a `Generator`, a `RandomState`), or a name bound
+    only to one."""
+    if isinstance(expr, cst.Name):
+        b = sole_binding(expr, model)
+        if b is None or b.kind not in ("assign", "annassign") or b.value is None:
+            return False
+        expr = b.value
+    return isinstance(expr, cst.Call) and model.qualified_name(expr.func) in _GENERATORS
+
+
 def _callee(model: "SemanticModel", call: cst.Call) -> str:
     return f"`{_short(model, call.func)}(...)`"
 
@@ -1350,6 +1364,8 @@ class _DataLikeAnalysis(_Analysis):
                 base = self._plain(func.value)
                 if base is not None:
                     return _derived(base, NUMPY if method == "to_numpy" else base.kind)
+            if (method in _NUMPY_RANDOM_SIZE or method in _NUMPY_RANDOM_DIMS) and _random_generator(func.value, model):
+                return self._numpy(call, "random." + method)  # `rng.random((n, m))`
         return None
 
     def _name_call(self, call: cst.Call, func: cst.Name) -> DataLike | None:

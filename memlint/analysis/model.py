@@ -183,6 +183,27 @@ class SemanticModel:
             child = anc
         return None
 
+    def invariant_loop(self, value: cst.BaseExpression) -> cst.CSTNode | None:
+        """The outermost loop or comprehension around `value` (in its function) in which the
+        name or `self` attribute `value` is the same object on every iteration: nothing in
+        it binds the name (a binding later in the body reaches the next iteration too).
+        None when `value` is in no loop, or the innermost one rebinds it."""
+        if isinstance(value, cst.Name):
+            nodes = [b.node for b in self.lookup(value.value, value)[1]]
+        elif self._is_self_attribute(value):
+            nodes = [b.node for b in self.self_attribute_bindings(value)]
+        else:
+            return None
+        chosen = None
+        loop = self.in_loop(value)
+        while loop is not None:
+            start, end = self.span(loop)
+            if any(start <= self.index.get(n, -1) <= end for n in nodes):
+                break
+            chosen = loop
+            loop = self.in_loop(loop)
+        return chosen
+
     # -- names -------------------------------------------------------------------------
     def lookup(self, name: str, at: cst.CSTNode) -> tuple[Scope | None, list[Binding]]:
         """The scope a name used at `at` resolves to, and its bindings there."""

@@ -12,6 +12,15 @@ The start method is what the code says: the context a pool is made from
 `multiprocessing.set_start_method(...)`; None when it says nothing (the platform's and
 Python's default: fork on Linux before Python 3.14, forkserver from 3.14, spawn on macOS
 and Windows).
+
+A process is `multiprocessing.Process(target=f, args=(...))` or a context's `Process`
+(`process_start(call)`). Under fork the child inherits its target and arguments; under
+spawn and forkserver both are pickled, and the child imports the main module afresh (as
+`__mp_main__`: an `if __name__ == "__main__":` block does not run there). A pool pickles
+the function and the arguments of every task, whatever the start method.
+
+`task_arguments(pool_call)` are the values a `submit`/`apply_async` call sends with its
+task; `workers(model)` every def of the module handed to a process pool or a `Process`.
 """
 
 from __future__ import annotations
@@ -54,6 +63,9 @@ EAGER_MAPS = {
 }
 LAZY_MAPS = frozenset({"imap", "imap_unordered"})
 SUBMITS = frozenset({"submit", "apply_async", "apply"})
+MAPS = EAGER_MAPS[MULTIPROCESSING] | LAZY_MAPS
+_PROCESSES = ("multiprocessing.Process", "multiprocessing.context.Process",
+              "multiprocessing.process.BaseProcess")
 
 
 @dataclass(frozen=True)
@@ -71,6 +83,17 @@ class PoolCall:
     method: str
     function: cst.BaseExpression | None  # what the workers run
     iterables: tuple[cst.BaseExpression, ...]  # map's iterables, in order
+
+
+@dataclass(frozen=True)
+class ProcessStart:
+    """`Process(target=f, args=(a, b), kwargs={...})`: `arguments` are the items of literal
+    `args` and `kwargs`."""
+
+    call: cst.Call
+    target: cst.BaseExpression | None
+    arguments: tuple[cst.BaseExpression, ...]
+    start_method: str | None
 
 
 def pool_of(expr: cst.BaseExpression, model: "SemanticModel", depth: int = 0) -> Pool | None:
@@ -115,6 +138,103 @@ def pool_call(call: cst.Call, model: "SemanticModel") -> PoolCall | None:
         iterable = arg_value(call, "iterable", 1)
         iterables = (iterable,) if iterable is not None else ()
     return PoolCall(call, pool, method, function, iterables)
+
+
+def task_arguments(found: PoolCall) -> list[cst.BaseExpression]:
+    """The values a `submit`, `apply` or `apply_async` call sends with its task: the
+    arguments after the function, the items of a literal `args` tuple and the values of a
+    literal `kwds` dict."""
+    call = found.call
+    if found.method not in SUBMITS:
+        return []
+    if found.pool.api == FUTURES:
+        positional = [a for a in call.args if a.keyword is None and not a.star]
+        keywords = [a for a in call.args if a.keyword is not None and a.keyword.value != "fn"]
+        return [a.value for a in positional[1:] + keywords]
+    return _items(arg_value(call, "args", 1)) + _items(arg_value(call, "kwds", 2))
+
+
+def process_start(call: cst.Call, model: "SemanticModel") -> ProcessStart | None:
+    """`call` read as the making of a `multiprocessing` process, or None."""
+    func = call.func
+    if model.qualified_name(func) in _PROCESSES:
+        method = module_start_method(model)
+    elif isinstance(func, cst.Attribute) and func.attr.value == "Process":
+        method = context_method(func.value, model)
+        if method is _NOT_A_CONTEXT:
+            return None
+        method = method or module_start_method(model)
+    else:
+        return None
+    arguments = _items(arg_value(call, "args", 2)) + _items(arg_value(call, "kwargs", 3))
+    return ProcessStart(call, arg_value(call, "target", 1), tuple(arguments), method)
+
+
+def _items(expr: cst.BaseExpression | None) -> list[cst.BaseExpression]:
+    if isinstance(expr, (cst.Tuple, cst.List)):
+        return [e.value for e in expr.elements if not isinstance(e, (cst.StarredElement,))]
+    if isinstance(expr, cst.Dict):
+        return [e.value for e in expr.elements if isinstance(e, cst.DictElement)]
+    return []
+
+
+@dataclass(frozen=True)
+class WorkerUse:
+    """A def handed to worker processes: the call that hands it over, and the start method
+    the code names for them (None: the default)."""
+
+    call: cst.Call
+    start_method: str | None
+    pool: bool  # a pool's task (False: a `Process` target)
+
+
+def workers(model: "SemanticModel") -> "dict[cst.FunctionDef, list[WorkerUse]]":
+    """The module's defs that process pools and `Process` targets run, by name (`pool.map(f,
+    ...)`, `ex.submit(f, ...)`, `Process(target=f)`), with the calls that hand them over."""
+    memo = _WORKERS.get(model)
+    if memo is None:
+        memo = _WORKERS[model] = _find_workers(model)
+    return memo
+
+
+_WORKERS: "weakref.WeakKeyDictionary[SemanticModel, dict]" = weakref.WeakKeyDictionary()
+
+
+def _find_workers(model: "SemanticModel") -> dict:
+    out: dict = {}
+    for node in model.index:
+        if not isinstance(node, cst.Call):
+            continue
+        handed = handed_worker(node, model)
+        if handed is None:
+            continue
+        function, use = handed
+        if isinstance(function, cst.Name):
+            for b in model.reaching(model.lookup(function.value, function)[1], function):
+                if b.kind == "def" and isinstance(b.stmt, cst.FunctionDef):
+                    out.setdefault(b.stmt, []).append(use)
+    return out
+
+
+def handed_worker(call: cst.Call, model: "SemanticModel") -> "tuple[cst.BaseExpression, WorkerUse] | None":
+    """(the function, how it is handed over) when `call` hands a function to worker
+    processes: a process pool's `map`/`submit` family, or `Process(target=...)`. A
+    `functools.partial(f, ...)` hands over `f`."""
+    func = call.func
+    if isinstance(func, cst.Attribute) and func.attr.value != "Process":
+        found = pool_call(call, model)
+        if found is None or found.pool.kind != PROCESS or found.function is None:
+            return None
+        function, use = found.function, WorkerUse(call, found.pool.start_method, True)
+    else:
+        started = process_start(call, model)
+        if started is None or started.target is None:
+            return None
+        function, use = started.target, WorkerUse(call, started.start_method, False)
+    if isinstance(function, cst.Call) and model.qualified_name(function.func) == "functools.partial":
+        inner = arg_value(function, "func", 0)
+        function = inner if inner is not None else function
+    return function, use
 
 
 def _constructed(call: cst.Call, model: "SemanticModel") -> Pool | None:

@@ -233,8 +233,7 @@ class DelayedLargeInputInLoop(Rule):
         model = self.ctx.model
         if not dl.is_delayed_call(node, model):
             return
-        loop = model.in_loop(node)
-        if loop is None:
+        if model.in_loop(node) is None:
             return
         min_items = self.option["large-literal-min-items"]
         for a in node.args:
@@ -243,7 +242,7 @@ class DelayedLargeInputInLoop(Rule):
             value = a.value
             if not isinstance(value, cst.Name) and not is_self_attribute(value):
                 continue  # an expression built in the call is a new value each time
-            if not self._invariant(value, loop):
+            if model.invariant_loop(value) is None:
                 continue
             found = dl.datalike(value, model, min_items, callers=True)
             if found is None:
@@ -270,41 +269,12 @@ class DelayedLargeInputInLoop(Rule):
                 fix=fix,
             )
 
-    # -- loops ---------------------------------------------------------------------------------
-    def _loops(self, node: cst.CSTNode) -> list[cst.CSTNode]:
-        """Loops (innermost first) whose body runs `node` repeatedly, up to the function."""
-        model = self.ctx.model
-        loops = []
-        current: cst.CSTNode | None = node
-        while current is not None:
-            loop = model.in_loop(current)
-            if loop is None:
-                break
-            loops.append(loop)
-            current = loop
-        return loops
-
-    def _bound_inside(self, value: cst.BaseExpression, loop: cst.CSTNode) -> bool:
-        model = self.ctx.model
-        if isinstance(value, cst.Name):
-            # Every binding in scope, not only those before the use: a rebinding later in
-            # the body reaches the next iteration.
-            _, bindings = model.lookup(value.value, value)
-            nodes = [b.node for b in bindings]
-        else:
-            nodes = [b.node for b in model.self_attribute_bindings(value)]
-        return any(n is loop or any(anc is loop for anc in model.ancestors(n)) for n in nodes)
-
-    def _invariant(self, value: cst.BaseExpression, loop: cst.CSTNode) -> bool:
-        return not self._bound_inside(value, loop)
-
     # -- fix -----------------------------------------------------------------------------------
     def _fix(self, call: cst.Call, name: cst.Name) -> FixSpec | None:
         model = self.ctx.model
-        loops = [lp for lp in self._loops(call) if not self._bound_inside(name, lp)]
-        if not loops:
+        outer = model.invariant_loop(name)
+        if outer is None:
             return None
-        outer = loops[-1]
         stmt = outer if isinstance(outer, (cst.For, cst.While)) else model.statement_of(outer)
         if isinstance(stmt, cst.If) and isinstance(model.parent.get(stmt), cst.If):
             return None  # an `elif` test: nowhere to put a line

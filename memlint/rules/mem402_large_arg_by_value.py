@@ -305,7 +305,7 @@ class LargeArgByValue(Rule):
             if argument.star or not _trackable(value):
                 continue
             # Repeated first (cheap), then data-like (it may read other modules).
-            loop = self._repeating_loop(value)
+            loop = model.invariant_loop(value)
             repeats = self._repeats(value) if loop is None else None
             if loop is None and repeats is None:
                 continue
@@ -320,26 +320,6 @@ class LargeArgByValue(Rule):
                 self._report_repeats(value, found, repeats)
 
     # -- repetition ------------------------------------------------------------------------
-    def _repeating_loop(self, value: cst.BaseExpression) -> cst.CSTNode | None:
-        """The outermost loop around `value` (in its function) in which it is the same
-        object on every iteration, or None."""
-        model = self.ctx.model
-        chosen = None
-        loop = model.in_loop(value)
-        while loop is not None:
-            if any(ray.inside(b, loop, model) for b in self._binding_nodes(value)):
-                break
-            chosen = loop
-            loop = model.in_loop(loop)
-        return chosen
-
-    def _binding_nodes(self, value: cst.BaseExpression) -> list[cst.CSTNode]:
-        model = self.ctx.model
-        if isinstance(value, cst.Name):
-            scope, bindings = model.lookup(value.value, value)
-            return [b.node for b in bindings]
-        return [b.node for b in model.self_attribute_bindings(value)]
-
     def _report_loop(self, call: cst.Call, value, found: dl.DataLike, loop: cst.CSTNode) -> None:
         model = self.ctx.model
         stmt = loop if isinstance(loop, (cst.For, cst.While)) else model.statement_of(loop)

@@ -1,6 +1,6 @@
-"""MEM501 under the standard library's multiprocessing (Python of the oracle environments):
-Pool.map holds every array a generator yields in the parent before the fix, a few after
-it, with the same sums."""
+"""The process-pool and joblib data-flow rules, each hazard run with the real library (and
+the Python of the oracle environments), then its fix or documented rewrite, with the
+same results."""
 
 from __future__ import annotations
 
@@ -101,3 +101,21 @@ def test_mem303_compressed_dumps_and_npz_archives_map_nothing(oracle_project, ob
     joblib_before = before["joblib_error"] or f"a {before['joblib_type']} in memory, with a warning"
     observed("MEM303", env, f"compressed dump: {joblib_before[:70]}; .npz: an ndarray, no warning",
              "uncompressed dump and .npy: both memmaps, the same sums")
+
+
+def test_mem502_initializer_sends_the_array_once_per_worker(oracle_project, observed):
+    project = oracle_project("mem502_per_task.py", "joblib-1.6.0")
+    findings = _findings(project, "MEM502")
+    assert [f["location"]["row"] for f in findings] == [_line_of(project, "ex.submit(score, table, i)")]
+
+    before = project.run()
+    assert before["pickled_mib"] > 0.9 * before["tasks"] * before["table_mib"], before
+
+    project.rewrite_as("mem502_initializer.py")  # no fix: the message's rewrite
+    assert _findings(project, "MEM502") == []
+    after = project.run()
+    assert after["scores"] == before["scores"]
+    assert after["pickled_mib"] < 2.5 * after["table_mib"], after  # once for each of 2 workers
+    observed("MEM502", "Python 3.11 (joblib-1.6.0 env), spawn",
+             f"{before['pickled_mib']:.0f} MiB pickled for a {before['table_mib']:.0f} MiB array and {before['tasks']} tasks",
+             f"{after['pickled_mib']:.0f} MiB (once per worker), the same scores")

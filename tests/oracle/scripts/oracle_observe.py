@@ -74,3 +74,37 @@ def record_ray_exports():
 
     function_manager.check_oversized_function = record
     return sizes
+
+
+class PickledBytes:
+    """`with PickledBytes() as sent: ...` then `sent.mib`: how much multiprocessing pickled in
+    this process during the block, for its queues and pipes (`ForkingPickler.dumps`) and for
+    the processes it spawned (`reduction.dump`)."""
+
+    def __enter__(self):
+        from multiprocessing import reduction
+
+        self._reduction = reduction
+        self._dumps, self._dump = reduction.ForkingPickler.dumps, reduction.dump
+        self.bytes = 0
+        dumps, dump = self._dumps, self._dump
+
+        def counted_dumps(obj, protocol=None):
+            data = dumps(obj, protocol)
+            self.bytes += len(data)
+            return data
+
+        def counted_dump(obj, file, protocol=None):
+            start = file.tell()
+            dump(obj, file, protocol)
+            self.bytes += file.tell() - start
+
+        reduction.ForkingPickler.dumps = counted_dumps
+        reduction.dump = counted_dump
+        return self
+
+    def __exit__(self, *exc):
+        self._reduction.ForkingPickler.dumps = self._dumps
+        self._reduction.dump = self._dump
+        self.mib = round(self.bytes / 2**20, 1)
+        return False
