@@ -20,7 +20,9 @@ spawn and forkserver both are pickled, and the child imports the main module afr
 the function and the arguments of every task, whatever the start method.
 
 `task_arguments(pool_call)` are the values a `submit`/`apply_async` call sends with its
-task; `workers(model)` every def of the module handed to a process pool or a `Process`.
+task; `workers(model)` every def of the module handed to a process pool or a `Process`;
+`parent_only(model)` the code such a worker, started afresh, does not run (the `__main__`
+block and the defs only it calls).
 """
 
 from __future__ import annotations
@@ -189,31 +191,143 @@ class WorkerUse:
 
 
 def workers(model: "SemanticModel") -> "dict[cst.FunctionDef, list[WorkerUse]]":
-    """The module's defs that process pools and `Process` targets run, by name (`pool.map(f,
-    ...)`, `ex.submit(f, ...)`, `Process(target=f)`), with the calls that hand them over."""
+    """The module's defs that worker processes run, by name: a process pool's task
+    function (`pool.map(f, ...)`, `ex.submit(f, ...)`) or initializer, a `Process`
+    target, with the calls that hand them over."""
     memo = _WORKERS.get(model)
     if memo is None:
         memo = _WORKERS[model] = _find_workers(model)
     return memo
 
 
+def handings(model: "SemanticModel") -> "list[tuple[cst.BaseExpression, WorkerUse]]":
+    """Every function expression the module hands to worker processes, with how."""
+    memo = _HANDINGS.get(model)
+    if memo is None:
+        memo = _HANDINGS[model] = list(_find_handings(model))
+    return memo
+
+
 _WORKERS: "weakref.WeakKeyDictionary[SemanticModel, dict]" = weakref.WeakKeyDictionary()
+_HANDINGS: "weakref.WeakKeyDictionary[SemanticModel, list]" = weakref.WeakKeyDictionary()
+
+
+def _find_handings(model: "SemanticModel"):
+    for node in model.index:  # every node the walk indexed, in source order
+        if not isinstance(node, cst.Call):
+            continue
+        handed = handed_worker(node, model)
+        if handed is not None:
+            yield handed
+        pool = _constructed(node, model)
+        if pool is not None and pool.kind == PROCESS:
+            init = arg_value(node, "initializer", 1 if pool.api == MULTIPROCESSING else 2)
+            if init is not None and not (isinstance(init, cst.Name) and init.value == "None"):
+                yield init, WorkerUse(node, pool.start_method, True)
 
 
 def _find_workers(model: "SemanticModel") -> dict:
     out: dict = {}
-    for node in model.index:
-        if not isinstance(node, cst.Call):
-            continue
-        handed = handed_worker(node, model)
-        if handed is None:
-            continue
-        function, use = handed
-        if isinstance(function, cst.Name):
-            for b in model.reaching(model.lookup(function.value, function)[1], function):
-                if b.kind == "def" and isinstance(b.stmt, cst.FunctionDef):
-                    out.setdefault(b.stmt, []).append(use)
+    for function, use in handings(model):
+        func = defined(function, model)
+        if func is not None:
+            out.setdefault(func, []).append(use)
     return out
+
+
+def defined(function: cst.BaseExpression, model: "SemanticModel") -> cst.FunctionDef | None:
+    """The def of this module a function name refers to (its one reaching binding)."""
+    if not isinstance(function, cst.Name):
+        return None
+    b = sole_binding(function, model)
+    if b is not None and b.kind == "def" and isinstance(b.stmt, cst.FunctionDef):
+        return b.stmt
+    return None
+
+
+DEFAULT_FROM_314 = "the default start method of Python 3.14 and later, forkserver on Linux and spawn on macOS and Windows"
+
+
+def fresh_start(methods, from_python_314: bool) -> str | None:
+    """Why worker processes start afresh (they import the main module and get their
+    function and arguments pickled) for these start methods, or None when each is fork.
+    `from_python_314`: the project may run on Python 3.14 or later, whose default on
+    Linux is forkserver (spawn on macOS and Windows)."""
+    explicit = sorted({m for m in methods if m in ("spawn", "forkserver")})
+    if explicit:
+        return f"the {' and '.join(explicit)} start method"
+    if None in methods and from_python_314:
+        return DEFAULT_FROM_314
+    return None
+
+
+# -- what only the parent process runs -----------------------------------------------------------
+def is_main_guard(stmt: cst.CSTNode) -> bool:
+    """`if __name__ == "__main__":` (either way round)."""
+    if not isinstance(stmt, cst.If) or not isinstance(stmt.test, cst.Comparison):
+        return False
+    test = stmt.test
+    if len(test.comparisons) != 1 or not isinstance(test.comparisons[0].operator, cst.Equal):
+        return False
+    sides = (test.left, test.comparisons[0].comparator)
+    names = [s for s in sides if isinstance(s, cst.Name) and s.value == "__name__"]
+    texts = [literal(s, None) for s in sides]
+    return len(names) == 1 and "__main__" in texts
+
+
+def parent_only(model: "SemanticModel") -> "tuple[list[cst.If], set[cst.FunctionDef]]":
+    """The code a worker process started afresh does not run: the module's `if __name__ ==
+    "__main__":` blocks, and the module-level defs they call (and those call in turn),
+    or that hand work to worker processes themselves; not the workers, nor a def the
+    module calls at its top level."""
+    memo = _PARENT.get(model)
+    if memo is None:
+        memo = _PARENT[model] = _parent_only(model)
+    return memo
+
+
+_PARENT: "weakref.WeakKeyDictionary[SemanticModel, tuple]" = weakref.WeakKeyDictionary()
+
+
+def _parent_only(model: "SemanticModel"):
+    guards = [stmt for stmt in model.module.body if is_main_guard(stmt)]
+    top_defs = {stmt for stmt in model.module.body if isinstance(stmt, cst.FunctionDef)}
+    run_by_workers = set(workers(model))
+    called_at_import = {d for stmt in model.module.body if not is_main_guard(stmt)
+                        and not isinstance(stmt, (cst.FunctionDef, cst.ClassDef))
+                        for d in _called_defs(stmt, model, top_defs)}
+    found: set[cst.FunctionDef] = set()
+    todo = [d for g in guards for d in _called_defs(g, model, top_defs)]
+    todo += [model.enclosing(use.call, cst.FunctionDef) for _, use in handings(model)]
+    while todo:
+        func = todo.pop()
+        if func is None or func not in top_defs or func in found:
+            continue
+        if func in run_by_workers or func in called_at_import:
+            continue
+        found.add(func)
+        todo += _called_defs(func, model, top_defs)
+    return guards, found
+
+
+def _called_defs(node: cst.CSTNode, model: "SemanticModel", top_defs) -> list[cst.FunctionDef]:
+    out = []
+    for name in model.references_within(node):
+        call = model.parent.get(name)
+        if isinstance(call, cst.Call) and call.func is name:
+            func = defined(name, model)
+            if func in top_defs:
+                out.append(func)
+    return out
+
+
+def in_parent_only(node: cst.CSTNode, model: "SemanticModel") -> bool:
+    """Whether `node` is in code a freshly started worker does not run."""
+    guards, funcs = parent_only(model)
+    for anc in model.ancestors(node):
+        if anc in funcs or any(anc is g for g in guards):
+            return True
+    return False
 
 
 def handed_worker(call: cst.Call, model: "SemanticModel") -> "tuple[cst.BaseExpression, WorkerUse] | None":

@@ -37,6 +37,26 @@ def first_def(data: bytes, name: bytes) -> "re.Match[bytes] | None":
     return None
 
 
+def enclosing_line(data: bytes, found: "re.Match[bytes]", limit: int = 5000) -> bytes:
+    """The first line of code above the def `found` indented less than it (its block's
+    header: `def ...:`, `class ...:`, `if ...:`), stripped; b"" at the top level or when
+    not found within `limit` lines."""
+    indent = len(found.group(1))
+    if indent == 0:
+        return b""
+    end = found.start()
+    for _ in range(limit):
+        start = data.rfind(b"\n", 0, max(end - 1, 0)) + 1
+        line = data[start:end]
+        stripped = line.lstrip(b" \t")
+        if stripped.strip() and not stripped.startswith(b"#") and len(line) - len(stripped) < indent:
+            return stripped.rstrip()
+        if start == 0:
+            return b""
+        end = start
+    return b""
+
+
 def imported_from_project(data: bytes, name: bytes) -> bool:
     """`from .work import fill` or `from pkg.work import fill`, not `from math import sqrt`
     (the index can read the first two)."""

@@ -119,3 +119,29 @@ def test_mem502_initializer_sends_the_array_once_per_worker(oracle_project, obse
     observed("MEM502", "Python 3.11 (joblib-1.6.0 env), spawn",
              f"{before['pickled_mib']:.0f} MiB pickled for a {before['table_mib']:.0f} MiB array and {before['tasks']} tasks",
              f"{after['pickled_mib']:.0f} MiB (once per worker), the same scores")
+
+
+def test_mem503_forkserver_workers_do_not_see_what_main_set(oracle_project, observed):
+    project = oracle_project("mem503_main_only_global.py", "joblib-1.6.0")
+    config = project.root / "memlint.toml"
+    base = config.read_text()
+    config.write_text(base + 'target-version = "py313"\n')  # the default is fork on Linux
+    assert _findings(project, "MEM503") == []
+    config.write_text(base + 'target-version = "py314"\n')  # forkserver
+    findings = _findings(project, "MEM503")
+    assert [f["location"]["row"] for f in findings] == [_line_of(project, "return None if TABLE is None")]
+    assert "Python 3.14 (target-version)" in findings[0]["message"]
+
+    expected = [10.0 * i for i in range(8)]
+    forked, fresh = project.run("fork"), project.run("forkserver")
+    assert forked["values"] == expected, forked
+    assert fresh["values"] == [None] * 8, fresh  # wrong, and nothing raised
+
+    project.rewrite_as("mem503_initializer.py")  # no fix: the message's rewrite
+    assert _findings(project, "MEM503") == []
+    for method in ("fork", "forkserver", "spawn"):
+        after = project.run(method)
+        assert after["values"] == expected, after
+    observed("MEM503", "Python 3.11 (joblib-1.6.0 env), forkserver as 3.14's default",
+             "8 of 8 lookups read None in the workers (right under fork), nothing raised",
+             "initializer=: all 8 right under fork, forkserver and spawn")
