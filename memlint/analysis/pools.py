@@ -19,10 +19,11 @@ spawn and forkserver both are pickled, and the child imports the main module afr
 `__mp_main__`: an `if __name__ == "__main__":` block does not run there). A pool pickles
 the function and the arguments of every task, whatever the start method.
 
-`task_arguments(pool_call)` are the values a `submit`/`apply_async` call sends with its
-task; `workers(model)` every def of the module handed to a process pool or a `Process`;
-`parent_only(model)` the code such a worker, started afresh, does not run (the `__main__`
-block and the defs only it calls).
+`sent_values(pool_call)` are the values a pool call pickles into its tasks (a `submit`'s
+arguments, the items of `[x] * n` or of a comprehension `map` is given, what a
+`functools.partial` carries); `workers(model)` every def of the module handed to a
+process pool or a `Process`; `parent_only(model)` the code such a worker, started afresh,
+does not run (the `__main__` block and the defs only it calls).
 """
 
 from __future__ import annotations
@@ -33,7 +34,7 @@ from typing import TYPE_CHECKING
 
 import libcst as cst
 
-from memlint.analysis.calls import arg_value, literal, sole_binding, with_value
+from memlint.analysis.calls import arg_value, is_builtin, literal, sole_binding, with_value
 
 if TYPE_CHECKING:  # pragma: no cover
     from memlint.analysis.model import SemanticModel
@@ -142,18 +143,115 @@ def pool_call(call: cst.Call, model: "SemanticModel") -> PoolCall | None:
     return PoolCall(call, pool, method, function, iterables)
 
 
-def task_arguments(found: PoolCall) -> list[cst.BaseExpression]:
-    """The values a `submit`, `apply` or `apply_async` call sends with its task: the
-    arguments after the function, the items of a literal `args` tuple and the values of a
-    literal `kwds` dict."""
+@dataclass(frozen=True)
+class Sent:
+    """A value a pool call pickles into its tasks. `how`: "argument" (of a `submit` or
+    `apply_async`), "times" (`[x] * n`), "repeat" (`itertools.repeat(x)`), "comprehension"
+    (an item, or an item of the tuples, a comprehension builds), "item" (of a literal list
+    or tuple) or "partial" (bound by `functools.partial` into the function). `position`
+    (or `keyword`) is the worker's parameter it lands in, when known."""
+
+    value: cst.BaseExpression
+    how: str
+    position: int | None = None
+    keyword: str | None = None
+
+
+def sent_values(found: PoolCall, model: "SemanticModel") -> list[Sent]:
+    """What a process pool call sends to its workers, item by item where the items are
+    written in the call (or in the one assignment of a name it is given)."""
+    out = _partial_arguments(found.function, model)
+    shift = sum(1 for s in out if s.keyword is None)
+    if found.method in SUBMITS:
+        return out + [_shifted(s, shift) for s in _submitted(found)]
+    star = found.method.startswith("starmap")
+    for j, iterable in enumerate(found.iterables):
+        base = shift + (j if found.pool.api == FUTURES else 0)
+        out += _items_of(iterable, model, base, star)
+    return out
+
+
+def _shifted(sent: Sent, shift: int) -> Sent:
+    return sent if sent.position is None or not shift else Sent(sent.value, sent.how, sent.position + shift, sent.keyword)
+
+
+def _submitted(found: PoolCall) -> list[Sent]:
     call = found.call
     if found.method not in SUBMITS:
         return []
     if found.pool.api == FUTURES:
         positional = [a for a in call.args if a.keyword is None and not a.star]
         keywords = [a for a in call.args if a.keyword is not None and a.keyword.value != "fn"]
-        return [a.value for a in positional[1:] + keywords]
-    return _items(arg_value(call, "args", 1)) + _items(arg_value(call, "kwds", 2))
+        return ([Sent(a.value, "argument", i) for i, a in enumerate(positional[1:])]
+                + [Sent(a.value, "argument", None, a.keyword.value) for a in keywords])
+    args = arg_value(call, "args", 1)
+    out = [Sent(v, "argument", i) for i, v in enumerate(_items(args))]
+    kwds = arg_value(call, "kwds", 2)
+    if isinstance(kwds, cst.Dict):
+        for e in kwds.elements:
+            if isinstance(e, cst.DictElement):
+                out.append(Sent(e.value, "argument", None, literal(e.key, None)))
+    return out
+
+
+def _items_of(iterable: cst.BaseExpression, model: "SemanticModel", base: int, star: bool,
+              depth: int = 0) -> list[Sent]:
+    """The values an iterable written in the code hands to task after task: `[x] * n`,
+    `repeat(x)`, the items of a comprehension or a literal, through `zip` and a name; for
+    `starmap`, the items of each tuple, at their positions."""
+    if depth > 3:
+        return []
+    if isinstance(iterable, cst.Name):
+        b = sole_binding(iterable, model)
+        if b is not None and b.kind in ("assign", "annassign") and b.value is not None:
+            return _items_of(b.value, model, base, star, depth + 1)
+        return []
+    if isinstance(iterable, cst.BinaryOperation) and isinstance(iterable.operator, cst.Multiply):
+        for side in (iterable.left, iterable.right):
+            if isinstance(side, (cst.List, cst.Tuple)) and len(side.elements) == 1:
+                return _each(side.elements[0].value, "times", base, star)
+        return []
+    if isinstance(iterable, (cst.ListComp, cst.GeneratorExp)):
+        return _each(iterable.elt, "comprehension", base, star)
+    if isinstance(iterable, (cst.List, cst.Tuple)):
+        return [s for e in iterable.elements if isinstance(e, cst.Element)
+                for s in _each(e.value, "item", base, star)]
+    if isinstance(iterable, cst.Call):
+        q = model.qualified_name(iterable.func)
+        if q == "itertools.repeat":
+            value = arg_value(iterable, "object", 0)
+            return _each(value, "repeat", base, star) if value is not None else []
+        if is_builtin(iterable.func, "zip", model):
+            # zip's k-th iterable gives the k-th item of each tuple starmap unpacks.
+            out: list[Sent] = []
+            for k, a in enumerate(x for x in iterable.args if x.keyword is None and not x.star):
+                out += _items_of(a.value, model, base + k if star else base, False, depth + 1)
+            return out if star else [Sent(s.value, s.how, None) for s in out]
+    return []
+
+
+def _each(item: cst.BaseExpression, how: str, base: int, star: bool) -> list[Sent]:
+    if star and isinstance(item, cst.Tuple):
+        return [Sent(e.value, how, base + k) for k, e in enumerate(item.elements)
+                if isinstance(e, cst.Element)]
+    return [Sent(item, how, None if star else base)]
+
+
+def _partial_arguments(function: cst.BaseExpression | None, model: "SemanticModel", depth: int = 0) -> list[Sent]:
+    """The arguments a `functools.partial(f, ...)` function carries (pickled with it),
+    through a name bound once."""
+    if isinstance(function, cst.Name) and depth < 3:
+        b = sole_binding(function, model)
+        if b is not None and b.kind in ("assign", "annassign") and b.value is not None:
+            return _partial_arguments(b.value, model, depth + 1)
+        return []
+    if not isinstance(function, cst.Call) or model.qualified_name(function.func) != "functools.partial":
+        return []
+    out = []
+    positional = [a for a in function.args[1:] if not a.star and a.keyword is None]
+    out += [Sent(a.value, "partial", i) for i, a in enumerate(positional)]
+    out += [Sent(a.value, "partial", None, a.keyword.value) for a in function.args if a.keyword is not None]
+    return out
 
 
 def process_start(call: cst.Call, model: "SemanticModel") -> ProcessStart | None:

@@ -6,7 +6,7 @@ import libcst as cst
 
 from memlint.analysis import datalike as dl
 from memlint.analysis import memmap, pools
-from memlint.analysis.calls import arg_value, is_builtin, is_self_attribute, sole_binding
+from memlint.analysis.calls import is_self_attribute
 from memlint.engine.rule import Invalid, Option, Rule, Valid
 
 # The shapes, as text: a per-call submission (in some loop), or a map fed the same value
@@ -236,70 +236,24 @@ class PoolTaskLargeArgument(Rule):
         """(the value, how it repeats, its DataLike) for the first data-like value the call
         sends with more than one task, or None."""
         model = self.ctx.model
-        candidates: list[tuple[cst.BaseExpression, str]] = []
-        if found.method in pools.SUBMITS:
-            if model.in_loop(found.call) is not None:
-                candidates += [(v, "loop") for v in pools.task_arguments(found)]
-                candidates += [(v, "loop") for v in self._bound(found.function)]
-        else:
-            for iterable in found.iterables:
-                candidates += self._repeated_items(iterable)
-            candidates += [(v, "partial") for v in self._bound(found.function)]
-        for value, how in candidates:
-            if how == "loop" and not self._invariant(value):
+        submits = found.method in pools.SUBMITS
+        in_loop = submits and model.in_loop(found.call) is not None
+        for sent in pools.sent_values(found, model):
+            how = sent.how
+            if submits:
+                # One submission sends its arguments once; in a loop, again each time.
+                if not (in_loop and self._invariant(sent.value)):
+                    continue
+                how = "loop"
+            elif how == "item" or (how == "comprehension" and not self._invariant(sent.value)):
                 continue
-            data = self._data(value)
+            data = self._data(sent.value)
             if data is not None:
-                return value, how, data
+                return sent.value, how, data
         return None
 
     def _invariant(self, value: cst.BaseExpression) -> bool:
         return (isinstance(value, cst.Name) or is_self_attribute(value)) and self.ctx.model.invariant_loop(value) is not None
-
-    def _repeated_items(self, iterable: cst.BaseExpression, depth: int = 0) -> list[tuple[cst.BaseExpression, str]]:
-        """The values an iterable hands to task after task: `[x] * n`, `repeat(x)`, the
-        loop-invariant items of a comprehension's tuples, through `zip` and a name."""
-        model = self.ctx.model
-        if depth > 3:
-            return []
-        if isinstance(iterable, cst.Name):
-            b = sole_binding(iterable, model)
-            if b is not None and b.kind in ("assign", "annassign") and b.value is not None:
-                return self._repeated_items(b.value, depth + 1)
-            return []
-        if isinstance(iterable, cst.BinaryOperation) and isinstance(iterable.operator, cst.Multiply):
-            for side in (iterable.left, iterable.right):
-                if isinstance(side, (cst.List, cst.Tuple)) and len(side.elements) == 1:
-                    return [(side.elements[0].value, "times")]
-            return []
-        if isinstance(iterable, (cst.ListComp, cst.GeneratorExp)):
-            elt = iterable.elt
-            items = [e.value for e in elt.elements] if isinstance(elt, cst.Tuple) else [elt]
-            return [(v, "comprehension") for v in items if self._invariant(v)]
-        if isinstance(iterable, cst.Call):
-            q = model.qualified_name(iterable.func)
-            if q == "itertools.repeat":
-                value = arg_value(iterable, "object", 0)
-                return [(value, "repeat")] if value is not None else []
-            if is_builtin(iterable.func, "zip", model):
-                out = []
-                for a in iterable.args:
-                    if a.keyword is None and not a.star:
-                        out += self._repeated_items(a.value, depth + 1)
-                return out
-        return []
-
-    def _bound(self, function: cst.BaseExpression | None, depth: int = 0) -> list[cst.BaseExpression]:
-        """The arguments a `functools.partial(f, ...)` function carries (pickled with it)."""
-        model = self.ctx.model
-        if isinstance(function, cst.Name) and depth < 3:
-            b = sole_binding(function, model)
-            if b is not None and b.kind in ("assign", "annassign") and b.value is not None:
-                return self._bound(b.value, depth + 1)
-            return []
-        if isinstance(function, cst.Call) and model.qualified_name(function.func) == "functools.partial":
-            return [a.value for a in function.args[1:] if not a.star]
-        return []
 
     def _data(self, value: cst.BaseExpression) -> dl.DataLike | None:
         model = self.ctx.model
