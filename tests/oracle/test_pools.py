@@ -145,3 +145,28 @@ def test_mem503_forkserver_workers_do_not_see_what_main_set(oracle_project, obse
     observed("MEM503", "Python 3.11 (joblib-1.6.0 env), forkserver as 3.14's default",
              "8 of 8 lookups read None in the workers (right under fork), nothing raised",
              "initializer=: all 8 right under fork, forkserver and spawn")
+
+
+def test_mem504_memmaps_reach_the_file_only_when_the_workers_open_it(oracle_project, observed):
+    project = oracle_project("mem504_memmap_to_process.py", "joblib-1.6.0")
+    findings = _findings(project, "MEM504")
+    assert [f["location"]["row"] for f in findings] == [_line_of(project, "ctx.Process(target=fill, args=(out, i))")]
+    before = project.run()
+    assert before["exitcodes"] == [0] * 4 and before["file"] == [0.0] * 4, before  # every write lost, no error
+    project.rewrite_as("mem504_path_to_process.py")  # no fix: the message's rewrite
+    assert _findings(project, "MEM504") == []
+    after = project.run()
+    assert after["file"] == [1.0, 2.0, 3.0, 4.0], after
+
+    project = oracle_project("mem504_wplus_in_workers.py", "joblib-1.6.0")
+    findings = _findings(project, "MEM504")
+    assert [f["location"]["row"] for f in findings] == [_line_of(project, 'out = np.memmap(PATH, dtype="f8", mode="w+"')]
+    truncated = project.run()
+    assert truncated["file"] == [0.0, 0.0, 0.0, 4.0], truncated  # only the last writer's item
+    project.rewrite_as("mem504_rplus_in_workers.py")
+    assert _findings(project, "MEM504") == []
+    assert project.run()["file"] == [1.0, 2.0, 3.0, 4.0]
+    observed("MEM504", "Python 3.11 (joblib-1.6.0 env)",
+             f"a memmap in Process(args=) under spawn: file {before['file']} after 4 writes; "
+             f"workers opening it with w+: {truncated['file']}",
+             "the path passed and reopened with r+: [1.0, 2.0, 3.0, 4.0], both")
