@@ -376,8 +376,8 @@ def is_main_guard(stmt: cst.CSTNode) -> bool:
 def parent_only(model: "SemanticModel") -> "tuple[list[cst.If], set[cst.FunctionDef]]":
     """The code a worker process started afresh does not run: the module's `if __name__ ==
     "__main__":` blocks, and the module-level defs they call (and those call in turn),
-    or that hand work to worker processes themselves; not the workers, nor a def the
-    module calls at its top level."""
+    or that hand work to worker processes themselves; not the workers and the defs they
+    call, nor a def the module calls at its top level."""
     memo = _PARENT.get(model)
     if memo is None:
         memo = _PARENT[model] = _parent_only(model)
@@ -390,7 +390,7 @@ _PARENT: "weakref.WeakKeyDictionary[SemanticModel, tuple]" = weakref.WeakKeyDict
 def _parent_only(model: "SemanticModel"):
     guards = [stmt for stmt in model.module.body if is_main_guard(stmt)]
     top_defs = {stmt for stmt in model.module.body if isinstance(stmt, cst.FunctionDef)}
-    run_by_workers = set(workers(model))
+    run_by_workers = _called_from(set(workers(model)), model, top_defs)
     called_at_import = {d for stmt in model.module.body if not is_main_guard(stmt)
                         and not isinstance(stmt, (cst.FunctionDef, cst.ClassDef))
                         for d in _called_defs(stmt, model, top_defs)}
@@ -406,6 +406,18 @@ def _parent_only(model: "SemanticModel"):
         found.add(func)
         todo += _called_defs(func, model, top_defs)
     return guards, found
+
+
+def _called_from(funcs: set, model: "SemanticModel", top_defs) -> set:
+    """`funcs` and the module-level defs they call, transitively."""
+    found = set(funcs)
+    todo = list(funcs)
+    while todo:
+        for func in _called_defs(todo.pop(), model, top_defs):
+            if func not in found:
+                found.add(func)
+                todo.append(func)
+    return found
 
 
 def _called_defs(node: cst.CSTNode, model: "SemanticModel", top_defs) -> list[cst.FunctionDef]:

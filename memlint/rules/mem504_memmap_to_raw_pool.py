@@ -305,7 +305,7 @@ class MemmapToRawPool(Rule):
         if literal(mode, None) not in _CREATE_MODES:
             return
         func = model.enclosing(call, (cst.FunctionDef, cst.Lambda, cst.ClassDef))
-        if not isinstance(func, cst.FunctionDef) or func not in pools.workers(model):
+        if not isinstance(func, cst.FunctionDef) or not self._run_many_times(func):
             return
         path = arg_value(call, "filename", 0)
         if path is None or not self._same_for_every_worker(path, func):
@@ -316,6 +316,21 @@ class MemmapToRawPool(Rule):
             "truncates what the others wrote, and only the last writer's values survive. "
             "Create the file once in the parent with mode \"w+\" and open it with mode "
             "\"r+\" in the workers."))
+
+    def _run_many_times(self, func: cst.FunctionDef) -> bool:
+        """Whether worker processes may run the def more than once: a pool's map, or a
+        submission or process started in a loop or more than one place."""
+        model = self.ctx.model
+        uses = pools.workers(model).get(func, [])
+        if len(uses) > 1:
+            return True
+        for use in uses:
+            found = pools.pool_call(use.call, model) if use.pool else None
+            if found is not None and found.method not in pools.SUBMITS:
+                return True
+            if model.in_loop(use.call) is not None:
+                return True
+        return False
 
     def _same_for_every_worker(self, path: cst.BaseExpression, func: cst.FunctionDef) -> bool:
         """No name in the path is local to the worker (a parameter, a value it computes)."""

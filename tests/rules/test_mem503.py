@@ -152,3 +152,21 @@ def test_the_message_says_what_the_worker_sees():
     assert "reads the global `np`, which only the `if __name__ == \"__main__\":` block sets" in d.message
     assert "Under the spawn start method" in d.message and "has no `np` at all (NameError)" in d.message
     assert "The project's Python" not in d.message
+
+
+def test_a_lazy_loader_the_worker_calls_itself_is_not_parent_only():
+    assert found("""
+        CACHE = None
+        def cached():
+            global CACHE
+            if CACHE is None:
+                CACHE = list(range(10))
+            return CACHE
+        def work(i):
+            cached()
+            return CACHE[i]
+        if __name__ == "__main__":
+            cached()
+            with mp.Pool() as pool:
+                pool.map(work, range(3))
+        """) == []

@@ -124,3 +124,16 @@ def test_a_memmap_a_loader_of_another_module_returns(tmp_path):
         "        pool.starmap(fill, [(out, i) for i in range(9)])\n"
     )
     assert [(d.code, d.location.row) for d in check_paths([tmp_path]) if d.code == "MEM504"] == [("MEM504", 10)]
+
+
+def test_w_plus_in_a_task_that_runs_once_is_quiet():
+    assert found("""
+        def create(n):
+            out = np.memmap("out.dat", dtype="f8", mode="w+", shape=(n,))
+        def many(n):
+            out = np.memmap("out.dat", dtype="f8", mode="w+", shape=(n,))
+        with futures.ProcessPoolExecutor() as ex:
+            ex.submit(create, 10).result()
+            for n in range(4):
+                ex.submit(many, n)
+        """) == [4]
