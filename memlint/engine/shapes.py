@@ -8,6 +8,7 @@ from __future__ import annotations
 import functools
 import re
 import sys
+from typing import Iterator
 
 # A def's indentation, name and parameters (up to the first closing parenthesis).
 DEF = re.compile(rb"^([ \t]*)(?:async[ \t]+)?def[ \t]+([A-Za-z_]\w*)[ \t]*\(([^)]*)\)", re.M)
@@ -55,6 +56,46 @@ def enclosing_line(data: bytes, found: "re.Match[bytes]", limit: int = 5000) -> 
             return b""
         end = start
     return b""
+
+
+_POOL_MADE = re.compile(rb"(?:(?<!Thread)Pool|ProcessPoolExecutor)\(|get_context\(")
+_POOL_CALL = re.compile(
+    rb"\.(?P<method>submit|apply_async|apply|i?map\w{0,10}|starmap\w{0,6})\("
+    rb"\s*(?P<function>[A-Za-z_][\w.]{0,100})?(?P<rest>[^\n]*)"
+)
+_RECEIVER = re.compile(rb"(?:([A-Za-z_]\w{0,100})|\))$")
+_ASSIGNED = re.compile(rb"([A-Za-z_]\w*)\s*(?::[^=\n]{0,100})?=(?!=)")
+_AS = re.compile(rb"\bas\s+([A-Za-z_]\w*)")
+
+
+def process_pool_calls(data: bytes) -> "Iterator[re.Match[bytes]]":
+    """The calls of a pool's task methods (`submit`, `apply_async`, the `map` family)
+    whose receiver may be a process pool: a name assigned `Pool(...)`,
+    `ProcessPoolExecutor(...)` or a context's pool (not a thread pool), the `as` name of a
+    `with` making one, or such a constructor on the call's own line (`Pool(4).map(`).
+    Groups: method, function (the first argument, when a name), rest (the line after
+    it)."""
+    lines = {}
+    for made in _POOL_MADE.finditer(data):
+        start = data.rfind(b"\n", 0, made.start()) + 1
+        end = data.find(b"\n", made.end())
+        lines[start] = data[start:made.start()], data[made.end():end if end >= 0 else len(data)]
+    if not lines:
+        return
+    pools = set()
+    for before, after in lines.values():
+        assigned = _ASSIGNED.findall(before)
+        pools.update(assigned[-1:])
+        pools.update(_AS.findall(after))
+    for m in _POOL_CALL.finditer(data):
+        before = _RECEIVER.search(data, max(0, m.start() - 101), m.start())
+        if before is None:
+            continue
+        if before.group(1) is not None:
+            if before.group(1) in pools:
+                yield m
+        elif data.rfind(b"\n", 0, m.start()) + 1 in lines:  # `Pool(4).map(` on the line
+            yield m
 
 
 def imported_from_project(data: bytes, name: bytes) -> bool:

@@ -1,5 +1,6 @@
 from __future__ import annotations
 
+import functools
 import re
 
 import libcst as cst
@@ -7,20 +8,34 @@ import libcst as cst
 from memlint.analysis import datalike as dl
 from memlint.analysis import memmap, pools
 from memlint.analysis.calls import is_self_attribute
+from memlint.engine import shapes
 from memlint.engine.rule import Invalid, Option, Rule, Valid
 
-# The shapes, as text: a per-call submission (in some loop), or a map fed the same value
-# again and again (`[big] * n`, `repeat(big)`, tuples built by a comprehension), or a
-# `partial` carrying it.
-_SUBMIT = re.compile(rb"\.(?:submit|apply_async|apply)\(")
+# The shapes, as text: a call on a process pool, either a submission in a file with
+# loops, or a map fed the same value again and again (`[big] * n`, `repeat(big)`, tuples
+# built by a comprehension for `starmap`, a `partial` carrying it), written in the call or
+# in the one assignment of a name it is given.
 _LOOP = re.compile(rb"\b(?:for|while)\b")
-_REPEATED = re.compile(rb"\brepeat\(|\bpartial\(|\]\s*\*|\*\s*\[|\bstarmap\w*\(")
+_REPEATING = re.compile(rb"\brepeat\(|\bpartial\(|\]\s*\*|\*\s*\[|\bfor\b")
+_NAME = re.compile(rb",\s*([A-Za-z_]\w{0,100})\s*[,)]")
 
 
+@functools.lru_cache(maxsize=4)
 def _could_repeat(data: bytes) -> bool:
-    if _REPEATED.search(data):
-        return True
-    return _SUBMIT.search(data) is not None and _LOOP.search(data) is not None
+    for m in shapes.process_pool_calls(data):
+        method, function, rest = m.group("method"), m.group("function"), m.group("rest")
+        if method in (b"submit", b"apply_async", b"apply"):
+            if _LOOP.search(data):
+                return True
+            continue
+        if method.startswith(b"starmap") or _REPEATING.search(m.group(0)):
+            return True
+        names = [function.rsplit(b".", 1)[-1]] if function else []
+        for name in names + _NAME.findall(rest):
+            bound = re.search(rb"\b" + re.escape(name) + rb"\s*=\s*([^\n]*)", data)
+            if bound is not None and _REPEATING.search(bound.group(1)):
+                return True
+    return False
 
 
 class PoolTaskLargeArgument(Rule):

@@ -15,11 +15,10 @@ FORKSERVER_DEFAULT = ">=3.14"
 # The shape, as text: a function handed to workers that is a lambda, a def nested in
 # another or in the `__main__` block, or a def that names what only the parent sets (a
 # name assigned or imported in the `__main__` block, or declared `global` in a def).
-_PROCESSES = re.compile(rb"(?<!Thread)Pool\(|ProcessPoolExecutor\(|Process\(")
 _HANDED = re.compile(
-    rb"(?:\.(?:i?map\w{0,10}|starmap\w{0,6}|submit|apply\w{0,6})\(|\binitializer\s*="
-    rb"|Process\([^)]{0,300}?\btarget\s*=)\s*(lambda\b|[A-Za-z_]\w{0,100})"
+    rb"(?:\binitializer\s*=|\bProcess\([^)]{0,300}?\btarget\s*=)\s*(lambda\b|[A-Za-z_]\w{0,100})"
 )
+_LAMBDA = re.compile(rb"\s*lambda\b")
 _GUARD = re.compile(rb"^if[ \t]+(?:__name__[ \t]*==[ \t]*['\"]__main__['\"]|['\"]__main__['\"][ \t]*==[ \t]*__name__)", re.M)
 _GLOBAL = re.compile(rb"^[ \t]+global[ \t]+([\w, \t]{1,400})", re.M)
 _SET_IN_BLOCK = re.compile(
@@ -30,9 +29,14 @@ _WORD = re.compile(rb"[A-Za-z_]\w*")
 
 @functools.lru_cache(maxsize=4)
 def _could_start_afresh(data: bytes) -> bool:
-    if _PROCESSES.search(data) is None:
-        return False  # threads share the parent's memory: only processes start afresh
+    # What process pools and `Process` are handed (threads share the parent's memory).
     handed = [m.group(1) for m in _HANDED.finditer(data)]
+    for m in shapes.process_pool_calls(data):
+        function = m.group("function")
+        if function is not None:
+            handed.append(function.rsplit(b".", 1)[-1])
+        elif _LAMBDA.match(data, m.end("method") + 1):
+            handed.append(b"lambda")
     if not handed:
         return False
     parent_set: set[bytes] | None = None

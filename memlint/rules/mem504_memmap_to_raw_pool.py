@@ -7,19 +7,20 @@ import libcst as cst
 from memlint.analysis import memmap, pools
 from memlint.analysis.calls import arg_value, literal
 from memlint.analysis.writes import parameter_writes
+from memlint.engine import shapes
 from memlint.engine.rule import Invalid, Rule, Valid
 
 FORKSERVER_DEFAULT = ">=3.14"
 _CREATE_MODES = ("w+",)
 _REWRITE = ("Pass `(path, dtype, shape)` and open the file in the worker: "
             "`np.memmap(path, dtype=dtype, mode=\"r+\", shape=shape)` (\"r\" to read only).")
-# The shape, as text: something handed to workers (a pool's task call, `args=`), or a
-# map opened with "w+".
-_SHAPE = re.compile(rb"\.(?:i?map\w{0,10}|starmap\w{0,6}|submit|apply\w{0,6})\(|\bargs\s*=|[\"']w\+[\"']")
+# The shape, as text: a call on a process pool, or a `Process(...)` (what it is given, or
+# a target that opens a map with "w+").
+_PROCESS = re.compile(rb"\bProcess\(")
 
 
 def _hands_over(data: bytes) -> bool:
-    return _SHAPE.search(data) is not None
+    return _PROCESS.search(data) is not None or next(shapes.process_pool_calls(data), None) is not None
 
 
 class MemmapToRawPool(Rule):
