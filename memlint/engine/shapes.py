@@ -65,7 +65,7 @@ _POOL_CALL = re.compile(
 )
 _RECEIVER = re.compile(rb"(?:([A-Za-z_]\w{0,100})|\))$")
 _ASSIGNED = re.compile(rb"([A-Za-z_]\w*)\s*(?::[^=\n]{0,100})?=(?!=)")
-_AS = re.compile(rb"\bas\s+([A-Za-z_]\w*)")
+_AS = re.compile(rb"\)\s*as\s+([A-Za-z_]\w*)")
 
 
 def process_pool_calls(data: bytes) -> "Iterator[re.Match[bytes]]":
@@ -78,8 +78,9 @@ def process_pool_calls(data: bytes) -> "Iterator[re.Match[bytes]]":
     lines = {}
     for made in _POOL_MADE.finditer(data):
         start = data.rfind(b"\n", 0, made.start()) + 1
-        end = data.find(b"\n", made.end())
-        lines[start] = data[start:made.start()], data[made.end():end if end >= 0 else len(data)]
+        # `with Pool(...) as pool:` may spread its arguments over lines: what follows the
+        # constructor, up to a bound, may hold the `as` name.
+        lines[start] = data[start:made.start()], data[made.end():made.end() + 1000]
     if not lines:
         return
     pools = set()
