@@ -307,7 +307,7 @@ def arguments(binding: "Binding", model: "SemanticModel", public: bool = False) 
         return []
     calls = list(_calls_of(func, m))
     if not private:
-        calls.extend(_importers_calls(func, m))
+        calls.extend(importers_calls(func, m))
     out: list[Origin] = []
     for where, call in calls:
         given = _argument(call, param, position)
@@ -472,11 +472,13 @@ def _calls_through(target: cst.Name, value: cst.BaseExpression, model: "Semantic
             yield model, call
 
 
-def _importers_calls(func: cst.FunctionDef, model: "SemanticModel") -> "Iterator[tuple[SemanticModel, cst.Call]]":
-    """The calls of a public module-level function in the modules of its package that
-    import it by name (`from pkg.par import run`)."""
-    name = func.name.value
+def importers_calls(node: "cst.FunctionDef | cst.ClassDef", model: "SemanticModel") -> "Iterator[tuple[SemanticModel, cst.Call]]":
+    """The calls of a public module-level function (or of a class: its instances made) in
+    the modules of its package that import it by name (`from pkg.par import run`)."""
+    name = node.name.value
     project = model.project
+    if project is None or model.path is None:
+        return
     for filename in project.importers(model.path, name):
         part = project.model_of_part(filename, "uses", name)
         if part is None:
@@ -487,7 +489,7 @@ def _importers_calls(func: cst.FunctionDef, model: "SemanticModel") -> "Iterator
                 continue
             found = definition(use, part)
             if (
-                found is not None and isinstance(found[1], cst.FunctionDef)
+                found is not None and isinstance(found[1], type(node))
                 and _same_file(found[0].path, model.path) and found[1].name.value == name
             ):
                 yield part, call

@@ -156,7 +156,8 @@ def _cover(rules: tuple[type[Rule], ...]) -> tuple[bytes, ...]:
     _COVER_MIN bytes two triggers share) held by the most groups not yet covered, the
     one that is not a keyword (`return`, `for `), then the longer, on a tie. For every rule:
     `mmap` (memmap, mmap_mode), `dask`, `Parallel`, ` ray` (import ray, from ray), `MEM`,
-    `get_context` and `Pool` (multiprocessing's and concurrent.futures' pools)."""
+    `get_context`, `Pool` and `Process(` (multiprocessing's and concurrent.futures'
+    pools and processes), `torch.utils.data` (PyTorch's datasets and loaders)."""
     found = _COVERS.get(rules)
     if found is not None:
         return found

@@ -1,0 +1,296 @@
+from __future__ import annotations
+
+import os
+import re
+
+import libcst as cst
+
+from memlint.analysis import loaders
+from memlint.engine.rule import Invalid, Rule, Valid
+
+# The shape, as text: what fills a container with one Python object per item of the data.
+_GROWS = re.compile(
+    rb"\b(?:glob|iglob|rglob|listdir|scandir|walk|readlines|splitlines|tolist|reader|DictReader)\("
+    rb"|\bjson\.loads?\(|\bpickle\.loads?\(|\bsafe_load\(|\bread_\w+\(|\.append\(|\.extend\(|\bfor\b"
+)
+
+
+def _could_hold_objects(data: bytes) -> bool:
+    return _GROWS.search(data) is not None
+
+
+class DatasetPythonContainers(Rule):
+    """
+    ## What it does
+    Finds a map-style dataset (a class with `__getitem__` and `__len__`, such as a
+    `torch.utils.data.Dataset` subclass) whose `__init__` stores on `self` a Python list,
+    dict or set that grows with the data (built over `glob`, a directory listing, a
+    file's lines, `json.load`, `.tolist()`, or filled in a loop), or a pandas data frame
+    read from a file, when an instance reaches `DataLoader(..., num_workers=N)` with N not
+    0, in the same module or another module of the project.
+
+    ## Why is this bad?
+    Each `DataLoader` worker is a copy of the parent holding the dataset. Reading an item
+    of a Python container writes the item's reference count, so every page the items sit
+    on is copied into the worker that reads them: the memory of each worker grows by the
+    whole container, although nothing is modified (pytorch #13246 and its duplicates; the
+    PyTorch docs warn about it). Measured with a list of 3 million path strings: 231 MB of
+    private memory per forked worker, 1 MB when the same paths are a numpy bytes array. A
+    pandas column of `object` dtype, or of pandas 3's `str` without pyarrow, behaves like
+    the list; an Arrow-backed string column like the array.
+
+    ## Example
+    ```python
+    import glob
+
+    from torch.utils.data import DataLoader, Dataset
+
+    class Images(Dataset):
+        def __init__(self, root):
+            self.paths = sorted(glob.glob(f"{root}/*.jpg"))
+
+        def __len__(self):
+            return len(self.paths)
+
+        def __getitem__(self, i):
+            return load(self.paths[i])
+
+    loader = DataLoader(Images("data"), batch_size=64, num_workers=8)
+    ```
+
+    ## Use instead
+    ```python
+    import glob
+
+    import numpy as np
+    from torch.utils.data import DataLoader, Dataset
+
+    class Images(Dataset):
+        def __init__(self, root):
+            self.paths = np.array(sorted(glob.glob(f"{root}/*.jpg")), dtype=np.bytes_)
+
+        def __len__(self):
+            return len(self.paths)
+
+        def __getitem__(self, i):
+            return load(self.paths[i].decode())
+
+    loader = DataLoader(Images("data"), batch_size=64, num_workers=8)
+    ```
+    A numpy array holds its items in one buffer that reading never writes. For items of
+    varied length, concatenate their bytes into one array with an array of offsets; for a
+    data frame, keep numeric columns as numpy arrays and text as Arrow-backed strings
+    (`dtype="string[pyarrow]"`, or `dtype_backend="pyarrow"` when reading).
+
+    ## Fix safety
+    There is no fix: `__getitem__` has to decode what it reads.
+
+    ## Affected versions
+    Every PyTorch version, with any start method of the workers (under spawn and
+    forkserver each worker unpickles its own copy of the whole dataset instead).
+
+    ## References
+    - [pytorch #13246: DataLoader workers' memory grows with Python lists in the dataset](https://github.com/pytorch/pytorch/issues/13246)
+    - [PyTorch docs: torch.utils.data, multi-process data loading (the copy-on-read warning)](https://pytorch.org/docs/stable/data.html#multi-process-data-loading)
+    - [Demystify RAM usage in multi-process data loaders](https://ppwwyyxx.com/blog/2022/Demystify-RAM-Usage-in-Multiprocess-DataLoader/)
+    """
+
+    code = "MEM601"
+    name = "dataset-python-containers"
+    summary = "A dataset's Python containers are copied into every DataLoader worker that reads them"
+    # `from torch.utils.data import Dataset` or `DataLoader`, `torch.utils.data.Subset`...
+    triggers = ((b"torch.utils.data", b"__getitem__"),)
+    shape_filter = staticmethod(_could_hold_objects)
+    # A dataset's methods, and the DataLoaders that read it anywhere in the module.
+    partial_parse = False
+
+    valid = (
+        Valid(
+            """
+            import glob
+            import numpy as np
+            from torch.utils.data import DataLoader, Dataset
+            class Images(Dataset):
+                def __init__(self, root):
+                    self.paths = np.array(sorted(glob.glob(f"{root}/*.jpg")), dtype=np.bytes_)
+                def __len__(self):
+                    return len(self.paths)
+                def __getitem__(self, i):
+                    return self.paths[i].decode()
+            loader = DataLoader(Images("data"), batch_size=64, num_workers=8)
+            """,
+            note="the documented rewrite: a numpy bytes array",
+        ),
+        Valid(
+            """
+            import glob
+            from torch.utils.data import DataLoader, Dataset
+            class Images(Dataset):
+                def __init__(self, root):
+                    self.paths = sorted(glob.glob(f"{root}/*.jpg"))
+                def __len__(self):
+                    return len(self.paths)
+                def __getitem__(self, i):
+                    return self.paths[i]
+            loader = DataLoader(Images("data"), batch_size=64, num_workers=0)
+            """,
+            note="num_workers=0: the main process reads it",
+        ),
+        Valid(
+            """
+            from torch.utils.data import DataLoader, Dataset
+            class Pairs(Dataset):
+                def __init__(self, x, y):
+                    self.x, self.y = x, y
+                    self.classes = ["cat", "dog"]
+                def __len__(self):
+                    return len(self.x)
+                def __getitem__(self, i):
+                    return self.x[i], self.y[i]
+            loader = DataLoader(Pairs(x, y), num_workers=4)
+            """,
+            note="a small literal list, and arrays handed in",
+        ),
+        Valid(
+            """
+            import glob
+            from torch.utils.data import Dataset
+            class Images(Dataset):
+                def __init__(self, root):
+                    self.paths = sorted(glob.glob(f"{root}/*.jpg"))
+                def __len__(self):
+                    return len(self.paths)
+                def __getitem__(self, i):
+                    return self.paths[i]
+            """,
+            note="no DataLoader with workers reads it in the project",
+        ),
+    )
+    invalid = (
+        Invalid(
+            """
+            import glob
+
+            from torch.utils.data import DataLoader, Dataset
+
+            class Images(Dataset):
+                def __init__(self, root):
+                    self.paths = sorted(glob.glob(f"{root}/*.jpg"))
+
+                def __len__(self):
+                    return len(self.paths)
+
+                def __getitem__(self, i):
+                    return load(self.paths[i])
+
+            loader = DataLoader(Images("data"), batch_size=64, num_workers=8)
+            """,
+            lines=[7],
+            message="8 worker processes",
+        ),
+        Invalid(
+            """
+            import json
+
+            import torch
+
+            class Captions:
+                def __init__(self, index_file, workers):
+                    self.samples = []
+                    with open(index_file) as f:
+                        for line in f:
+                            self.samples.append(json.loads(line))
+                    self.vocab = json.load(open("vocab.json"))
+
+                def __len__(self):
+                    return len(self.samples)
+
+                def __getitem__(self, i):
+                    return self.samples[i]
+
+            def make(index_file, workers):
+                data = torch.utils.data.Subset(Captions(index_file, workers), range(100))
+                return torch.utils.data.DataLoader(data, num_workers=workers)
+            """,
+            lines=[7, 11],
+            message="may",
+        ),
+    )
+
+    def visit_ClassDef(self, node: cst.ClassDef) -> None:
+        model = self.ctx.model
+        init = _own_init(node)
+        if init is None or not loaders.is_map_style(node, model):
+            return
+        stored = list(self._stored(init))
+        if not stored:
+            return
+        loads = loaders.loadings(node, model)
+        if not loads:
+            return
+        for stmt, attr, growing in stored:
+            self._report(stmt, node, attr, growing, loads[0])
+
+    def _stored(self, init: cst.FunctionDef):
+        """(statement, attribute, Growing) for each container of Python objects `init`
+        stores on `self`, once per attribute."""
+        model = self.ctx.model
+        seen: set[str] = set()
+        for name in model.references_within(init.body):
+            attribute = model.parent.get(name)
+            target = model.parent.get(attribute)
+            if name.value != "self" or not isinstance(attribute, cst.Attribute) or attribute.value is not name:
+                continue
+            if isinstance(target, cst.AssignTarget):
+                stmt = model.parent.get(target)
+                value = stmt.value if isinstance(stmt, cst.Assign) else None
+            elif isinstance(target, cst.AnnAssign) and target.target is attribute:
+                stmt, value = target, target.value
+            else:
+                continue
+            attr = attribute.attr.value
+            if value is None or attr in seen or model.enclosing(stmt, cst.FunctionDef) is not init:
+                continue
+            if isinstance(value, cst.Tuple):
+                continue  # `self.x, self.y = x, y`: what each is comes from elsewhere
+            growing = loaders.python_objects(value, init, model)
+            if growing is None and loaders.is_empty(value):
+                growing = loaders.filled(loaders.self_uses(attr, init, model), init, model)
+            if growing is not None:
+                seen.add(attr)
+                yield stmt, attr, growing
+
+    def _report(self, stmt, cls: cst.ClassDef, attr: str, growing: loaders.Growing, load: loaders.Loading) -> None:
+        verb = "is" if growing.certain else "may be"
+        call = _short(self.ctx.module.code_for_node(load.call) if load.model is self.ctx.model
+                      else load.model.module.code_for_node(load.call))
+        where = ""
+        if load.model is not self.ctx.model and load.model.path:
+            where = f" in `{os.path.basename(load.model.path)}`"
+        workers = f"{load.workers} worker processes" if load.certain else "worker processes (`num_workers` is not 0)"
+        if not load.certain:
+            verb = "may be" if verb == "is" else verb
+        message = (
+            f"`self.{attr}` {verb} {growing.what}, stored by `{cls.name.value}.__init__`, and "
+            f"`{call}`{where} reads the dataset with {workers}: reading an item writes its "
+            "reference count, so each worker gets its own copy of every page the items sit "
+            "on, and its memory grows by the whole container (pytorch #13246; measured: "
+            "231 MB per worker for 3 million paths in a list, 1 MB as a numpy bytes array). "
+            "Store it as a numpy array (`np.array(items, dtype=np.bytes_)`, decoded in "
+            "`__getitem__`), one bytes buffer with an array of offsets, or Arrow-backed "
+            "strings for a data frame."
+        )
+        self.report(stmt, message)
+
+
+def _own_init(cls: cst.ClassDef) -> cst.FunctionDef | None:
+    body = cls.body.body if isinstance(cls.body, cst.IndentedBlock) else ()
+    for stmt in body:
+        if isinstance(stmt, cst.FunctionDef) and stmt.name.value == "__init__":
+            return stmt
+    return None
+
+
+def _short(code: str, limit: int = 50) -> str:
+    code = " ".join(code.split())
+    return code if len(code) <= limit else code[: limit - 3] + "..."

@@ -1,0 +1,36 @@
+"""The data-loading rules, each hazard run with the real PyTorch DataLoader (the CPU build of
+torch 2.13.0), then the documented rewrite, with the same results."""
+
+from __future__ import annotations
+
+import pytest
+
+pytestmark = pytest.mark.oracle
+
+
+def _line_of(project, text: str) -> int:
+    return next(i for i, ln in enumerate(project.source.splitlines(), 1) if text in ln)
+
+
+def _findings(project, code: str) -> list[dict]:
+    return [f for f in project.findings() if f["code"] == code]
+
+
+def test_mem601_a_list_grows_in_every_worker_a_bytes_array_does_not(oracle_project, observed):
+    project = oracle_project("mem601_dataset_list.py", "torch-2.13.0")
+    findings = _findings(project, "MEM601")
+    assert [f["location"]["row"] for f in findings] == [_line_of(project, "self.paths = [line.rstrip")]
+    assert "with 2 worker processes" in findings[0]["message"]
+
+    before = project.run()
+    # Each worker reads half of the items: half the list's pages become its own.
+    assert all(g > 0.35 * before["list_mib"] for g in before["worker_growth_mib"]), before
+
+    project.rewrite_as("mem601_dataset_bytes.py")  # no fix: the message's rewrite
+    assert _findings(project, "MEM601") == []
+    after = project.run()
+    assert after["total"] == before["total"]
+    assert all(g < 0.1 * min(before["worker_growth_mib"]) for g in after["worker_growth_mib"]), after
+    observed("MEM601", "torch 2.13.0 (CPU), 2 forked workers",
+             f"1,000,000 paths in a list: each worker's private memory +{min(before['worker_growth_mib']):.0f} MiB",
+             f"a numpy bytes array: +{max(after['worker_growth_mib']):.1f} MiB, the same total")
