@@ -10,6 +10,9 @@ instance of the class (or of a class deriving from it): in the class's module, a
 modules of its package that import it by name. The dataset may be wrapped in `Subset`,
 `ConcatDataset` or `random_split`, which keep the instance.
 
+`opened_handle(expr, init, model)` says whether a value `__init__` stores is an open file
+handle, or an object of one (`h5py.File(p)["x"]`): none of them pickle.
+
 `python_objects(expr, init, model)` says whether a value `__init__` stores is a Python
 container that grows with the data (a `Growing`): every item is a Python object whose
 reference count a worker writes when it reads it. A comprehension or a loop of appends
@@ -324,3 +327,48 @@ def is_empty(value: cst.BaseExpression | None) -> bool:
         return not value.elements
     return (isinstance(value, cst.Call) and isinstance(value.func, cst.Name)
             and value.func.value in ("list", "dict", "set") and not value.args)
+
+
+
+# -- open handles ------------------------------------------------------------------------------
+_HANDLE_OPENERS = {
+    "h5py.File": "`h5py.File(...)`", "h5netcdf.File": "`h5netcdf.File(...)`",
+    "tables.open_file": "`tables.open_file(...)`", "netCDF4.Dataset": "`netCDF4.Dataset(...)`",
+    "lmdb.open": "`lmdb.open(...)`", "sqlite3.connect": "`sqlite3.connect(...)`",
+    "io.open": "`open(...)`", "gzip.open": "`gzip.open(...)`", "bz2.open": "`bz2.open(...)`",
+    "lzma.open": "`lzma.open(...)`", "zipfile.ZipFile": "`zipfile.ZipFile(...)`",
+    "tarfile.open": "`tarfile.open(...)`",
+}
+def opened_handle(expr: cst.BaseExpression, init: cst.FunctionDef, model: "SemanticModel",
+                  depth: int = 0) -> str | None:
+    """What opened the handle `expr` is (or belongs to), for messages; None if it is not
+    one (a subscript that reads the data out, `f["x"][:]`, is an array)."""
+    if depth > 4:
+        return None
+    if isinstance(expr, cst.Name):
+        b = _local_binding(expr, init, model)
+        return opened_handle(b.value, init, model, depth + 1) if b is not None and b.value is not None else None
+    if isinstance(expr, cst.Subscript):
+        # `f["x"]` (a name) is the file's dataset or group, still a handle; `f["x"][:]`,
+        # `f["x"][0]` read data out of it.
+        keys = [e.slice.value for e in expr.slice if isinstance(e.slice, cst.Index)]
+        if len(keys) != 1 or len(expr.slice) != 1 or not isinstance(literal(keys[0], None), str):
+            return None
+        inner = opened_handle(expr.value, init, model, depth + 1)
+        return f"an object of {inner}" if inner is not None and not inner.startswith("an object") else inner
+    if isinstance(expr, cst.Call):
+        q = model.qualified_name(expr.func)
+        if q in _HANDLE_OPENERS:
+            return _HANDLE_OPENERS[q]
+        if isinstance(expr.func, cst.Name) and expr.func.value == "open" and not model.lookup("open", expr.func)[1]:
+            return "`open(...)`"
+    return None
+
+
+def closed_in(attr: str, init: cst.FunctionDef, model: "SemanticModel") -> bool:
+    """Whether `init` closes `self.<attr>` itself (`self.f.close()`)."""
+    for use in self_uses(attr, init, model):
+        method = model.parent.get(use)
+        if isinstance(method, cst.Attribute) and method.attr.value == "close" and isinstance(model.parent.get(method), cst.Call):
+            return True
+    return False

@@ -56,7 +56,8 @@ _CONSTRUCTORS = {
     "concurrent.futures.thread.ThreadPoolExecutor": (THREAD, FUTURES),
 }
 _CONTEXTS = ("multiprocessing.get_context", "multiprocessing.context.get_context")
-_SET_START = ("multiprocessing.set_start_method", "multiprocessing.context.set_start_method")
+_SET_START = ("multiprocessing.set_start_method", "multiprocessing.context.set_start_method",
+              "torch.multiprocessing.set_start_method")
 START_METHODS = ("fork", "spawn", "forkserver")
 
 # The methods that take the whole iterable before they hand out a task, by API.

@@ -34,3 +34,21 @@ def test_mem601_a_list_grows_in_every_worker_a_bytes_array_does_not(oracle_proje
     observed("MEM601", "torch 2.13.0 (CPU), 2 forked workers",
              f"1,000,000 paths in a list: each worker's private memory +{min(before['worker_growth_mib']):.0f} MiB",
              f"a numpy bytes array: +{max(after['worker_growth_mib']):.1f} MiB, the same total")
+
+
+def test_mem602_a_kept_h5py_file_cannot_reach_spawned_workers(oracle_project, observed):
+    project = oracle_project("mem602_dataset_handle.py", "torch-2.13.0")
+    findings = _findings(project, "MEM602")
+    assert [f["location"]["row"] for f in findings] == [_line_of(project, 'self.file = h5py.File(path, "r")')]
+    assert "under the spawn start method" in findings[0]["message"]
+
+    before = project.run()
+    assert before["sums"] is None and before["error"] == "TypeError: h5py objects cannot be pickled", before
+
+    project.rewrite_as("mem602_dataset_lazy.py")  # no fix: the message's rewrite
+    assert _findings(project, "MEM602") == []
+    after = project.run()
+    assert after["error"] is None and after["sums"] == [256.0 * i + 120 for i in range(64)], after
+    observed("MEM602", "torch 2.13.0 (CPU), h5py 3.16.0, 2 spawned workers",
+             f"the loader raises {before['error']}",
+             "opened on first use in each worker: all 64 items, the values in the file")
