@@ -25,7 +25,7 @@ else:  # pragma: no cover - exercised on Python 3.10 only
 
 # Looked for in the project root, in order of precedence.
 CONFIG_FILES = ("memlint.toml", "pyproject.toml")
-KNOWN_LIBRARIES = frozenset({"dask", "distributed", "joblib", "ray", "numpy", "modin"})
+KNOWN_LIBRARIES = frozenset({"dask", "distributed", "joblib", "ray", "numpy", "modin", "netcdf4", "h5netcdf"})
 UNKNOWN_VERSIONS_CHOICES = ("assume-affected", "skip")
 
 _KEYS = (

@@ -1,5 +1,5 @@
-"""Which version of dask, distributed, joblib, ray, numpy or modin the checked project uses,
-and which Python.
+"""Which version of dask, distributed, joblib, ray, numpy, modin, netCDF4 or h5netcdf the checked
+project uses, and which Python.
 
 Sources, first hit wins: `[tool.memlint.versions]`; lock files in the project root; exact pins
 in requirements*.txt; `[project]` dependency ranges in pyproject.toml; the version installed

@@ -516,6 +516,8 @@ def test_examples_are_reported(memlint) -> None:
     assert reduced.startswith("examples/joblib_parallel_sum.py:33:13: MEM304 [*] ")
     pools = by_file["examples/pool_map_generator.py"]
     assert pools.startswith("examples/pool_map_generator.py:39:16: MEM501 ")
+    loading = by_file["examples/torch_dataset_paths.py"]
+    assert loading.startswith("examples/torch_dataset_paths.py:26:9: MEM601 ")
 
 
 # -- ruff's output and exit flags: -q, -s, -o, -e, -n, --exit-non-zero-on-fix ----------------------

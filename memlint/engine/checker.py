@@ -148,6 +148,7 @@ def could_match(data: bytes, rules: Sequence[type[Rule]],
 _COVERS: dict[tuple, tuple[bytes, ...]] = {}
 # Shorter common parts than this would be in most files: no use as a first test.
 _COVER_MIN = 4
+_COVER_WORD_MIN = 6
 
 
 def _cover(rules: tuple[type[Rule], ...]) -> tuple[bytes, ...]:
@@ -157,7 +158,7 @@ def _cover(rules: tuple[type[Rule], ...]) -> tuple[bytes, ...]:
     one that is not a keyword (`return`, `for `), then the longer, on a tie. For every rule:
     `mmap` (memmap, mmap_mode), `dask`, `Parallel`, ` ray` (import ray, from ray), `MEM`,
     `get_context`, `Pool` and `Process(` (multiprocessing's and concurrent.futures'
-    pools and processes), `torch.utils.data` (PyTorch's datasets and loaders)."""
+    pools and processes), `xarray`, `torch.utils.data` (PyTorch's datasets and loaders)."""
     found = _COVERS.get(rules)
     if found is not None:
         return found
@@ -189,8 +190,13 @@ def _is_keyword(word: bytes) -> bool:
 
 
 def _parts(word: bytes) -> set[bytes]:
-    """The parts of `word` at least _COVER_MIN bytes long."""
-    return {word[i:j] for i in range(len(word)) for j in range(i + _COVER_MIN, len(word) + 1)}
+    """The parts of `word` at least _COVER_MIN bytes long; a part of letters and digits
+    only, at least _COVER_WORD_MIN (a short plain word, "data" or "array", is in most
+    files; " ray" is not)."""
+    return {
+        part for i in range(len(word)) for j in range(i + _COVER_MIN, len(word) + 1)
+        if len(part := word[i:j]) >= _COVER_WORD_MIN or not part.isalnum()
+    }
 
 
 def _has_word(data: bytes, word: bytes) -> bool:

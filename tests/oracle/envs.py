@@ -34,6 +34,8 @@ ENVIRONMENTS: dict[str, tuple[str, ...]] = {
     # The CPU build of torch 2.13.0 (973 MB installed, about 30 s from this machine's
     # wheel); h5py for the handle a Dataset keeps open.
     "torch-2.13.0": ("torch==2.13.0+cpu", "numpy==2.2.6", "h5py==3.16.0"),
+    "netcdf4-1.7.2": ("netCDF4==1.7.2", "h5netcdf==1.6.1", "xarray==2025.1.2", "dask==2026.8.0",
+                      "numpy==2.2.6"),
 }
 
 PIP_TIMEOUT = 1200

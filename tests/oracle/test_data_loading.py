@@ -52,3 +52,25 @@ def test_mem602_a_kept_h5py_file_cannot_reach_spawned_workers(oracle_project, ob
     observed("MEM602", "torch 2.13.0 (CPU), h5py 3.16.0, 2 spawned workers",
              f"the loader raises {before['error']}",
              "opened on first use in each worker: all 64 items, the values in the file")
+
+
+def test_mem701_netcdf4_under_dask_threads_fails_h5netcdf_reads(oracle_project, observed):
+    project = oracle_project("mem701_parallel_open.py", "netcdf4-1.7.2")
+    findings = _findings(project, "MEM701")
+    assert [f["location"]["row"] for f in findings] == [_line_of(project, "xr.open_mfdataset(paths, parallel=True)")]
+    assert "netcdf4 1.7.2 (requirements.txt)" in findings[0]["message"]
+
+    before = project.run()
+    failed = [r for r in before["runs"] if r["returncode"] != 0]
+    assert failed, before  # a crash (SIGSEGV, SIGABRT) or "NetCDF: HDF error", at random
+
+    project.fix("--unsafe-fixes")  # h5netcdf is in the project's requirements
+    assert 'xr.open_mfdataset(paths, parallel=True, engine="h5netcdf")' in project.source
+    assert _findings(project, "MEM701") == []
+    after = project.run()
+    assert all(r["returncode"] == 0 and float(r["total"]) == before["expected"] for r in after["runs"]), after
+    how = sorted({"segfault" if r["returncode"] == -11 else "abort" if r["returncode"] == -6
+                  else "NetCDF error" for r in failed})
+    observed("MEM701", "netCDF4 1.7.2, xarray 2025.1.2, dask 2026.8.0 threads",
+             f"{len(failed)} of 3 runs of 3 parallel opens of 24 files failed ({', '.join(how)})",
+             "--fix --unsafe-fixes (engine=\"h5netcdf\"): 3 of 3 right, the same total")
