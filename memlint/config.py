@@ -242,28 +242,53 @@ def _glob_match(pattern: str, rel: str, name: str) -> bool:
 # -- discovery and loading ---------------------------------------------------------------
 
 
-def find_project_root(path: Path, memo: dict[Path, Path | None] | None = None) -> Path:
-    """The nearest directory, from `path` (or a file's directory) upwards, holding a
-    pyproject.toml or memlint.toml; the working directory when there is none. `memo`
-    remembers the answer for every directory passed on the way up (None: no root above),
-    so the directories of a whole tree are looked at once each."""
+# Where a project without a config file has its root: what a project keeps at its top
+# (lock files and dependency lists, memlint.versions reads them; a git checkout).
+# Lock files in the order memlint.versions consults them; pylock.*.toml (PEP 751 named
+# locks) follow.
+LOCK_FILES = ("uv.lock", "poetry.lock", "pdm.lock", "pylock.toml")
+ROOT_MARKERS = (*LOCK_FILES, "requirements.txt", "requirements", "environment.yml", "environment.yaml", ".git")
+_ROOT_PATTERNS = ("pylock.*.toml", "requirements*.txt")
+
+
+def find_project_root(path: Path, memo: dict | None = None) -> Path:
+    """The project root of a file or directory, from `path` upwards, never from the working
+    directory: the nearest directory holding memlint.toml or pyproject.toml; if there is
+    none, the nearest holding a lock file, requirements*.txt, a requirements/ folder,
+    environment.yml or .git (ROOT_MARKERS); else `path`'s own directory. `memo` remembers
+    the answers for every directory passed on the way up, so the directories of a whole
+    tree are looked at once each."""
     current = Path(path).resolve()
     if not current.is_dir():
         current = current.parent
     memo = {} if memo is None else memo
+    found = _nearest(current, memo, "config", lambda d: any((d / n).is_file() for n in CONFIG_FILES))
+    if found is None:
+        found = _nearest(current, memo, "marker", _holds_marker)
+    return found if found is not None else current
+
+
+def _nearest(start: Path, memo: dict, kind: str, holds) -> Path | None:
     passed: list[Path] = []
     found: Path | None = None
-    for directory in (current, *current.parents):
-        if directory in memo:
-            found = memo[directory]
+    for directory in (start, *start.parents):
+        key = (kind, directory)
+        if key in memo:
+            found = memo[key]
             break
         passed.append(directory)
-        if any((directory / name).is_file() for name in CONFIG_FILES):
+        if holds(directory):
             found = directory
             break
     for directory in passed:
-        memo[directory] = found
-    return found if found is not None else Path.cwd()
+        memo[(kind, directory)] = found
+    return found
+
+
+def _holds_marker(directory: Path) -> bool:
+    if any((directory / name).exists() for name in ROOT_MARKERS):
+        return True
+    return any(next(directory.glob(pattern), None) is not None for pattern in _ROOT_PATTERNS)
 
 
 def load_config(start: Path, config_path: Path | None = None) -> Config:

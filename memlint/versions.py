@@ -24,7 +24,7 @@ from typing import TYPE_CHECKING, Any, Iterable, Iterator
 
 from packaging.version import InvalidVersion, Version
 
-from memlint.config import KNOWN_LIBRARIES, normalize_name
+from memlint.config import KNOWN_LIBRARIES, LOCK_FILES, normalize_name
 
 if sys.version_info >= (3, 11):
     import tomllib
@@ -42,8 +42,6 @@ if TYPE_CHECKING:  # pragma: no cover
 
 LIBRARIES = tuple(sorted(KNOWN_LIBRARIES))
 PYTHON = "python"
-# Lock files in the order they are consulted; pylock.*.toml (PEP 751 named locks) follow.
-LOCK_FILES = ("uv.lock", "poetry.lock", "pdm.lock", "pylock.toml")
 
 _INCLUDE = re.compile(r"^(?:-r|--requirement|-c|--constraint)(?:\s*=\s*|\s+|(?=\S))(\S+)")
 

@@ -83,18 +83,23 @@ def test_project_root_stops_at_nearer_memlint_toml(tmp_path):
     assert find_project_root(tmp_path / "inner" / "a.py") == (tmp_path / "inner").resolve()
 
 
-def test_project_root_falls_back_to_cwd(tmp_path, monkeypatch):
+def test_project_root_without_any_marker_is_the_directory_itself_not_the_cwd(tmp_path, monkeypatch):
+    from memlint.config import CONFIG_FILES, ROOT_MARKERS
+
     start = tmp_path / "a" / "b"
     start.mkdir(parents=True)
     above = start.resolve().parents
-    if any((d / n).exists() for d in above for n in ("pyproject.toml", "memlint.toml")):
-        pytest.skip("a config file above the temporary directory")
+    markers = (*CONFIG_FILES, *ROOT_MARKERS)
+    if any((d / n).exists() for d in above for n in markers) or any(
+        next(d.glob("requirements*.txt"), None) for d in above
+    ):
+        pytest.skip("a project marker above the temporary directory")
     elsewhere = tmp_path / "cwd"
     elsewhere.mkdir()
     monkeypatch.chdir(elsewhere)
-    assert find_project_root(start) == elsewhere.resolve()
+    assert find_project_root(start) == start.resolve()
     config = load_config(start)
-    assert config.root == elsewhere.resolve()
+    assert config.root == start.resolve()
     assert config.path is None
     assert config.select == ("MEM",)
 

@@ -201,7 +201,7 @@ class ProjectCache:
         self.overrides = overrides or {}
         self._by_root: dict[Path, Project] = {}
         self._root_of_dir: dict[Path, Path] = {}
-        self._roots_above: dict[Path, Path | None] = {}  # find_project_root's memo
+        self._roots_above: dict = {}  # find_project_root's memo
 
     def for_file(self, path: Path) -> Project:
         from memlint.config import find_project_root, load_config

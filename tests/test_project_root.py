@@ -1,0 +1,71 @@
+"""The project root of a checked file, and so its config and library versions, depend on the
+file, never on the working directory."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import pytest
+
+from memlint import cli
+from memlint.config import find_project_root
+
+RESHAPED = (
+    "import numpy as np\nfrom joblib import Parallel, delayed\n\n"
+    'data = np.memmap("data.bin", dtype="f8", mode="r").reshape(5, 3)\n'
+    "rows = Parallel(n_jobs=2)(delayed(np.sum)(data, axis=1) for _ in range(2))\n"
+)
+
+
+@pytest.fixture
+def two_projects(tmp_path):
+    """Sibling projects without a config file: j16 pins joblib 1.6.0 (where a C-order
+    reshape reaches the workers intact), j14 pins 1.4.2 (where it does not)."""
+    for name, pin in (("j16", "joblib==1.6.0"), ("j14", "joblib==1.4.2")):
+        (tmp_path / name).mkdir()
+        (tmp_path / name / "requirements.txt").write_text(pin + "\n")
+        (tmp_path / name / "a.py").write_text(RESHAPED)
+    return tmp_path
+
+
+@pytest.mark.parametrize("where", ["j16", "j14", ".", "/"])
+def test_the_versions_of_a_file_do_not_depend_on_where_memlint_runs(two_projects, where, monkeypatch, capsys):
+    monkeypatch.chdir(two_projects / where if where != "/" else Path("/"))
+    files = [str(two_projects / "j16" / "a.py"), str(two_projects / "j14" / "a.py")]
+    code = cli.main(["check", "--no-cache", "--output-format", "concise", *files])
+    out = capsys.readouterr().out
+    reported = [line for line in out.splitlines() if " MEM101 " in line]
+    assert code == 1 and len(reported) == 1, out
+    shown = reported[0].split(":")[0]  # relative to the working directory where it can be
+    assert (Path.cwd() / shown).resolve() == (two_projects / "j14" / "a.py").resolve()
+    assert ":4:8: MEM101" in reported[0] and "joblib 1.4.2 (requirements.txt)" in reported[0]
+
+
+@pytest.mark.parametrize("marker", [
+    "requirements.txt", "requirements-dev.txt", "requirements/", "environment.yml", "environment.yaml",
+    ".git/", ".git", "uv.lock", "poetry.lock", "pdm.lock", "pylock.toml", "pylock.dev.toml",
+])
+def test_each_marker_makes_a_root(tmp_path, marker):
+    root = tmp_path / "project"
+    (root / "src" / "pkg").mkdir(parents=True)
+    if marker.endswith("/"):
+        (root / marker.rstrip("/")).mkdir()
+    else:
+        (root / marker).write_text("")
+    assert find_project_root(root / "src" / "pkg" / "m.py") == root
+
+
+def test_a_config_file_above_wins_over_a_nearer_marker(tmp_path):
+    (tmp_path / "pyproject.toml").write_text("[tool.memlint]\nselect = ['MEM1']\n")
+    (tmp_path / "docs").mkdir()
+    (tmp_path / "docs" / "requirements.txt").write_text("sphinx\n")
+    assert find_project_root(tmp_path / "docs" / "conf.py") == tmp_path
+
+
+def test_the_nearest_config_file_is_the_root(tmp_path):
+    (tmp_path / ".git").mkdir()
+    (tmp_path / "pyproject.toml").write_text("")
+    (tmp_path / "sub").mkdir()
+    (tmp_path / "sub" / "memlint.toml").write_text("")
+    assert find_project_root(tmp_path / "sub" / "x.py") == tmp_path / "sub"
+    assert find_project_root(tmp_path / "y.py") == tmp_path
