@@ -2,7 +2,8 @@
 project uses, and which Python.
 
 Sources, first hit wins: `[tool.memlint.versions]`; lock files in the project root; exact pins
-in requirements*.txt; `[project]` dependency ranges in pyproject.toml; the version installed
+in requirements*.txt and requirements/*.txt; a conda environment.yml (its dependencies and
+their `pip:` list); `[project]` dependency ranges in pyproject.toml; the version installed
 in the running interpreter; else unknown. A malformed file is skipped, never fatal, and each
 file is read at most once per resolver.
 
@@ -129,6 +130,7 @@ class VersionResolver:
             self._from_config,
             self._from_locks,
             self._from_requirements,
+            self._from_conda,
             self._from_pyproject,
             self._from_installed,
         ):
@@ -189,6 +191,24 @@ class VersionResolver:
         # lists several, and any one is better than none.
         version, source = next(((v, s) for v, s, ok in pins if ok), pins[0][:2])
         return ResolvedVersion(library, version, None, source)
+
+    def _from_conda(self, library: str) -> ResolvedVersion | None:
+        """A conda environment file's dependency (`joblib=1.6.0`, `dask>=2024.12`) or an
+        entry of its `pip:` list."""
+        for source, entries in self._conda:
+            for name, version, specifier in entries:
+                if name == library and (version is not None or specifier is not None):
+                    return ResolvedVersion(library, version, specifier, source)
+        return None
+
+    @cached_property
+    def _conda(self) -> list[tuple[str, list[tuple[str, Version | None, Any]]]]:
+        out = []
+        for name in ("environment.yml", "environment.yaml"):
+            data = _read_bytes(self.root / name)
+            if data is not None:
+                out.append((name, _conda_dependencies(data.decode("utf-8-sig", errors="replace"))))
+        return out
 
     def _from_pyproject(self, library: str) -> ResolvedVersion | None:
         entries = self._ranges.get(library)
@@ -264,10 +284,14 @@ class VersionResolver:
     def _requirement_files(self) -> list[Path]:
         try:
             found = sorted(p for p in self.root.glob("requirements*.txt") if p.is_file())
+            folder = sorted(p for p in (self.root / "requirements").glob("*.txt") if p.is_file())
         except OSError:
             return []
-        # requirements.txt is the project's main list; its pins come first.
-        return sorted(found, key=lambda p: p.name != "requirements.txt")
+        # requirements.txt is the project's main list, then the others beside it; in a
+        # requirements/ folder, base.txt (what the others include) first.
+        found.sort(key=lambda p: p.name != "requirements.txt")
+        folder.sort(key=lambda p: p.name != "base.txt")
+        return found + folder
 
     def _requirement_lines(self, path: Path, seen: set[Path]) -> Iterator[tuple[Path, str]]:
         """(file, requirement) for each requirement line, following -r and -c includes."""
@@ -380,6 +404,69 @@ def _requirement(text: Any) -> Requirement | None:
     try:
         return Requirement(text)
     except (InvalidRequirement, InvalidSpecifier):
+        return None
+
+
+_CONDA_ITEM = re.compile(r"^(\s*)-\s*(.*?)\s*(?:#.*)?$")
+_CONDA_SPEC = re.compile(r"^(?:[\w.-]+::)?([A-Za-z0-9][\w.-]*)\s*(.*)$")
+
+
+def _conda_dependencies(text: str) -> list[tuple[str, Version | None, Any]]:
+    """(name, exact version, specifier) for each entry of an environment file's
+    `dependencies:` list and of its `pip:` sub-list. Conda's `name=1.6.0` (a build string
+    may follow: `=1.6.0=py_0`) is 1.6.0, `name=1.6` every 1.6.x; `==`, `>=`, `<` and
+    commas as in pip. Read line by line: the files are a list of strings, and no YAML
+    library is needed for that."""
+    out: list[tuple[str, Version | None, Any]] = []
+    inside = False
+    for raw in text.splitlines():
+        line = raw.rstrip()
+        if not line.strip() or line.lstrip().startswith("#"):
+            continue
+        if not line[0].isspace() and not line.startswith("-"):
+            inside = line.split("#", 1)[0].strip() == "dependencies:"
+            continue
+        item = _CONDA_ITEM.match(line) if inside else None
+        if item is None or item.group(2).endswith(":"):
+            continue  # not a list item, or the `- pip:` header
+        entry = item.group(2).strip("'\"")
+        found = _pip_entry(entry) if "==" in entry or not re.search(r"(?<![<>=!~])=(?!=)", entry) else None
+        if found is None:
+            found = _conda_entry(entry)
+        if found is not None:
+            out.append(found)
+    return out
+
+
+def _pip_entry(entry: str) -> tuple[str, Version | None, Any] | None:
+    req = _requirement(entry)
+    if req is None:
+        return None
+    pin = _exact_pin(entry)
+    if pin is not None:
+        return pin[0], pin[1], None
+    return normalize_name(req.name), None, req.specifier if str(req.specifier) else None
+
+
+def _conda_entry(entry: str) -> tuple[str, Version | None, Any] | None:
+    """`name=1.6.0`, `name=1.6.0=build`, `channel::name=1.6`."""
+    from packaging.specifiers import InvalidSpecifier, SpecifierSet
+
+    match = _CONDA_SPEC.match(entry.replace(" ", ""))
+    if match is None:
+        return None
+    name, rest = normalize_name(match.group(1)), match.group(2)
+    if not rest.startswith("=") or rest.startswith("=="):
+        return None
+    version_text = rest[1:].split("=", 1)[0].rstrip("*").rstrip(".")
+    version = _parse_version(version_text)
+    if version is None:
+        return None
+    if len(version.release) >= 3:
+        return name, version, None
+    try:
+        return name, None, SpecifierSet(f"=={version_text}.*")
+    except InvalidSpecifier:
         return None
 
 

@@ -273,12 +273,14 @@ def test_requirements_txt_before_other_requirement_files(tmp_path):
     files = {
         "requirements-dev.txt": "joblib==1.0.0\nray==2.0.0\n",
         "requirements.txt": "joblib==1.4.0\n",
-        "requirements/extra.txt": "numpy==1.0.0\n",  # subdirectories are not searched
+        "requirements/extra.txt": "numpy==1.0.0\nray==2.1.0\n",  # after the top-level files
+        "docs/requirements.txt": "dask==1.0.0\n",  # other subdirectories are not searched
     }
     r = resolver(tmp_path, files)
     assert r.resolve("joblib").describe() == "joblib 1.4.0 (requirements.txt)"
     assert r.resolve("ray").describe() == "ray 2.0.0 (requirements-dev.txt)"
-    assert r.resolve("numpy").source is None
+    assert r.resolve("numpy").describe() == "numpy 1.0.0 (requirements/extra.txt)"
+    assert r.resolve("dask").source is None
 
 
 def test_malformed_requirements_are_skipped(tmp_path):
@@ -517,3 +519,59 @@ def test_python_falls_back_to_the_running_interpreter(tmp_path):
     found = r.resolve("python")
     assert found.source == "running interpreter"
     assert found.version == Version(".".join(map(str, sys.version_info[:3])))
+
+
+# -- conda environments and requirements/ folders -------------------------------------------------
+ENVIRONMENT_YML = """
+name: lab
+channels:
+  - conda-forge
+dependencies:
+  - python=3.11
+  - joblib=1.6.0  # conda's single "="
+  - conda-forge::numpy=1.26
+  - dask>=2024.12
+  - h5py=3.16.0=nompi_py311
+  - pip
+  - pip:
+    - ray==2.60.0
+    - "distributed>=2026.1,<2027"
+"""
+
+
+def test_a_conda_environment_file(tmp_path):
+    r = resolver(tmp_path, {"environment.yml": ENVIRONMENT_YML})
+    assert r.resolve("joblib").describe() == "joblib 1.6.0 (environment.yml)"
+    assert r.resolve("numpy").describe() == "numpy ==1.26.* (environment.yml)"
+    assert r.resolve("dask").describe() == "dask >=2024.12 (environment.yml)"
+    assert r.resolve("ray").describe() == "ray 2.60.0 (environment.yml)"
+    assert r.resolve("distributed").describe() == "distributed >=2026.1,<2027 (environment.yml)"
+    assert r.affected("joblib", ">=1.5") and not r.affected("joblib", "<1.5")
+    assert r.affected("dask", ">=2025") and not r.affected("dask", "<2024.12")
+
+
+def test_environment_yaml_and_what_comes_first(tmp_path):
+    r = resolver(tmp_path, {
+        "environment.yaml": "dependencies:\n  - joblib=1.4.2\n  - dask=2024.5.0\n",
+        "requirements.txt": "joblib==1.6.0\n",
+        "pyproject.toml": '[project]\nname = "p"\ndependencies = ["dask>=2026"]\n',
+    })
+    assert r.resolve("joblib").describe() == "joblib 1.6.0 (requirements.txt)"  # pins before conda
+    assert r.resolve("dask").describe() == "dask 2024.5.0 (environment.yaml)"  # conda before ranges
+
+
+def test_a_requirements_folder(tmp_path):
+    r = resolver(tmp_path, {
+        "requirements/base.txt": "joblib==1.6.0\n",
+        "requirements/prod.txt": "-r base.txt\ndask==2026.8.0\njoblib==1.4.2\n",
+    })
+    assert r.resolve("joblib").describe() == "joblib 1.6.0 (requirements/base.txt)"
+    assert r.resolve("dask").describe() == "dask 2026.8.0 (requirements/prod.txt)"
+
+
+def test_an_environment_file_without_dependencies_or_with_odd_lines(tmp_path):
+    r = resolver(tmp_path, {"environment.yml": "name: x\nchannels: [conda-forge]\nvariables:\n  - joblib=1.0.0\n"})
+    assert r.resolve("joblib").version is None
+    r = resolver(tmp_path / "b", {"environment.yml": "dependencies:\n  - joblib =1.6.0\n  - numpy>=\n  - :::\n"})
+    assert r.resolve("joblib").describe() == "joblib 1.6.0 (environment.yml)"
+    assert r.resolve("numpy").version is None and r.resolve("numpy").specifier is None
