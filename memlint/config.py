@@ -255,7 +255,8 @@ def find_project_root(path: Path, memo: dict | None = None) -> Path:
     """The project root of a file or directory, from `path` upwards, never from the working
     directory: the nearest directory holding memlint.toml or pyproject.toml; if there is
     none, the nearest holding a lock file, requirements*.txt, a requirements/ folder,
-    environment.yml or .git (ROOT_MARKERS); else `path`'s own directory. `memo` remembers
+    environment.yml or .git (ROOT_MARKERS); else the folder its imports start from (above
+    its top-level package; a script's own folder). `memo` remembers
     the answers for every directory passed on the way up, so the directories of a whole
     tree are looked at once each."""
     current = Path(path).resolve()
@@ -265,7 +266,15 @@ def find_project_root(path: Path, memo: dict | None = None) -> Path:
     found = _nearest(current, memo, "config", lambda d: any((d / n).is_file() for n in CONFIG_FILES))
     if found is None:
         found = _nearest(current, memo, "marker", _holds_marker)
-    return found if found is not None else current
+    return found if found is not None else _import_root(current)
+
+
+def _import_root(directory: Path) -> Path:
+    """The folder a module's imports start from: above its top-level package (the last of
+    the folders holding `__init__.py` on the way up), or its own folder."""
+    while (directory / "__init__.py").is_file() and directory.parent != directory:
+        directory = directory.parent
+    return directory
 
 
 def _nearest(start: Path, memo: dict, kind: str, holds) -> Path | None:

@@ -69,3 +69,16 @@ def test_the_nearest_config_file_is_the_root(tmp_path):
     (tmp_path / "sub" / "memlint.toml").write_text("")
     assert find_project_root(tmp_path / "sub" / "x.py") == tmp_path / "sub"
     assert find_project_root(tmp_path / "y.py") == tmp_path
+
+
+def test_without_markers_the_root_is_where_the_imports_start(tmp_path):
+    package = tmp_path / "unpacked" / "pkg" / "readers"
+    package.mkdir(parents=True)
+    for folder in (package, package.parent):
+        (folder / "__init__.py").write_text("")
+    (tmp_path / "unpacked" / "script_dir").mkdir()
+    above = [tmp_path, *tmp_path.parents]
+    if any((d / n).exists() for d in above for n in ("pyproject.toml", "memlint.toml", ".git", "requirements.txt")):
+        pytest.skip("a project marker above the temporary directory")
+    assert find_project_root(package / "m.py") == tmp_path / "unpacked"
+    assert find_project_root(tmp_path / "unpacked" / "script_dir" / "s.py") == tmp_path / "unpacked" / "script_dir"
