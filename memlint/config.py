@@ -38,6 +38,7 @@ _KEYS = (
     "unknown-versions",
     "versions",
     "target-version",
+    "installed-versions",
     "rules",
 )
 # ruff's spelling of the Python version a project targets: "py310" is Python 3.10.
@@ -68,6 +69,9 @@ class Config:
     per_file_ignores: tuple[tuple[str, tuple[str, ...]], ...] = ()
     unknown_versions: str = "assume-affected"
     target_version: str | None = None  # "3.12", from `target-version = "py312"`
+    # Whether the interpreter running memlint is a version source even when it is not the
+    # project's own environment (its prefix outside the project root).
+    installed_versions: bool = False
     # Mappings are compared but left out of the hash, so a Config stays usable as a key.
     versions: Mapping[str, str] = field(default_factory=dict, hash=False)
     rule_options: Mapping[str, Mapping[str, Any]] = field(default_factory=dict, hash=False)
@@ -211,6 +215,7 @@ class Config:
             "per_file_ignores": self.per_file_ignores,
             "unknown_versions": self.unknown_versions,
             "target_version": self.target_version,
+            "installed_versions": self.installed_versions,
             "versions": dict(self.versions),
             "rule_options": {code: dict(opts) for code, opts in self.rule_options.items()},
         }
@@ -379,6 +384,11 @@ def _parse(settings: dict[str, Any], where: _Where, root: Path, path: Path) -> C
         values["versions"] = _versions(settings["versions"], where)
     if "target-version" in settings:
         values["target_version"] = _target_version(settings["target-version"], where)
+    if "installed-versions" in settings:
+        value = settings["installed-versions"]
+        if not isinstance(value, bool):
+            raise where.error(f"'installed-versions' must be true or false, got {value!r}")
+        values["installed_versions"] = value
     if "rules" in settings:
         values["rule_options"] = _rule_options(settings["rules"], where, registry)
     return Config(root=root, path=path, **values)

@@ -226,10 +226,22 @@ class VersionResolver:
         return ResolvedVersion(library, None, specifier, "pyproject.toml")
 
     def _from_installed(self, library: str) -> ResolvedVersion | None:
+        if not self._own_interpreter:
+            return None
         version = _parse_version(_installed_version(library))
         if version is None:
             return None
         return ResolvedVersion(library, version, None, "installed")
+
+    @cached_property
+    def _own_interpreter(self) -> bool:
+        """Whether the interpreter running memlint is the project's own environment: its
+        prefix inside the project root (a `.venv` there, an activated VIRTUAL_ENV or
+        CONDA_PREFIX made there), or `installed-versions = true` says to trust it. An
+        isolated environment (pre-commit's, pipx's) says nothing of the project."""
+        if self.config.installed_versions:
+            return True
+        return _inside(Path(_interpreter_prefix()), Path(self.root))
 
     # -- parsed files: each is read by one of these, once ---------------------------
     @cached_property
@@ -334,6 +346,18 @@ def _read_bytes(path: Path) -> bytes | None:
         return path.read_bytes()
     except OSError:  # missing, a directory, unreadable
         return None
+
+
+def _interpreter_prefix() -> str:
+    return sys.prefix
+
+
+def _inside(path: Path, root: Path) -> bool:
+    try:
+        path, root = path.resolve(), root.resolve()
+    except OSError:
+        return False
+    return path == root or root in path.parents
 
 
 def _installed_version(library: str) -> str | None:

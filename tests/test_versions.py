@@ -19,11 +19,16 @@ from memlint.versions import (
 )
 
 
+OWN_INTERPRETER = VersionResolver.__dict__["_own_interpreter"]
+
+
 @pytest.fixture(autouse=True)
 def installed(monkeypatch):
-    """What the running interpreter has installed; empty unless a test adds to it."""
+    """What the running interpreter has installed; empty unless a test adds to it. The
+    interpreter counts as the project's own (tests of that question set its prefix)."""
     packages: dict[str, str] = {}
     monkeypatch.setattr(versions, "_installed_version", packages.get)
+    monkeypatch.setattr(VersionResolver, "_own_interpreter", property(lambda self: True))
     return packages
 
 
@@ -96,7 +101,7 @@ def test_sources_in_priority_order(tmp_path, installed):
 
 def test_real_installed_version(tmp_path, monkeypatch):
     monkeypatch.undo()  # the real importlib.metadata lookup
-    found = VersionResolver(Config(root=tmp_path)).resolve("numpy")
+    found = VersionResolver(Config(root=tmp_path, installed_versions=True)).resolve("numpy")
     assert found.source == "installed"
     assert found.version == Version(importlib.metadata.version("numpy"))
 
@@ -575,3 +580,29 @@ def test_an_environment_file_without_dependencies_or_with_odd_lines(tmp_path):
     r = resolver(tmp_path / "b", {"environment.yml": "dependencies:\n  - joblib =1.6.0\n  - numpy>=\n  - :::\n"})
     assert r.resolve("joblib").describe() == "joblib 1.6.0 (environment.yml)"
     assert r.resolve("numpy").version is None and r.resolve("numpy").specifier is None
+
+
+# -- the running interpreter, only when it is the project's own ---------------------------------
+@pytest.mark.parametrize("prefix, used", [
+    (".venv", True),  # a virtual environment in the project
+    ("envs/lab", True),  # a conda environment made with --prefix inside it
+    ("../elsewhere/.venv", False),  # pre-commit's, pipx's or another project's
+])
+def test_the_interpreter_counts_only_as_the_projects_own_environment(tmp_path, installed, monkeypatch, prefix, used):
+    installed["joblib"] = "1.4.2"
+    root = tmp_path / "project"
+    (root / prefix).mkdir(parents=True, exist_ok=True)
+    monkeypatch.setattr(versions, "_interpreter_prefix", lambda: str(root / prefix))
+    monkeypatch.setattr(VersionResolver, "_own_interpreter", OWN_INTERPRETER)
+    found = resolver(root).resolve("joblib")
+    assert found.describe() == ("joblib 1.4.2 (installed)" if used else "joblib (version unknown)")
+    trusted = resolver(root / "again", installed_versions=True).resolve("joblib")
+    assert trusted.describe() == "joblib 1.4.2 (installed)"
+
+
+def test_installed_versions_must_be_a_boolean(tmp_path):
+    from memlint.config import ConfigError, load_config
+
+    (tmp_path / "memlint.toml").write_text('installed-versions = "yes"\n')
+    with pytest.raises(ConfigError, match="'installed-versions' must be true or false"):
+        load_config(tmp_path)
