@@ -81,6 +81,9 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("-o", "--output-file", type=Path, default=None,
                    help="write the report to this file instead of standard output")
     p.add_argument("--statistics", action="store_true", help="print the count of findings per rule")
+    p.add_argument("--show-settings", action="store_true",
+                   help="print the project root, config file, enabled rules and library versions "
+                        "memlint uses for the given file, and check nothing")
     p.add_argument("--config", type=Path, default=None, help="path to a pyproject.toml or memlint.toml")
     p.add_argument("-j", "--jobs", type=_jobs, default=0, help="worker processes (default 0: one per core; 1: none)")
     p.add_argument("-n", "--no-cache", action="store_true", help="neither read nor write the result cache")
@@ -157,6 +160,8 @@ def _check(args: argparse.Namespace) -> int:
         for other in (p for p in args.paths if str(p) != "-"):
             print(f"memlint: warning: ignoring {other} in favour of standard input", file=sys.stderr)
         paths = [Path("-")]
+    if args.show_settings:
+        return _show_settings(paths, projects)
     try:
         if [str(p) for p in paths] == ["-"]:
             if args.add_noqa:
@@ -173,6 +178,38 @@ def _check(args: argparse.Namespace) -> int:
         print(_one_line(exc), file=sys.stderr)
         return EXIT_ERROR
     return _report(args, result)
+
+
+def _show_settings(paths: list[Path], projects) -> int:
+    """ruff's --show-settings: what memlint would use for one file (or directory)."""
+    from memlint.engine.registry import all_rules
+    from memlint.versions import LIBRARIES, PYTHON
+
+    if len(paths) != 1 or str(paths[0]) == "-":
+        raise UsageError("memlint: error: --show-settings takes exactly one file or directory")
+    path = paths[0].resolve()
+    if not path.exists():
+        raise UsageError(f"memlint: error: {paths[0]}: no such file or directory")
+    target = path if path.is_file() else path / "__init__.py"
+    try:
+        project = projects.for_file(target)
+    except _config_error_types() as exc:
+        print(_one_line(exc), file=sys.stderr)
+        return EXIT_ERROR
+    config = project.config
+    enabled = [code for code in all_rules() if config.is_enabled(code, target)]
+    lines = [
+        f"Resolved settings for: {path}",
+        f"Project root: {config.root}",
+        f"Config file: {config.path if config.path is not None else 'none (the defaults)'}",
+        f"Enabled rules ({len(enabled)}): {', '.join(enabled)}",
+        "Library versions:",
+    ]
+    for library in (PYTHON, *LIBRARIES):
+        lines.append(f"  {project.resolve(library).describe()}")
+    lines.append(f"Unknown versions: {config.unknown_versions}")
+    print("\n".join(lines))
+    return 0
 
 
 def _one_line(exc: BaseException) -> str:

@@ -82,3 +82,20 @@ def test_without_markers_the_root_is_where_the_imports_start(tmp_path):
         pytest.skip("a project marker above the temporary directory")
     assert find_project_root(package / "m.py") == tmp_path / "unpacked"
     assert find_project_root(tmp_path / "unpacked" / "script_dir" / "s.py") == tmp_path / "unpacked" / "script_dir"
+
+
+def test_show_settings_prints_the_root_config_rules_and_versions(two_projects, monkeypatch, capsys):
+    (two_projects / "j14" / "memlint.toml").write_text('select = ["MEM1"]\ntarget-version = "py313"\n')
+    monkeypatch.chdir(two_projects / "j16")
+    assert cli.main(["check", "--show-settings", str(two_projects / "j14" / "a.py")]) == 0
+    out = capsys.readouterr().out.splitlines()
+    assert out[0] == f"Resolved settings for: {(two_projects / 'j14' / 'a.py').resolve()}"
+    assert out[1] == f"Project root: {(two_projects / 'j14').resolve()}"
+    assert out[2] == f"Config file: {(two_projects / 'j14' / 'memlint.toml').resolve()}"
+    assert out[3] == "Enabled rules (2): MEM101, MEM102"
+    assert "  Python 3.13 (target-version)" in out and "  joblib 1.4.2 (requirements.txt)" in out
+    assert cli.main(["check", "--show-settings", "a.py"]) == 0  # j16, from inside it
+    shown = capsys.readouterr().out
+    assert "Config file: none (the defaults)" in shown and "  joblib 1.6.0 (requirements.txt)" in shown
+    assert cli.main(["check", "--show-settings", "a.py", "b.py"]) == 2
+    assert "exactly one file" in capsys.readouterr().err
