@@ -70,6 +70,23 @@ def test_skip_file():
         """) == []
 
 
+def test_file_level_noqa_comments_as_ruff_and_flake8_read_them():
+    body = f"import numpy as np\na = {RESHAPE}\n"
+    for comment in ("# ruff: noqa", "# flake8: noqa", "# memlint: noqa", "# RUFF: NOQA", "#ruff:noqa",
+                    "# ruff: noqa: MEM101", "# memlint: noqa: MEM1, E501", "# ruff: noqa: MEM",
+                    "# flake8: noqa: E501", "# FLAKE8=noqa"):  # flake8 skips the file whatever follows
+        assert rows(comment + "\n" + body) == [], comment
+    for comment in ("# ruff: noqa: MEM102", "# memlint: noqa: E501", "#flake8: noqa"):
+        assert rows(comment + "\n" + body) == [3], comment
+    # Not on a line of its own, or inside a string: not a file-level comment.
+    assert rows(f"import numpy as np\na = {RESHAPE}  # ruff: noqa\n") == [2]
+    assert rows(f'import numpy as np\nDOC = """\n# flake8: noqa\n"""\na = {RESHAPE}\n') == [5]
+
+
+def test_a_file_level_noqa_elsewhere_on_a_code_line_is_not_one():
+    assert rows(f"import numpy as np\nb = 1  # ruff: noqa: MEM101\na = {RESHAPE}\n") == [3]
+
+
 def test_used_codes_are_recorded_on_every_covering_comment():
     text = "a = 1  # noqa: MEM101  # memlint: ignore[MEM1]\n"
     sup = Suppressions(text)

@@ -288,6 +288,21 @@ PARTIAL_MIN_CHARS = 2_000
 
 
 def lint_text(text: str, filename: str, settings: Settings) -> list[Diagnostic]:
+    """Findings for decoded source `text`, but those its file-level `noqa` comments
+    exempt it from (memlint.engine.suppression.file_exemption): the exempt rules do not
+    run."""
+    from memlint.engine.suppression import EVERYTHING, exempt, file_exemption
+
+    codes = file_exemption(text)
+    if codes == EVERYTHING:
+        return []
+    if codes:
+        settings = replace(settings, rules=tuple(r for r in settings.rules if not exempt(r.code, codes)))
+        return [d for d in _lint_text(text, filename, settings) if not exempt(d.code, codes)]
+    return _lint_text(text, filename, settings)
+
+
+def _lint_text(text: str, filename: str, settings: Settings) -> list[Diagnostic]:
     """Findings for decoded source `text` (already known to possibly match).
 
     A large file is first checked on the statements that can matter (see

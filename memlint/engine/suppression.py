@@ -6,7 +6,12 @@
   plugin and `memlint check` suppress the same findings;
 - `# memlint: ignore[MEM101, MEM2]` trailing on any line of the logical line (statement),
   or alone on the line directly above the statement;
-- `# memlint: skip-file` anywhere in the file: nothing in it is reported.
+- `# memlint: skip-file` anywhere in the file: nothing in it is reported;
+- file-level exemptions on a line of their own, as ruff and flake8 read them: `# ruff:
+  noqa` and `# memlint: noqa` (nothing reported), `# ruff: noqa: MEM101` and `# memlint:
+  noqa: MEM101, MEM2` (those codes, or prefixes, not reported anywhere in the file);
+  `# flake8: noqa`, with or without codes after it, skips the whole file, as flake8 does,
+  so the CLI and `flake8 --select MEM` agree.
 """
 
 from __future__ import annotations
@@ -23,10 +28,47 @@ IGNORE_RE = re.compile(r"#\s*memlint:\s*ignore\[(?P<codes>[^\]]*)\]", re.IGNOREC
 SKIP_FILE_RE = re.compile(r"#\s*memlint:\s*skip-file\b", re.IGNORECASE)
 
 
+FILE_NOQA_RE = re.compile(
+    r"#\s*(?P<tool>ruff|flake8|memlint)\s*[:=]\s*noqa"
+    r"(?::\s?(?P<codes>[A-Z]+[0-9]*(?:[,\s]+[A-Z]+[0-9]*)*))?\s*$",
+    re.IGNORECASE,
+)
+_FLAKE8_FILE = re.compile(r"# flake8[:=]\s*noqa", re.IGNORECASE)  # flake8's NOQA_FILE
+_FILE_NOQA_TEXT = re.compile(r"#\s*(?:ruff|flake8|memlint)\s*[:=]\s*noqa", re.IGNORECASE)
+EVERYTHING = ("",)  # the codes a whole-file exemption names: every code starts with ""
+
+
 def skips_file(text: str) -> bool:
     if "skip-file" not in text:
         return False
     return any(SKIP_FILE_RE.search(c) for _, c in _comments(text))
+
+
+def file_exemption(text: str) -> tuple[str, ...]:
+    """The codes (or prefixes) the file's file-level `noqa` comments exempt it from:
+    EVERYTHING, some codes, or () for none."""
+    if not _FILE_NOQA_TEXT.search(text):
+        return ()  # cheap: most files hold no such text at all
+    scan = _scan(text)
+    codes: list[str] = []
+    for (row, _col), comment in scan.comments:
+        m = FILE_NOQA_RE.match(comment)
+        if m is None or row in scan.logical:
+            continue  # not a comment of its own line
+        if m.group("tool").lower() == "flake8":
+            # flake8 skips the whole file for `# flake8: noqa` with anything after it, and
+            # reads it only so spelled (one space after `#`).
+            if _FLAKE8_FILE.match(comment):
+                return EVERYTHING
+            continue
+        if m.group("codes") is None:
+            return EVERYTHING
+        codes.extend(_split_codes(m.group("codes")))
+    return tuple(codes)
+
+
+def exempt(code: str, codes: tuple[str, ...]) -> bool:
+    return any(code.upper().startswith(c.upper()) for c in codes)
 
 
 @dataclass(eq=False)

@@ -61,6 +61,25 @@ TREE = {
 
         data = {MEMMAP_RESHAPE}
         """,
+    # File-level exemptions, read as flake8 and ruff read them.
+    "pkg/flake8_noqa.py": f"""
+        # flake8: noqa
+        import numpy as np
+
+        data = {MEMMAP_RESHAPE}
+        """,
+    "pkg/flake8_noqa_codes.py": f"""
+        # flake8: noqa: E501
+        import numpy as np
+
+        data = {MEMMAP_RESHAPE}
+        """,
+    "pkg/ruff_noqa.py": f"""
+        import numpy as np
+        # ruff: noqa: MEM101
+
+        data = {MEMMAP_RESHAPE}
+        """,
     # Encodings and newlines: flake8 decodes the lines, memlint the bytes; columns agree.
     "pkg/bom_crlf.py": b'\xef\xbb\xbfimport numpy as np\r\ndata = np.memmap("d", mode="r").reshape(5, 3)\r\n',
     "pkg/latin1.py": b'# -*- coding: latin-1 -*-\nimport numpy as np\ns = "\xe9"; data = np.memmap(s, mode="r").reshape(5, 3)\n',
