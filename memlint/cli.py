@@ -45,8 +45,9 @@ def _patterns(value: str) -> list[str]:
 
 def build_parser() -> argparse.ArgumentParser:
     p = _Parser(
-        prog="memlint",
-        description="Find memory and serialization hazards of numpy memmaps, dask, joblib and ray.",
+        prog="memlint check",
+        description="Check files and directories (the default command: `memlint PATHS` is "
+                    "`memlint check PATHS`).",
     )
     p.add_argument("paths", nargs="*", type=Path, help="files or directories to check (default: .); - reads stdin")
     p.add_argument("--fix", action="store_true", help="apply safe fixes")
@@ -101,13 +102,22 @@ def main(argv: Sequence[str] | None = None) -> int:
 
     codecache.install()  # before the first dataclass (memlint's, then libcst's) is made
     try:
+        if argv and argv[0] in ("-h", "--help"):
+            print(_TOP_HELP, end="")
+            return EXIT_OK
         if argv and argv[0] == "rule":
             return _rule_command(argv[1:])
         if argv and argv[0] == "rules":
             return _rules_command(argv[1:])
         if argv and argv[0] == "check":
             argv = argv[1:]
-        return _check(build_parser().parse_args(argv))
+        elif argv:
+            _unknown_command(argv[0])
+        try:
+            args = build_parser().parse_args(argv)
+        except SystemExit as exc:  # --help, --version: argparse printed them
+            return exc.code if isinstance(exc.code, int) else EXIT_OK
+        return _check(args)
     except UsageError as exc:
         print(str(exc), file=sys.stderr)
         return EXIT_ERROR
@@ -115,6 +125,32 @@ def main(argv: Sequence[str] | None = None) -> int:
         return 130
     finally:
         codecache.save()
+
+
+COMMANDS = {
+    "check": "check files and directories (the default: `memlint PATHS` is `memlint check PATHS`)",
+    "rule": "show a rule's documentation, by code or name (`memlint rule --all`: every rule)",
+    "rules": "list every rule (`--format markdown` for the documentation of all)",
+}
+_TOP_HELP = (
+    "usage: memlint [COMMAND] [OPTIONS] [PATHS...]\n\n"
+    "Find memory and serialization hazards of numpy memmaps, dask, joblib, Ray, process pools\n"
+    "and PyTorch data loading.\n\nCommands:\n"
+    + "".join(f"  {name:<7} {text}\n" for name, text in COMMANDS.items())
+    + "\nRun `memlint COMMAND --help` for the options of a command.\n"
+)
+
+
+def _unknown_command(first: str) -> None:
+    """A first argument that names no command, is no option and no existing path, but is
+    close to a command's name, is a misspelled command, not a missing file."""
+    import difflib
+
+    if first.startswith("-") or first == "-" or Path(first).exists():
+        return
+    close = difflib.get_close_matches(first, list(COMMANDS), n=1, cutoff=0.6)
+    if close:
+        raise UsageError(f"memlint: error: unknown command {first!r}; did you mean {close[0]!r}?")
 
 
 def _config_error_types() -> tuple[type[BaseException], ...]:
@@ -376,19 +412,38 @@ def _add_noqa(files, projects) -> int:
     return EXIT_ERROR if any("cannot read" in e for e in errors) else EXIT_OK
 
 
+_RULE_USAGE = (
+    "usage: memlint rule CODE | NAME | --all\n\n"
+    "Show a rule's documentation: by its code (MEM101) or its name (memmap-reshape), or\n"
+    "every rule's with --all.\n"
+)
+
+
 def _rule_command(argv: list[str]) -> int:
+    import difflib
+
     from memlint.engine.registry import all_rules, get_rule
 
-    if len(argv) != 1:
-        raise UsageError("memlint: error: usage: memlint rule CODE")
-    rule = get_rule(argv[0])
+    if argv[:1] in (["-h"], ["--help"]):
+        print(_RULE_USAGE, end="")
+        return EXIT_OK
+    if argv == ["--all"]:
+        print("\n\n".join(_rule_text(rule) for rule in all_rules().values()))
+        return EXIT_OK
+    if len(argv) != 1 or argv[0].startswith("-"):
+        raise UsageError("memlint: error: usage: memlint rule CODE | NAME | --all")
+    by_name = {rule.name: rule for rule in all_rules().values()}
+    rule = get_rule(argv[0]) or by_name.get(argv[0].lower())
     if rule is None:
-        known = ", ".join(all_rules())
-        raise UsageError(f"memlint: error: unknown rule code {argv[0]!r} (known: {known})")
-    print(f"# {rule.name} ({rule.code})\n")
-    print(f"{rule.summary}.\n")
-    print(rule.docs())
+        close = difflib.get_close_matches(argv[0], [*all_rules(), *by_name], n=1, cutoff=0.6)
+        hint = f"; did you mean {close[0]!r}?" if close else " (`memlint rules` lists them)"
+        raise UsageError(f"memlint: error: unknown rule {argv[0]!r}{hint}")
+    print(_rule_text(rule))
     return EXIT_OK
+
+
+def _rule_text(rule) -> str:
+    return f"# {rule.name} ({rule.code})\n\n{rule.summary}.\n\n{rule.docs()}"
 
 
 def _rules_command(argv: list[str]) -> int:
@@ -396,6 +451,10 @@ def _rules_command(argv: list[str]) -> int:
     from memlint.engine.registry import all_rules
 
     fmt = "text"
+    if argv[:1] in (["-h"], ["--help"]):
+        print("usage: memlint rules [--format text|markdown]\n\nList every rule: code, name, "
+              "whether it has a fix, summary.")
+        return EXIT_OK
     if argv[:1] == ["--format"] and len(argv) == 2:
         fmt = argv[1]
     elif argv:

@@ -395,7 +395,42 @@ def test_rule_prints_its_documentation(memlint, project) -> None:
 
 def test_rule_unknown_code(memlint, project) -> None:
     run = memlint("rule", "MEM999", cwd=project({}))
-    assert run.returncode == 2 and run.stderr.startswith("memlint: error: unknown rule code 'MEM999'")
+    assert run.returncode == 2 and run.stderr.startswith("memlint: error: unknown rule 'MEM999'")
+
+
+def test_help_lists_the_commands_and_each_command_has_its_own(inproc, project) -> None:
+    root = project({})
+    top = inproc("--help", cwd=root)
+    assert top.returncode == 0 and top.stdout.startswith("usage: memlint [COMMAND]")
+    assert all(f"\n  {name} " in top.stdout for name in ("check", "rule", "rules"))
+    check = inproc("check", "--help", cwd=root)
+    assert check.returncode == 0 and check.stdout.startswith("usage: memlint check ")
+    assert "--show-settings" in check.stdout and "--unsafe-fixes" in check.stdout
+    rule = inproc("rule", "--help", cwd=root)
+    assert rule.returncode == 0 and rule.stdout.startswith("usage: memlint rule CODE | NAME | --all")
+    rules = inproc("rules", "-h", cwd=root)
+    assert rules.returncode == 0 and rules.stdout.startswith("usage: memlint rules")
+
+
+def test_rule_by_name_by_code_and_all(inproc, project) -> None:
+    root = project({})
+    by_name = inproc("rule", "memmap-reshape", cwd=root)
+    assert by_name.returncode == 0 and by_name.stdout.startswith("# memmap-reshape (MEM101)")
+    assert inproc("rule", "mem101", cwd=root).stdout == by_name.stdout
+    every = inproc("rule", "--all", cwd=root)
+    assert every.returncode == 0 and every.stdout.count("\n# ") >= 20 and "(MEM701)" in every.stdout
+    typo = inproc("rule", "memap-reshape", cwd=root)
+    assert typo.returncode == 2 and "did you mean 'memmap-reshape'?" in typo.stderr
+
+
+def test_a_misspelled_command_is_not_taken_for_a_missing_path(inproc, project) -> None:
+    root = project({"chek.py": "x = 1\n"})
+    typo = inproc("chekc", cwd=root)
+    assert typo.returncode == 2
+    assert typo.stderr.strip() == "memlint: error: unknown command 'chekc'; did you mean 'check'?"
+    assert inproc("chek.py", cwd=root).returncode == 0  # an existing file is a path
+    missing = inproc("elsewhere.py", cwd=root)
+    assert missing.returncode == 2 and "did you mean" not in missing.stderr
 
 
 def test_rules_lists_every_rule(memlint, project) -> None:
