@@ -298,7 +298,7 @@ def _check_stdin(args, projects, opts) -> int:
         from memlint.engine.runner import unified_diff
 
         out.fixed = result.fixes_applied
-        out.diffs.append(unified_diff(name, out.sources.get(filename, ""), result.fixed_text or ""))
+        out.diffs.append((name, unified_diff(name, out.sources.get(filename, ""), result.fixed_text or "")))
     if error:
         out.errors.append(f"memlint: {name}: {error}")
     return _report(args, out)
@@ -311,7 +311,8 @@ def _report(args, result) -> int:
         print(err, file=sys.stderr)
     if args.diff:
         if not args.silent:
-            sys.stdout.write("".join(result.diffs))
+            # In the order of the findings: by file (worker processes finish in any order).
+            sys.stdout.write("".join(text for _, text in sorted(result.diffs, key=lambda d: d[0])))
         if result.fixed and not args.quiet:
             noun = "fix" if result.fixed == 1 else "fixes"
             print(f"Would apply {result.fixed} {noun}.", file=sys.stderr)

@@ -128,12 +128,31 @@ def test_diff_prints_the_fix_and_changes_nothing(memlint, project) -> None:
     root = project({"pyproject.toml": PINNED, "bad.py": BAD})
     run = memlint("--diff", "bad.py", cwd=root)
     assert run.returncode == 1
-    path = str(root / "bad.py")
     assert run.stdout == (
-        f"--- {path}\n+++ {path}\n@@ -1,2 +1,2 @@\n import numpy as np\n-{RESHAPE}\n+{FIXED}\n"
+        f"--- a/bad.py\n+++ b/bad.py\n@@ -1,2 +1,2 @@\n import numpy as np\n-{RESHAPE}\n+{FIXED}\n"
     )
     assert run.stderr == "Would apply 1 fix.\n"
     assert (root / "bad.py").read_text() == BAD
+
+
+def test_diff_applies_with_git_apply_and_patch_in_the_order_of_the_findings(memlint, project) -> None:
+    import shutil
+    import subprocess
+
+    root = project({"pyproject.toml": PINNED, "src/z.py": BAD, "src/a.py": BAD, "b.py": BAD})
+    run = memlint("--diff", "-j", "2", ".", cwd=root)
+    headers = [line for line in run.stdout.splitlines() if line.startswith(("--- ", "+++ "))]
+    assert headers == ["--- a/b.py", "+++ b/b.py", "--- a/src/a.py", "+++ b/src/a.py",
+                       "--- a/src/z.py", "+++ b/src/z.py"]
+    (root / "fix.diff").write_text(run.stdout)
+    if shutil.which("git"):
+        subprocess.run(["git", "init", "-q"], cwd=root, check=True)
+        applied = subprocess.run(["git", "apply", "--check", "fix.diff"], cwd=root, capture_output=True, text=True)
+        assert applied.returncode == 0, applied.stderr
+    if shutil.which("patch"):
+        patched = subprocess.run(["patch", "-p1", "-i", "fix.diff"], cwd=root, capture_output=True, text=True)
+        assert patched.returncode == 0, patched.stdout + patched.stderr
+        assert (root / "src" / "a.py").read_text() == BAD.replace(RESHAPE, FIXED)
 
 
 def test_diff_with_nothing_to_fix_exits_0(memlint, project) -> None:

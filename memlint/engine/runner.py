@@ -118,7 +118,7 @@ class FixOptions:
 class RunResult:
     diagnostics: list[Diagnostic] = field(default_factory=list)
     fixed: int = 0  # fixes applied (or that would be, with --diff)
-    diffs: list[str] = field(default_factory=list)
+    diffs: list[tuple[str, str]] = field(default_factory=list)  # (file name, unified diff)
     errors: list[str] = field(default_factory=list)  # one-line problems (unreadable files...)
     sources: dict[str, str] = field(default_factory=dict)
     outputs: dict[str, bytes] = field(default_factory=dict)  # fixed bytes by filename
@@ -180,17 +180,29 @@ def write_atomic(path: Path, data: bytes) -> None:
         raise
 
 
-def unified_diff(filename: str, before: str, after: str) -> str:
+def unified_diff(filename: str, before: str, after: str, cwd: Path | None = None) -> str:
+    """The fix as a unified diff that `git apply` and `patch -p1` take from `cwd` (default:
+    the working directory): the path relative to it where it can be, behind `a/` and
+    `b/`."""
     import difflib
 
+    shown = _shown_path(filename, cwd or Path.cwd())
     return "".join(
         difflib.unified_diff(
             before.splitlines(keepends=True),
             after.splitlines(keepends=True),
-            fromfile=filename,
-            tofile=filename,
+            fromfile=f"a/{shown}",
+            tofile=f"b/{shown}",
         )
     )
+
+
+def _shown_path(filename: str, cwd: Path) -> str:
+    path = Path(filename)
+    try:
+        return path.resolve().relative_to(cwd.resolve()).as_posix()
+    except ValueError:  # outside the working directory: the absolute path, after a/ or b/
+        return path.resolve().as_posix().lstrip("/")
 
 
 class ProjectCache:
@@ -385,7 +397,7 @@ def _collect(out: RunResult, task: _Task, result: FileResult, fixed, error, opts
             from memlint.engine.checker import decode
 
             before, _ = decode(task.data)
-            out.diffs.append(unified_diff(task.filename, before, result.fixed_text or before))
+            out.diffs.append((task.filename, unified_diff(task.filename, before, result.fixed_text or before)))
         else:
             write_atomic(task.path, fixed)
 
