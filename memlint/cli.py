@@ -321,7 +321,8 @@ def _report(args, result) -> int:
         return _report_fix_only(args, result)
     diagnostics = result.diagnostics
     if args.statistics:
-        output = reporters.render_statistics(diagnostics, unsafe_fixes_enabled=args.unsafe_fixes)
+        output = reporters.render_statistics(diagnostics, unsafe_fixes_enabled=args.unsafe_fixes,
+                                             json_format=args.format in ("json", "json-lines"))
     else:
         listing = ""
         if args.show_fixes and args.fix and args.format in ("full", "concise"):

@@ -300,6 +300,12 @@ def test_exit_zero_and_statistics(inproc, project) -> None:
     run = inproc("--statistics", cwd=root)
     assert run.returncode == 1
     assert run.stdout == "2  MEM101  [*]  memmap-reshape\n1  MEM102  [ ]  memmap-transpose-to-workers\n"
+    run = inproc("--statistics", "--format", "json", cwd=root)
+    assert run.returncode == 1
+    assert json.loads(run.stdout) == [
+        {"code": "MEM101", "name": "memmap-reshape", "count": 2, "fixable": True},
+        {"code": "MEM102", "name": "memmap-transpose-to-workers", "count": 1, "fixable": False},
+    ]
 
 
 # -- stdin -----------------------------------------------------------------------------------------
