@@ -360,10 +360,21 @@ class _Where:
         return ConfigError(prefix + detail)
 
 
+def _did_you_mean(given: str, known: Iterable[str]) -> str:
+    """"; did you mean 'x'?" when `given` is close to one of `known` (a misspelling), else
+    ""."""
+    import difflib
+
+    close = difflib.get_close_matches(given, list(known), n=1, cutoff=0.75)
+    if not close and given.upper() != given:
+        close = difflib.get_close_matches(given.upper(), list(known), n=1, cutoff=0.75)
+    return f"; did you mean {close[0]!r}?" if close else ""
+
+
 def _parse(settings: dict[str, Any], where: _Where, root: Path, path: Path) -> Config:
     for key in settings:
         if key not in _KEYS:
-            raise where.error(f"unknown key {key!r}")
+            raise where.error(f"unknown key {key!r}{_did_you_mean(key, _KEYS)}")
     registry = _Registry(where)
     values: dict[str, Any] = {}
 
@@ -468,7 +479,7 @@ def _rule_options(value: Any, where: _Where, registry: _Registry) -> dict[str, d
         table = f"rules.{code}"
         rule = registry.rules.get(code)
         if rule is None:
-            raise where.error(f"unknown rule code {code!r}", table)
+            raise where.error(f"unknown rule code {code!r}{_did_you_mean(code, registry.rules)}", table)
         if not isinstance(options, dict):
             raise where.error(f"must be a table of options, got {_kind(options)}", table)
         schema = rule.options
@@ -476,7 +487,8 @@ def _rule_options(value: Any, where: _Where, registry: _Registry) -> dict[str, d
         for name, option_value in options.items():
             if name not in schema:
                 known = ", ".join(sorted(schema)) or "none"
-                raise where.error(f"unknown option {name!r} (options of {code}: {known})", table)
+                raise where.error(
+                    f"unknown option {name!r}{_did_you_mean(name, schema)} (options of {code}: {known})", table)
             result[code][name] = _check_option(option_value, schema[name].type, name, where, table)
     return result
 
@@ -515,7 +527,7 @@ class _Registry:
         for code in codes:
             if code and any(known.startswith(code) for known in self.rules):
                 continue
-            hint = " ('ALL' is not supported; use 'MEM')" if code == "ALL" else ""
+            hint = " ('ALL' is not supported; use 'MEM')" if code == "ALL" else _did_you_mean(code, self.rules)
             detail = f"{key}: unknown rule code or prefix {code!r}{hint}"
             if self.where is None:
                 raise ConfigError(detail)

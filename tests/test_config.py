@@ -576,3 +576,20 @@ def test_project_roots_with_a_shared_memo_match_fresh_lookups(tmp_path):
     assert got == [find_project_root(d) for d in dirs]
     assert got == [tmp_path / "outer" / "sub" / "inner", tmp_path / "outer", tmp_path / "outer",
                    tmp_path / "outer" / "sub" / "inner"]
+
+
+@pytest.mark.parametrize("text, message", [
+    ('selct = ["MEM"]\n', "memlint.toml: unknown key 'selct'; did you mean 'select'?"),
+    ('target-versoin = "py312"\n', "memlint.toml: unknown key 'target-versoin'; did you mean 'target-version'?"),
+    ('select = ["MEM1001"]\n', "memlint.toml: 'select': unknown rule code or prefix 'MEM1001'; did you mean 'MEM101'?"),
+    ("[rules.MEM203]\nratoi = 0.3\n",
+     "memlint.toml: [rules.MEM203] unknown option 'ratoi'; did you mean 'ratio'? "
+     "(options of MEM203: large-literal-min-items, names, ratio, strict)"),
+    ('colour = "blue"\n', "memlint.toml: unknown key 'colour'"),
+])
+def test_a_misspelled_key_or_code_gets_a_suggestion(tmp_path, monkeypatch, text, message):
+    monkeypatch.chdir(tmp_path)
+    (tmp_path / "memlint.toml").write_text(text)
+    with pytest.raises(ConfigError) as raised:
+        load_config(tmp_path)
+    assert str(raised.value) == message
