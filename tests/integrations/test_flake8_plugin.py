@@ -126,11 +126,11 @@ def write_tree(root: Path, files: dict[str, str | bytes]) -> Path:
 def plugin_path(tmp_path_factory) -> str:
     """A dist-info naming this checkout's plugin, first on sys.path: flake8 finds plugins
     through installed distributions' entry points, and takes the first distribution of a
-    name, so this one wins over an installed memlint, and `memlint` imports from REPO."""
+    name, so this one wins over an installed memlint-sci, and `memlint` imports from REPO."""
     site = tmp_path_factory.mktemp("site")
-    info = site / "memlint-0.0.0.dist-info"
+    info = site / "memlint_sci-0.0.0.dist-info"
     info.mkdir()
-    (info / "METADATA").write_text("Metadata-Version: 2.1\nName: memlint\nVersion: 0.0.0\n")
+    (info / "METADATA").write_text("Metadata-Version: 2.1\nName: memlint-sci\nVersion: 0.0.0\n")
     (info / "entry_points.txt").write_text("[flake8.extension]\nMEM = memlint.flake8_plugin:Plugin\n")
     return os.pathsep.join([str(site), str(REPO)])
 
