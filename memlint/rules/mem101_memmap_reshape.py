@@ -3,9 +3,9 @@ from __future__ import annotations
 import libcst as cst
 
 from memlint.analysis import memmap as mm
-from memlint.analysis.calls import arg, literal, sole_binding
+from memlint.analysis.calls import arg, arg_value, literal, sole_binding
 from memlint.analysis.parallel import module_runs, run_of_task_argument, thread_backend
-from memlint.engine.rule import FixSpec, Invalid, Option, Replace, Rule, Valid
+from memlint.engine.rule import AddImport, FixSpec, Invalid, Option, Replace, Rule, Valid
 
 C_AFFECTED = "<1.5.0"
 F_AFFECTED = ">=1.5.0"
@@ -60,7 +60,12 @@ class MemmapReshape(Rule):
     shape=...)` (with `order="F"` when the reshape had it), which maps the same bytes with
     the same layout. It is offered only when the reshape is chained on the `np.memmap` call
     or is the only use of the name it is bound to, and every dimension is explicit (no
-    `-1`, no unpacking).
+    unpacking). A `-1` dimension (`reshape(-1, n_channels)`) gets an unsafe fix that counts
+    it from the file's size: `shape=(os.path.getsize(path) // (np.dtype(dtype).itemsize *
+    n_channels), n_channels)` (less the `offset=`), for a file opened to read or update and
+    a path that is a name or a string. It is unsafe because a file whose size is not a
+    whole number of rows made the reshape raise, and the counted shape drops the partial
+    row instead.
 
     ## Affected versions
     - joblib < 1.5.0: C-order reshapes (the default).
@@ -312,6 +317,26 @@ class MemmapReshape(Rule):
         Invalid(
             """
             import numpy as np
+
+            def channels(path, n_channels):
+                return np.memmap(path, dtype="<i2", mode="r", offset=64).reshape(-1, n_channels)
+            """,
+            options={"require-sink": False},
+            lines=[4],
+            versions={"joblib": "1.4.2"},
+            unsafe=True,
+            fixed="""
+            import numpy as np
+            import os
+
+            def channels(path, n_channels):
+                return np.memmap(path, dtype="<i2", mode="r", offset=64, shape=((os.path.getsize(path) - 64) // (np.dtype("<i2").itemsize * n_channels), n_channels))
+            """,
+            note="-1 counted from the file size: an unsafe fix",
+        ),
+        Invalid(
+            """
+            import numpy as np
             def load(path, ncols):
                 data = np.memmap(path, dtype=np.float64, mode="r")
                 data = data.reshape(-1, ncols)
@@ -321,7 +346,7 @@ class MemmapReshape(Rule):
             lines=[4],
             versions={"joblib": "1.4.2"},
             message="file size",
-            note="-1 in the shape: no fix, the message says how to compute the shape",
+            note="-1 in the shape, the name rebound: no fix, the message says how to compute the shape",
         ),
         Invalid(
             """
@@ -564,14 +589,20 @@ class MemmapReshape(Rule):
             return None
         if dims is None or order not in ("C", "F"):
             return None
-        if any(_is_minus_one(d) for d in dims):
-            return None
         model = self.ctx.model
         target = node.func.value if isinstance(node.func, cst.Attribute) else node.args[0].value
         source = m.source
         if arg(source, "order", 5) is not None:
             return None
-        shape = "(" + ", ".join(self.ctx.code_for(d).strip() for d in dims) + ("," if len(dims) == 1 else "") + ")"
+        texts = [self.ctx.code_for(d).strip() for d in dims]
+        applicability, extra = "safe", []
+        if any(_is_minus_one(d) for d in dims):
+            counted = self._counted_dimension(source, dims, texts)
+            if counted is None:
+                return None
+            texts, extra = counted
+            applicability = "unsafe"
+        shape = "(" + ", ".join(texts) + ("," if len(dims) == 1 else "") + ")"
         new_call = _with_shape(source, shape, order)
         if new_call is None:
             return None
@@ -581,7 +612,7 @@ class MemmapReshape(Rule):
             # Chained: np.memmap(...).reshape(...) -> np.memmap(..., shape=...)
             if not isinstance(node.func, cst.Attribute):
                 return None
-            return FixSpec("safe", title, [Replace(node, _chained_code(node, new_call, self.ctx))])
+            return FixSpec(applicability, title, [Replace(node, _chained_code(node, new_call, self.ctx)), *extra])
         if not isinstance(target, cst.Name):
             return None
         binding = sole_binding(target, model)
@@ -596,10 +627,57 @@ class MemmapReshape(Rule):
                 if any(model.index.get(b.node, 0) >= model.index[source] and b.kind != "import" for b in model.reaching(bs, name)):
                     return None
         return FixSpec(
-            "safe",
+            applicability,
             title,
-            [Replace(source, new_code), Replace(node, target.value)],
+            [Replace(source, new_code), Replace(node, target.value), *extra],
         )
+
+    def _counted_dimension(self, source: cst.Call, dims, texts: list[str]):
+        """The dimensions with the `-1` one counted from the file's size (`(-1, n)` ->
+        `(os.path.getsize(path) // (np.dtype(dtype).itemsize * n), n)`), and the import
+        it needs; None where that cannot be written: more than one unknown dimension, a
+        path that is not a plain name or string (evaluated twice, or a file object), a
+        file the call creates (`w+`), a numpy spelled otherwise than `np.memmap`."""
+        if sum(_is_minus_one(d) for d in dims) != 1 or any(isinstance(d, cst.StarredElement) for d in dims):
+            return None
+        path = arg_value(source, "filename", 0)
+        if not _plain_path(path, self.ctx.model):
+            return None
+        mode = arg_value(source, "mode", 2)
+        if mode is not None and literal(mode, None) not in ("r", "r+", "c", "readonly", "readwrite", "copyonwrite"):
+            return None
+        func = source.func
+        if not (isinstance(func, cst.Attribute) and isinstance(func.value, cst.Name)):
+            return None
+        numpy = func.value.value
+        dtype = arg_value(source, "dtype", 1)
+        itemsize = f"{numpy}.dtype({self.ctx.code_for(dtype).strip()}).itemsize" if dtype is not None else "1"
+        known = [t for d, t in zip(dims, texts) if not _is_minus_one(d)]
+        per_row = " * ".join(known) if len(known) == 1 else " * ".join(f"({t})" for t in known)
+        size = f"os.path.getsize({self.ctx.code_for(path).strip()})"
+        offset = arg_value(source, "offset", 3)
+        if offset is not None:
+            size = f"({size} - {self.ctx.code_for(offset).strip()})"
+        counted = f"{size} // ({itemsize} * {per_row})" if itemsize != "1" else f"{size} // ({per_row})"
+        new_texts = [counted if _is_minus_one(d) else t for d, t in zip(dims, texts)]
+        return new_texts, [AddImport("import os")]
+
+
+def _plain_path(path: cst.BaseExpression | None, model) -> bool:
+    """A path that can be read twice with the same result: a string, an f-string of
+    names, a name or attribute (not bound to an open file)."""
+    if isinstance(path, (cst.SimpleString, cst.ConcatenatedString)):
+        return True
+    if isinstance(path, cst.FormattedString):
+        return all(isinstance(part.expression, (cst.Name, cst.Attribute))
+                   for part in path.parts if isinstance(part, cst.FormattedStringExpression))
+    if isinstance(path, cst.Name):
+        b = sole_binding(path, model)
+        value = b.value if b is not None else None
+        return not (isinstance(value, cst.Call) and model.qualified_name(value.func) in (
+            "builtins.open", "io.open", "open")) and not (
+            isinstance(value, cst.Call) and isinstance(value.func, cst.Name) and value.func.value == "open")
+    return isinstance(path, cst.Attribute)
 
 
 def _is_minus_one(d: cst.BaseExpression) -> bool:

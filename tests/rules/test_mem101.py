@@ -576,3 +576,36 @@ def test_noqa_suppresses() -> None:
     data = np.memmap("data.bin", mode="r").reshape(5, 3)  # noqa: MEM101
     """
     assert rows(code) == []
+
+
+def _unsafe_fix(code: str) -> str:
+    return fix_source(_src(code), "example.py", select=["MEM101"], versions=OLD, options=LIBRARY, unsafe=True)
+
+
+def test_a_minus_one_dimension_is_counted_from_the_file_size_as_an_unsafe_fix():
+    code = """
+        import os
+        import numpy as np
+        a = np.memmap("rec.dat", dtype=np.int16, mode="r").reshape(4, -1)
+        b = np.memmap(f"{root}/rec.dat", mode="r+").reshape(-1, 8)
+        """
+    assert fix_source(_src(code), "example.py", select=["MEM101"], versions=OLD, options=LIBRARY) == _src(code)
+    assert _unsafe_fix(code) == _src("""
+        import os
+        import numpy as np
+        a = np.memmap("rec.dat", dtype=np.int16, mode="r", shape=(4, os.path.getsize("rec.dat") // (np.dtype(np.int16).itemsize * 4)))
+        b = np.memmap(f"{root}/rec.dat", mode="r+", shape=(os.path.getsize(f"{root}/rec.dat") // (8), 8))
+        """)
+
+
+def test_no_counted_fix_where_the_path_or_the_mode_forbids_it():
+    code = """
+        import numpy as np
+        a = np.memmap(path_of(run), dtype=np.int16, mode="r").reshape(-1, 4)
+        f = open("rec.dat", "rb")
+        b = np.memmap(f, dtype=np.int16, mode="r").reshape(-1, 4)
+        c = np.memmap("new.dat", dtype=np.int16, mode="w+").reshape(-1, 4)
+        d = np.memmap("rec.dat", dtype=np.int16, mode="r").reshape(-1, -1)
+        """
+    assert len(findings(code)) == 4
+    assert _unsafe_fix(code) == _src(code)
