@@ -21,7 +21,7 @@ RESHAPE = 'data = np.memmap("d.bin", dtype="f8", mode="r").reshape(5, 3)'
 FIXED = 'data = np.memmap("d.bin", dtype="f8", mode="r", shape=(5, 3))'
 BAD = f"import numpy as np\n{RESHAPE}\n"
 GOOD = f"import numpy as np\n{FIXED}\n"
-UNFIXABLE = 'import numpy as np\ndef f(n):\n    return np.memmap("d.bin", mode="r").reshape(-1, n)\n'
+UNFIXABLE = 'import numpy as np\ndef f(n):\n    return np.memmap(path_of(n), mode="r").reshape(-1, n)\n'
 TRANSPOSE = (
     "import numpy as np\nfrom joblib import Parallel, delayed\n"
     'data = np.memmap("d.bin", dtype="f8", mode="r", shape=(3, 4))\n'

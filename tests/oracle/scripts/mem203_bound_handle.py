@@ -20,8 +20,9 @@ class Reader:
         self.handle = open(path, "rb")
 
     def remap(self, block):
-        self.handle.seek(0)
-        table = np.frombuffer(self.handle.read(), dtype=np.float64)
+        # A read at an offset (no seek): the threads share the one handle.
+        fd = self.handle.fileno()
+        table = np.frombuffer(os.pread(fd, os.fstat(fd).st_size, 0), dtype=np.float64)
         return table[block]
 
 
