@@ -68,9 +68,16 @@ _ASSIGNED = re.compile(rb"([A-Za-z_]\w*)\s*(?::[^=\n]{0,100})?=(?!=)")
 _AS = re.compile(rb"\)\s*as\s+([A-Za-z_]\w*)")
 
 
-def process_pool_calls(data: bytes) -> "Iterator[re.Match[bytes]]":
+@functools.lru_cache(maxsize=4)
+def process_pool_calls(data: bytes) -> "tuple[re.Match[bytes], ...]":
     """The calls of a pool's task methods (`submit`, `apply_async`, the `map` family)
-    whose receiver may be a process pool: a name assigned `Pool(...)`,
+    whose receiver may be a process pool (see _process_pool_calls). Several rules' shape
+    filters ask it of the same file: the answer is kept for the last few files."""
+    return tuple(_process_pool_calls(data))
+
+
+def _process_pool_calls(data: bytes) -> "Iterator[re.Match[bytes]]":
+    """The receiver may be a process pool when it is a name assigned `Pool(...)`,
     `ProcessPoolExecutor(...)` or a context's pool (not a thread pool), the `as` name of a
     `with` making one, or such a constructor on the call's own line (`Pool(4).map(`).
     Groups: method, function (the first argument, when a name), rest (the line after

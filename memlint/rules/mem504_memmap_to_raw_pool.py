@@ -20,7 +20,7 @@ _PROCESS = re.compile(rb"\bProcess\(")
 
 
 def _hands_over(data: bytes) -> bool:
-    return _PROCESS.search(data) is not None or next(shapes.process_pool_calls(data), None) is not None
+    return _PROCESS.search(data) is not None or bool(shapes.process_pool_calls(data))
 
 
 class MemmapToRawPool(Rule):
