@@ -85,6 +85,43 @@ def loadings(cls: cst.ClassDef, model: "SemanticModel") -> list[Loading]:
     return out
 
 
+def own_init(cls: cst.ClassDef) -> cst.FunctionDef | None:
+    """The `__init__` the class body defines itself."""
+    body = cls.body.body if isinstance(cls.body, cst.IndentedBlock) else ()
+    return next((s for s in body if isinstance(s, cst.FunctionDef) and s.name.value == "__init__"), None)
+
+
+def stored_on_self(init: cst.FunctionDef, model: "SemanticModel") -> "Iterator[tuple[cst.CSTNode, str, cst.BaseExpression]]":
+    """(statement, attribute, value) for each `self.x = value` (or `self.x: T = value`) of
+    `init`'s own body, in order; not `self.x, self.y = a, b`."""
+    for name in model.references_within(init.body):
+        attribute = model.parent.get(name)
+        target = model.parent.get(attribute)
+        if name.value != "self" or not isinstance(attribute, cst.Attribute) or attribute.value is not name:
+            continue
+        if isinstance(target, cst.AssignTarget):
+            stmt = model.parent.get(target)
+            value = stmt.value if isinstance(stmt, cst.Assign) else None
+        elif isinstance(target, cst.AnnAssign) and target.target is attribute:
+            stmt, value = target, target.value
+        else:
+            continue
+        if value is None or isinstance(value, cst.Tuple):
+            continue
+        if model.enclosing(stmt, cst.FunctionDef) is not init:
+            continue  # a nested def's
+        yield stmt, attribute.attr.value, value
+
+
+def first_per_attribute(found):
+    """The first of (statement, attribute, ...) entries for each attribute."""
+    seen: set[str] = set()
+    for entry in found:
+        if entry[1] not in seen:
+            seen.add(entry[1])
+            yield entry
+
+
 def dataloaders(model: "SemanticModel") -> list[cst.Call]:
     """The module's `DataLoader(...)` calls."""
     memo = _LOADERS.get(model)

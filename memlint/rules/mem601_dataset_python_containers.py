@@ -219,46 +219,24 @@ class DatasetPythonContainers(Rule):
 
     def visit_ClassDef(self, node: cst.ClassDef) -> None:
         model = self.ctx.model
-        init = _own_init(node)
+        init = loaders.own_init(node)
         if init is None or not loaders.is_map_style(node, model):
             return
-        stored = list(self._stored(init))
-        if not stored:
-            return
-        loads = loaders.loadings(node, model)
-        if not loads:
-            return
-        for stmt, attr, growing in stored:
+        stored = list(loaders.first_per_attribute(
+            (stmt, attr, growing) for stmt, attr, value in loaders.stored_on_self(init, model)
+            if (growing := self._growing(attr, value, init)) is not None
+        ))
+        loads = loaders.loadings(node, model) if stored else []
+        for stmt, attr, growing in stored if loads else ():
             self._report(stmt, node, attr, growing, loads[0])
 
-    def _stored(self, init: cst.FunctionDef):
-        """(statement, attribute, Growing) for each container of Python objects `init`
-        stores on `self`, once per attribute."""
+    def _growing(self, attr: str, value: cst.BaseExpression, init: cst.FunctionDef) -> loaders.Growing | None:
+        """What the container `init` stores is, when it grows with the data."""
         model = self.ctx.model
-        seen: set[str] = set()
-        for name in model.references_within(init.body):
-            attribute = model.parent.get(name)
-            target = model.parent.get(attribute)
-            if name.value != "self" or not isinstance(attribute, cst.Attribute) or attribute.value is not name:
-                continue
-            if isinstance(target, cst.AssignTarget):
-                stmt = model.parent.get(target)
-                value = stmt.value if isinstance(stmt, cst.Assign) else None
-            elif isinstance(target, cst.AnnAssign) and target.target is attribute:
-                stmt, value = target, target.value
-            else:
-                continue
-            attr = attribute.attr.value
-            if value is None or attr in seen or model.enclosing(stmt, cst.FunctionDef) is not init:
-                continue
-            if isinstance(value, cst.Tuple):
-                continue  # `self.x, self.y = x, y`: what each is comes from elsewhere
-            growing = loaders.python_objects(value, init, model)
-            if growing is None and loaders.is_empty(value):
-                growing = loaders.filled(loaders.self_uses(attr, init, model), init, model)
-            if growing is not None:
-                seen.add(attr)
-                yield stmt, attr, growing
+        growing = loaders.python_objects(value, init, model)
+        if growing is None and loaders.is_empty(value):
+            growing = loaders.filled(loaders.self_uses(attr, init, model), init, model)
+        return growing
 
     def _report(self, stmt, cls: cst.ClassDef, attr: str, growing: loaders.Growing, load: loaders.Loading) -> None:
         verb = "is" if growing.certain else "may be"
@@ -281,14 +259,6 @@ class DatasetPythonContainers(Rule):
             "strings for a data frame."
         )
         self.report(stmt, message)
-
-
-def _own_init(cls: cst.ClassDef) -> cst.FunctionDef | None:
-    body = cls.body.body if isinstance(cls.body, cst.IndentedBlock) else ()
-    for stmt in body:
-        if isinstance(stmt, cst.FunctionDef) and stmt.name.value == "__init__":
-            return stmt
-    return None
 
 
 def _short(code: str, limit: int = 50) -> str:

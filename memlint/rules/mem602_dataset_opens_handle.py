@@ -203,37 +203,17 @@ class DatasetOpensHandle(Rule):
 
     def visit_ClassDef(self, node: cst.ClassDef) -> None:
         model = self.ctx.model
-        init = _own_init(node)
+        init = loaders.own_init(node)
         if init is None or not loaders.is_map_style(node, model):
             return
-        stored = list(self._stored(init))
-        if not stored:
-            return
-        loads = loaders.loadings(node, model)
-        if not loads:
-            return
-        for stmt, attr, opener in stored:
+        stored = list(loaders.first_per_attribute(
+            (stmt, attr, opener) for stmt, attr, value in loaders.stored_on_self(init, model)
+            if isinstance(stmt, cst.Assign) and (opener := loaders.opened_handle(value, init, model))
+            and not loaders.closed_in(attr, init, model)
+        ))
+        loads = loaders.loadings(node, model) if stored else []
+        for stmt, attr, opener in stored if loads else ():
             self._report(stmt, node, attr, opener, loads)
-
-    def _stored(self, init: cst.FunctionDef):
-        model = self.ctx.model
-        seen: set[str] = set()
-        for name in model.references_within(init.body):
-            attribute = model.parent.get(name)
-            target = model.parent.get(attribute)
-            if name.value != "self" or not isinstance(attribute, cst.Attribute) or attribute.value is not name:
-                continue
-            if not isinstance(target, cst.AssignTarget):
-                continue
-            stmt = model.parent.get(target)
-            attr = attribute.attr.value
-            if not isinstance(stmt, cst.Assign) or attr in seen or model.enclosing(stmt, cst.FunctionDef) is not init:
-                continue
-            opener = loaders.opened_handle(stmt.value, init, model)
-            if opener is None or loaders.closed_in(attr, init, model):
-                continue
-            seen.add(attr)
-            yield stmt, attr, opener
 
     def _report(self, stmt, cls: cst.ClassDef, attr: str, opener: str, loads: list[loaders.Loading]) -> None:
         from_314 = self.ctx.affected("python", FORKSERVER_DEFAULT)
@@ -268,14 +248,6 @@ class DatasetOpensHandle(Rule):
             f"{head}{body}. Store the path and open it in the worker: on first use in "
             "`__getitem__` (`if self.file is None: self.file = ...`) or in the loader's "
             "`worker_init_fn`."))
-
-
-def _own_init(cls: cst.ClassDef) -> cst.FunctionDef | None:
-    body = cls.body.body if isinstance(cls.body, cst.IndentedBlock) else ()
-    for stmt in body:
-        if isinstance(stmt, cst.FunctionDef) and stmt.name.value == "__init__":
-            return stmt
-    return None
 
 
 def _short(code: str, limit: int = 50) -> str:

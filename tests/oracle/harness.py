@@ -47,6 +47,13 @@ class Project:
     def codes(self) -> list[str]:
         return [f["code"] for f in self.findings()]
 
+    def findings_of(self, code: str) -> list[dict]:
+        return [f for f in self.findings() if f["code"] == code]
+
+    def row_of(self, text: str) -> int:
+        """The first line of the script holding `text`, counted from 1."""
+        return next(i for i, ln in enumerate(self.source.splitlines(), 1) if text in ln)
+
     def fix(self, *flags: str):
         """`python -m memlint --fix [FLAGS] script.py`, from the checkout."""
         run = self._memlint("--fix", *flags, self.script.name, cwd=self.root)

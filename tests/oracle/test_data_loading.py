@@ -1,5 +1,6 @@
-"""The data-loading rules, each hazard run with the real PyTorch DataLoader (the CPU build of
-torch 2.13.0), then the documented rewrite, with the same results."""
+"""The data-loading rules, each hazard run with the real libraries (PyTorch's DataLoader, the
+CPU build of torch 2.13.0; h5py; netCDF4 and xarray), then the fix or the documented
+rewrite, with the same results."""
 
 from __future__ import annotations
 
@@ -8,18 +9,10 @@ import pytest
 pytestmark = pytest.mark.oracle
 
 
-def _line_of(project, text: str) -> int:
-    return next(i for i, ln in enumerate(project.source.splitlines(), 1) if text in ln)
-
-
-def _findings(project, code: str) -> list[dict]:
-    return [f for f in project.findings() if f["code"] == code]
-
-
 def test_mem601_a_list_grows_in_every_worker_a_bytes_array_does_not(oracle_project, observed):
     project = oracle_project("mem601_dataset_list.py", "torch-2.13.0")
-    findings = _findings(project, "MEM601")
-    assert [f["location"]["row"] for f in findings] == [_line_of(project, "self.paths = [line.rstrip")]
+    findings = project.findings_of("MEM601")
+    assert [f["location"]["row"] for f in findings] == [project.row_of("self.paths = [line.rstrip")]
     assert "with 2 worker processes" in findings[0]["message"]
 
     before = project.run()
@@ -27,7 +20,7 @@ def test_mem601_a_list_grows_in_every_worker_a_bytes_array_does_not(oracle_proje
     assert all(g > 0.35 * before["list_mib"] for g in before["worker_growth_mib"]), before
 
     project.rewrite_as("mem601_dataset_bytes.py")  # no fix: the message's rewrite
-    assert _findings(project, "MEM601") == []
+    assert project.findings_of("MEM601") == []
     after = project.run()
     assert after["total"] == before["total"]
     assert all(g < 0.1 * min(before["worker_growth_mib"]) for g in after["worker_growth_mib"]), after
@@ -38,15 +31,15 @@ def test_mem601_a_list_grows_in_every_worker_a_bytes_array_does_not(oracle_proje
 
 def test_mem602_a_kept_h5py_file_cannot_reach_spawned_workers(oracle_project, observed):
     project = oracle_project("mem602_dataset_handle.py", "torch-2.13.0")
-    findings = _findings(project, "MEM602")
-    assert [f["location"]["row"] for f in findings] == [_line_of(project, 'self.file = h5py.File(path, "r")')]
+    findings = project.findings_of("MEM602")
+    assert [f["location"]["row"] for f in findings] == [project.row_of('self.file = h5py.File(path, "r")')]
     assert "under the spawn start method" in findings[0]["message"]
 
     before = project.run()
     assert before["sums"] is None and before["error"] == "TypeError: h5py objects cannot be pickled", before
 
     project.rewrite_as("mem602_dataset_lazy.py")  # no fix: the message's rewrite
-    assert _findings(project, "MEM602") == []
+    assert project.findings_of("MEM602") == []
     after = project.run()
     assert after["error"] is None and after["sums"] == [256.0 * i + 120 for i in range(64)], after
     observed("MEM602", "torch 2.13.0 (CPU), h5py 3.16.0, 2 spawned workers",
@@ -56,8 +49,8 @@ def test_mem602_a_kept_h5py_file_cannot_reach_spawned_workers(oracle_project, ob
 
 def test_mem701_netcdf4_under_dask_threads_fails_h5netcdf_reads(oracle_project, observed):
     project = oracle_project("mem701_parallel_open.py", "netcdf4-1.7.2")
-    findings = _findings(project, "MEM701")
-    assert [f["location"]["row"] for f in findings] == [_line_of(project, "xr.open_mfdataset(paths, parallel=True)")]
+    findings = project.findings_of("MEM701")
+    assert [f["location"]["row"] for f in findings] == [project.row_of("xr.open_mfdataset(paths, parallel=True)")]
     assert "netcdf4 1.7.2 (requirements.txt)" in findings[0]["message"]
 
     before = project.run()
@@ -66,7 +59,7 @@ def test_mem701_netcdf4_under_dask_threads_fails_h5netcdf_reads(oracle_project, 
 
     project.fix("--unsafe-fixes")  # h5netcdf is in the project's requirements
     assert 'xr.open_mfdataset(paths, parallel=True, engine="h5netcdf")' in project.source
-    assert _findings(project, "MEM701") == []
+    assert project.findings_of("MEM701") == []
     after = project.run()
     assert all(r["returncode"] == 0 and float(r["total"]) == before["expected"] for r in after["runs"]), after
     how = sorted({"segfault" if r["returncode"] == -11 else "abort" if r["returncode"] == -6

@@ -92,3 +92,10 @@ def test_a_dataset_of_one_module_loaded_in_another(tmp_path):
     found = [d for d in check_paths([tmp_path]) if d.code == "MEM601"]
     assert [(d.filename.replace("\\", "/").rsplit("/", 1)[-1], d.location.row) for d in found] == [("data.py", 6)]
     assert "in `train.py` reads the dataset with 6 worker processes" in found[0].message
+
+
+def test_an_attribute_set_to_none_first_then_filled():
+    assert found("""
+        self.paths = None
+        self.paths = sorted(glob.glob(root))
+        """) == [2]
