@@ -126,10 +126,14 @@ class LargeObjectInTask(Rule):
     the output by calling the function on empty blocks with the other arguments as they
     are, and a delayed argument can break that: on dask 2026.8.0, a function that calls a
     method of the object fails with "Truth of Delayed objects is not supported". So for
-    dask.array without `meta=` the fix is unsafe, and for `map_partitions` without `meta=`
-    there is none (dask.dataframe cannot infer metadata through a delayed argument at
-    all); the message says to add `meta=`. Bound methods, lambdas, closures and
-    `functools.partial` objects have no fix: the function must be restructured.
+    dask.array without `meta=` the fix is unsafe; for `map_blocks(..., dtype=X)` it also
+    turns `dtype=X` into `meta=np.empty((0,) * x.ndim, dtype=X)` (`x` the mapped array;
+    not with `drop_axis=`, `new_axis=` or `chunks=`), so that dask need not call the
+    function, though a function returning another array type (masked, sparse) then gets a
+    numpy meta. For `map_partitions` without `meta=` there is none (dask.dataframe cannot
+    infer metadata through a delayed argument at all); the message says to add `meta=`.
+    Bound methods, lambdas, closures and `functools.partial` objects have no fix: the
+    function must be restructured.
 
     ## Affected versions
     Every dask version for objects dask cannot size (instances, fitted models, bound
@@ -716,7 +720,7 @@ class LargeObjectInTask(Rule):
         else:
             applicability = None  # dask.dataframe cannot infer meta through a Delayed at all
             message += ", with `meta=`: dask cannot infer the output's metadata through a delayed argument."
-        fix = self._fix(a, spelling, applicability) if applicability else None
+        fix = self._fix(a, spelling, applicability, self._meta_for(node, call)) if applicability else None
         # A positional argument's range holds its parentheses; a keyword's starts at the value.
         self.report(a if a.keyword is None else value, message, fix=fix)
 
@@ -844,7 +848,41 @@ class LargeObjectInTask(Rule):
         return None, ""
 
     # -- fix -----------------------------------------------------------------------------------
-    def _fix(self, a: cst.Arg, spelling: tuple[str, bool], applicability: str) -> FixSpec:
+    def _meta_for(self, node: cst.Call, call: _Call) -> Replace | None:
+        """For `map_blocks(..., dtype=X)` without `meta=`, `dtype=X` rewritten into
+        `meta=np.empty((0,) * x.ndim, dtype=X)` (x the mapped array): with a meta, dask
+        does not call the function to infer its output, which a delayed argument breaks.
+        None where the output's dimensions may differ from the array's (`drop_axis=`,
+        `new_axis=`, `chunks=`) or the array or numpy cannot be named."""
+        if call.api != ARRAY or call.method != "map_blocks" or call.has_meta:
+            return None
+        dtype = arg(node, "dtype")
+        if dtype is None or dtype.keyword is None or any(arg(node, k) is not None for k in ("drop_axis", "new_axis", "chunks")):
+            return None
+        model = self.ctx.model
+        if isinstance(node.func, cst.Attribute) and model.qualified_name(node.func) is None:
+            array = node.func.value  # x.map_blocks(f, ...)
+        else:
+            positional = [x for x in node.args if x.keyword is None]
+            array = positional[1].value if len(positional) > 1 else None
+            if array is None or not dl.is_dask_collection(array, model):
+                return None
+        if not isinstance(array, (cst.Name, cst.Attribute)):
+            return None
+        numpy = _numpy_name(model)
+        if numpy is None:
+            return None
+        meta = dtype.with_changes(
+            keyword=cst.Name("meta"),
+            value=cst.parse_expression(
+                f"{numpy}.empty((0,) * {self.ctx.code_for(array).strip()}.ndim, "
+                f"dtype={self.ctx.code_for(dtype.value).strip()})"),
+            comma=cst.MaybeSentinel.DEFAULT,
+            whitespace_after_arg=cst.SimpleWhitespace(""),
+        )
+        return Replace(dtype, self.ctx.code_for(meta))
+
+    def _fix(self, a: cst.Arg, spelling: tuple[str, bool], applicability: str, meta: Replace | None = None) -> FixSpec:
         name, needs_import = spelling
         code = self.ctx.code_for(a.value)
         # The argument's range holds the value's parentheses (a tuple keeps its own).
@@ -854,9 +892,22 @@ class LargeObjectInTask(Rule):
             whitespace_after_arg=cst.SimpleWhitespace(""),
         )
         changes: list = [Replace(a, self.ctx.code_for(wrapped))]
+        title = f"Wrap `{_short(code)}` in `{name}(...)`"
+        if meta is not None:
+            changes.append(meta)
+            title += ", and give `meta=` for `dtype=`"
         if needs_import:
             changes.append(AddImport("import dask"))
-        return FixSpec(applicability, f"Wrap `{_short(code)}` in `{name}(...)`", changes)
+        return FixSpec(applicability, title, changes)
+
+
+def _numpy_name(model) -> str | None:
+    """The name the module imports numpy under (`import numpy as np`), if any."""
+    for bindings in model.module_scope.bindings.values():
+        for b in bindings:
+            if b.kind == "import" and b.qualname == "numpy":
+                return b.name
+    return None
 
 
 def _short(code: str, limit: int = 40) -> str:

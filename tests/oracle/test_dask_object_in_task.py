@@ -44,10 +44,11 @@ def test_mem203_delayed_fix_stores_the_object_once(oracle_project, observed):
     observed("MEM203", "dask-2026.8.0", _describe(before), _describe(after) + ", same sum")
 
 
-def test_mem203_fix_is_unsafe_where_map_blocks_infers_meta(oracle_project, observed):
+def test_mem203_fix_gives_meta_where_map_blocks_would_infer_it(oracle_project, observed):
     # With dtype= and no meta=, map_blocks calls the function on the arguments to infer its
-    # output; a delayed argument breaks that. memlint marks the fix unsafe there, and the
-    # oracle shows why: the unsafe fix raises where the original ran.
+    # output, and a delayed argument breaks that (TypeError). The unsafe fix therefore also
+    # turns dtype= into meta= of the array's dimensions: the oracle shows it runs, with the
+    # table stored once.
     project = oracle_project("mem203_object_in_task_dtype.py", "dask-2026.8.0")
     findings = _mem203(project)
     assert len(findings) == 1 and findings[0]["fix"]["applicability"] == "unsafe"
@@ -61,11 +62,13 @@ def test_mem203_fix_is_unsafe_where_map_blocks_infers_meta(oracle_project, obser
     assert project.source == original  # --fix leaves it
 
     project.fix("--unsafe-fixes")
-    assert "map_blocks(remap, dask.delayed(lookup), dtype=np.float64)" in project.source
+    assert ("map_blocks(remap, dask.delayed(lookup), meta=np.empty((0,) * codes.ndim, dtype=np.float64))"
+            in project.source)
     after = project.run()
-    assert after.get("error", "").startswith("TypeError"), after
+    assert after.get("error") is None and after["total"] == before["total"], after
+    assert after["task_max_bytes"] < before["table_bytes"] / 100, after
     observed("MEM203", "dask-2026.8.0", _describe(before) + " (dtype=, no meta=)",
-             f"the unsafe fix raises {after['error']}")
+             f"--fix --unsafe-fixes (dask.delayed, meta= for dtype=): {_describe(after)}, the same total")
 
 
 def test_mem203_bound_method_holding_an_open_file_fails_to_pickle(oracle_project, observed):

@@ -334,3 +334,22 @@ def test_seed_example_is_reported_and_fixed(memlint, tmp_path):
         "codes.map_blocks(apply_mapper, dask.delayed(mapper), meta=",
     )
     assert after != example
+
+
+def test_the_unsafe_fix_turns_dtype_into_meta_where_the_dimensions_are_the_arrays():
+    from memlint.api import fix_source as _fix_source
+
+    code = textwrap.dedent("""\
+        import dask.array as da
+        import numpy as np
+        import dask
+        lookup = Lookup(np.arange(250_000))
+        codes = da.arange(1000, chunks=100)
+        a = codes.map_blocks(remap, lookup, dtype=np.float64)
+        b = da.map_blocks(remap, codes, lookup, dtype="f8")
+        c = codes.map_blocks(remap, lookup, dtype=float, drop_axis=0)
+        """)
+    fixed = _fix_source(code, "t.py", select=["MEM203"], unsafe=True)
+    assert "a = codes.map_blocks(remap, dask.delayed(lookup), meta=np.empty((0,) * codes.ndim, dtype=np.float64))" in fixed
+    assert 'b = da.map_blocks(remap, codes, dask.delayed(lookup), meta=np.empty((0,) * codes.ndim, dtype="f8"))' in fixed
+    assert "c = codes.map_blocks(remap, dask.delayed(lookup), dtype=float, drop_axis=0)" in fixed
