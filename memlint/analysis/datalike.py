@@ -44,7 +44,7 @@ from typing import TYPE_CHECKING, Iterator
 import libcst as cst
 
 from memlint.analysis import reach
-from memlint.analysis.calls import arg_value, is_self_attribute, literal, sole_binding, with_value
+from memlint.analysis.calls import arg_value, is_builtin, is_self_attribute, literal, sole_binding, with_value
 from memlint.analysis.members import property_def, returned_values
 
 if TYPE_CHECKING:  # pragma: no cover
@@ -1345,9 +1345,7 @@ class _DataLikeAnalysis(_Analysis):
                     return None
                 return self._instance(call, cls, where)
         q = model.qualified_name(func)
-        if self.handles and (q in _OPENERS or (
-            q is None and isinstance(func, cst.Name) and func.value == "open" and not model.lookup("open", func)[1]
-        )):
+        if self.handles and (q in _OPENERS or is_builtin(func, "open", model)):
             return DataLike(HANDLE, call, True, f"an open file handle from {_callee(model, call)}")
         if q is not None:
             return self._library_call(call, q)

@@ -67,7 +67,8 @@ EAGER_MAPS = {
 }
 LAZY_MAPS = frozenset({"imap", "imap_unordered"})
 SUBMITS = frozenset({"submit", "apply_async", "apply"})
-MAPS = EAGER_MAPS[MULTIPROCESSING] | LAZY_MAPS
+# Every method of a pool that hands out tasks (Executor.map is one of multiprocessing's names).
+_TASK_METHODS = EAGER_MAPS[MULTIPROCESSING] | LAZY_MAPS | SUBMITS
 _PROCESSES = ("multiprocessing.Process", "multiprocessing.context.Process",
               "multiprocessing.process.BaseProcess")
 
@@ -125,7 +126,7 @@ def pool_call(call: cst.Call, model: "SemanticModel") -> PoolCall | None:
     if not isinstance(func, cst.Attribute):
         return None
     method = func.attr.value
-    if method not in EAGER_MAPS[MULTIPROCESSING] | LAZY_MAPS | SUBMITS | EAGER_MAPS[FUTURES]:
+    if method not in _TASK_METHODS:
         return None
     pool = pool_of(func.value, model)
     if pool is None:

@@ -204,6 +204,12 @@ class Rule:
         return bool(could_match(data, [cls], project=True))
 
 
+def one_line(code: str, limit: int = 40) -> str:
+    """Source code for a message: on one line, cut to `limit` characters."""
+    code = " ".join(code.split())
+    return code if len(code) <= limit else code[: limit - 3] + "..."
+
+
 @dataclass(frozen=True)
 class Replace:
     """Replace a node's source (its syntactic range) with `text`."""

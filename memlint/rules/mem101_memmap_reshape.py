@@ -3,7 +3,7 @@ from __future__ import annotations
 import libcst as cst
 
 from memlint.analysis import memmap as mm
-from memlint.analysis.calls import arg, arg_value, literal, sole_binding
+from memlint.analysis.calls import arg, arg_value, is_builtin, literal, sole_binding
 from memlint.analysis.parallel import module_runs, run_of_task_argument, thread_backend
 from memlint.engine.rule import AddImport, FixSpec, Invalid, Option, Replace, Rule, Valid
 
@@ -674,9 +674,8 @@ def _plain_path(path: cst.BaseExpression | None, model) -> bool:
     if isinstance(path, cst.Name):
         b = sole_binding(path, model)
         value = b.value if b is not None else None
-        return not (isinstance(value, cst.Call) and model.qualified_name(value.func) in (
-            "builtins.open", "io.open", "open")) and not (
-            isinstance(value, cst.Call) and isinstance(value.func, cst.Name) and value.func.value == "open")
+        return not (isinstance(value, cst.Call) and (
+            is_builtin(value.func, "open", model) or model.qualified_name(value.func) == "io.open"))
     return isinstance(path, cst.Attribute)
 
 

@@ -7,7 +7,7 @@ import libcst as cst
 from memlint.analysis import datalike as dl
 from memlint.analysis import members
 from memlint.analysis.calls import arg, is_none, sole_binding
-from memlint.engine.rule import AddImport, FixSpec, Invalid, Option, Replace, Rule, Valid
+from memlint.engine.rule import AddImport, FixSpec, Invalid, Option, Replace, Rule, Valid, one_line
 
 # dask-expr became dask.dataframe's default in 2024.3.0; its map_partitions lifts nothing.
 EXPR_DATAFRAME = ">=2024.3.0"
@@ -696,7 +696,7 @@ class LargeObjectInTask(Rule):
         found = dl.datalike(value, model, self.option["large-literal-min-items"])
         if found is None or self._lifts(call, found):
             return
-        code = _short(self.ctx.code_for(value))
+        code = one_line(self.ctx.code_for(value))
         verb = "is" if found.certain else "may be"
         message = f"`{code}` {verb} {found.what}: {self._why(call, found)}"
         spelling = dl.delayed_spelling(model, value)
@@ -773,7 +773,7 @@ class LargeObjectInTask(Rule):
             found = dl.datalike(target.value, model, min_items, handles=True)
             if found is not None and found.handle:
                 verb = "is" if found.certain else "may be"
-                owner = _short(self.ctx.code_for(target.value))
+                owner = one_line(self.ctx.code_for(target.value))
                 self.report(
                     func,
                     f"The function is a bound method of `{owner}`, which {verb} {found.what}: "
@@ -784,7 +784,7 @@ class LargeObjectInTask(Rule):
                 )
             elif found is not None:
                 verb = "is" if found.certain else "may be"
-                owner = _short(self.ctx.code_for(target.value))
+                owner = one_line(self.ctx.code_for(target.value))
                 self.report(
                     func,
                     f"The function is a bound method of `{owner}`, which {verb} {found.what}: "
@@ -801,7 +801,7 @@ class LargeObjectInTask(Rule):
                 what = "lambda" if isinstance(target, cst.Lambda) else f"function `{label}`"
                 self.report(
                     func,
-                    f"The {what} captures `{_short(self.ctx.code_for(expr))}`, which {verb} "
+                    f"The {what} captures `{one_line(self.ctx.code_for(expr))}`, which {verb} "
                     f"{found.what}: it is pickled with the function into {tasks} of "
                     f"`{call.method}`. {advice}",
                 )
@@ -814,7 +814,7 @@ class LargeObjectInTask(Rule):
                     verb = "is" if found.certain else "may be"
                     self.report(
                         func,
-                        f"The `functools.partial` binds `{_short(self.ctx.code_for(b.value))}`, "
+                        f"The `functools.partial` binds `{one_line(self.ctx.code_for(b.value))}`, "
                         f"which {verb} {found.what}: it is pickled with the partial into {tasks} "
                         f"of `{call.method}` (dask never sizes the function). Pass it to "
                         f"`{call.method}` as a `dask.delayed(...)` argument instead.",
@@ -892,7 +892,7 @@ class LargeObjectInTask(Rule):
             whitespace_after_arg=cst.SimpleWhitespace(""),
         )
         changes: list = [Replace(a, self.ctx.code_for(wrapped))]
-        title = f"Wrap `{_short(code)}` in `{name}(...)`"
+        title = f"Wrap `{one_line(code)}` in `{name}(...)`"
         if meta is not None:
             changes.append(meta)
             title += ", and give `meta=` for `dtype=`"
@@ -908,11 +908,6 @@ def _numpy_name(model) -> str | None:
             if b.kind == "import" and b.qualname == "numpy":
                 return b.name
     return None
-
-
-def _short(code: str, limit: int = 40) -> str:
-    code = " ".join(code.split())
-    return code if len(code) <= limit else code[: limit - 3] + "..."
 
 
 def _is_xarray(expr: cst.BaseExpression, model) -> bool:

@@ -8,9 +8,9 @@ import libcst as cst
 
 from memlint.analysis import datalike as dl
 from memlint.analysis import pools, reach
-from memlint.analysis.calls import arg_value, sole_binding, with_value
+from memlint.analysis.calls import arg_value, is_builtin, sole_binding, with_value
 from memlint.engine import shapes
-from memlint.engine.rule import FixSpec, Invalid, Replace, Rule, Valid
+from memlint.engine.rule import FixSpec, Invalid, Replace, Rule, Valid, one_line
 
 # `Executor.map(..., buffersize=)` bounds how many items it takes ahead (cpython #74028).
 BUFFERSIZE = ">=3.14"
@@ -323,10 +323,9 @@ class PoolMapEagerIterable(Rule):
         if isinstance(expr, cst.Call):
             q = model.qualified_name(expr.func)
             if q in _INFINITE or (q == "itertools.repeat" and arg_value(expr, "times", 1) is None):
-                return _Lazy(f"`{_short(self.ctx.code_for(expr))}`, which never ends", True, endless=True)
-            if q in ("builtins.enumerate", "builtins.zip", "builtins.map", "builtins.filter") or (
-                q is None and isinstance(expr.func, cst.Name) and expr.func.value in ("enumerate", "zip")
-                and not model.lookup(expr.func.value, expr.func)[1]
+                return _Lazy(f"`{one_line(self.ctx.code_for(expr))}`, which never ends", True, endless=True)
+            if q in ("builtins.map", "builtins.filter") or any(
+                is_builtin(expr.func, name, model) for name in ("enumerate", "zip")
             ):
                 # Lazy wrappers: as costly as what they wrap.
                 inner = [a.value for a in expr.args if a.keyword is None and not a.star]
@@ -357,11 +356,8 @@ class PoolMapEagerIterable(Rule):
         if not isinstance(expr, cst.Call):
             return None
         q = model.qualified_name(expr.func)
-        if q in _OPENERS or (
-            q is None and isinstance(expr.func, cst.Name) and expr.func.value == "open"
-            and not model.lookup("open", expr.func)[1]
-        ):
-            return _Lazy(f"the lines of `{_short(self.ctx.code_for(expr))}`, the whole file", False)
+        if q in _OPENERS or is_builtin(expr.func, "open", model):
+            return _Lazy(f"the lines of `{one_line(self.ctx.code_for(expr))}`, the whole file", False)
         return None
 
     def _generator_call(self, call: cst.Call) -> _Lazy | None:
@@ -385,7 +381,7 @@ class PoolMapEagerIterable(Rule):
     def _report(self, found: pools.PoolCall, iterable: cst.BaseExpression, lazy: _Lazy) -> None:
         call = found.call
         method = found.method
-        receiver = _short(self.ctx.code_for(call.func.value))
+        receiver = one_line(self.ctx.code_for(call.func.value))
         verb = "is" if lazy.certain else "may be"
         if found.pool.api == pools.MULTIPROCESSING:
             why = f"`{receiver}.{method}` turns it into a list before it hands out the first task"
@@ -418,8 +414,3 @@ class PoolMapEagerIterable(Rule):
         text = self.ctx.code_for(lazy)
         return FixSpec("unsafe", "Take the items as the workers need them: `list(pool.imap(...))`",
                        [Replace(call, f"list({text.strip()})")])
-
-
-def _short(code: str, limit: int = 40) -> str:
-    code = " ".join(code.split())
-    return code if len(code) <= limit else code[: limit - 3] + "..."

@@ -9,7 +9,7 @@ from memlint.analysis import datalike as dl
 from memlint.analysis import memmap, pools
 from memlint.analysis.calls import is_self_attribute
 from memlint.engine import shapes
-from memlint.engine.rule import Invalid, Option, Rule, Valid
+from memlint.engine.rule import Invalid, Option, Rule, Valid, one_line
 
 # The shapes, as text: a call on a process pool, either a submission in a file with
 # loops, or a map fed the same value again and again (`[big] * n`, `repeat(big)`, tuples
@@ -281,8 +281,8 @@ class PoolTaskLargeArgument(Rule):
 
     # -- the report ------------------------------------------------------------------------
     def _report(self, found: pools.PoolCall, value, how: str, data: dl.DataLike) -> None:
-        code = _short(self.ctx.code_for(value))
-        receiver = _short(self.ctx.code_for(found.call.func.value))
+        code = one_line(self.ctx.code_for(value))
+        receiver = one_line(self.ctx.code_for(found.call.func.value))
         verb = "is" if data.certain else "may be"
         where = {
             "loop": f"sent with every `{receiver}.{found.method}` task of this loop",
@@ -300,8 +300,3 @@ class PoolTaskLargeArgument(Rule):
             "`SharedMemory` block passed by name."
         )
         self.report(found.call, message)
-
-
-def _short(code: str, limit: int = 40) -> str:
-    code = " ".join(code.split())
-    return code if len(code) <= limit else code[: limit - 3] + "..."

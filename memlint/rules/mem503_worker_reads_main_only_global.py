@@ -7,7 +7,7 @@ import libcst as cst
 
 from memlint.analysis import pools
 from memlint.engine import shapes
-from memlint.engine.rule import Invalid, Rule, Valid
+from memlint.engine.rule import Invalid, Rule, Valid, one_line
 
 # Python 3.14 made forkserver the default start method on Linux (cpython #84559).
 FORKSERVER_DEFAULT = ">=3.14"
@@ -415,7 +415,7 @@ class WorkerReadsMainOnlyGlobal(Rule):
         if seen:
             value = seen[-1].value
             text = self.ctx.code_for(value).strip() if value is not None else "its module-level value"
-            sees = f"sees `{name.value} = {_short(text)}`"
+            sees = f"sees `{name.value} = {one_line(text)}`"
         else:
             sees = f"has no `{name.value}` at all (NameError)"
         message = (
@@ -437,10 +437,5 @@ class WorkerReadsMainOnlyGlobal(Rule):
 
     def _handed(self, use: pools.WorkerUse) -> str:
         call = use.call
-        text = _short(self.ctx.code_for(call.func).strip())
+        text = one_line(self.ctx.code_for(call.func).strip())
         return f"`{text}(...)`"
-
-
-def _short(code: str, limit: int = 40) -> str:
-    code = " ".join(code.split())
-    return code if len(code) <= limit else code[: limit - 3] + "..."

@@ -8,7 +8,7 @@ from memlint.analysis import memmap, pools
 from memlint.analysis.calls import arg_value, literal
 from memlint.analysis.writes import parameter_writes
 from memlint.engine import shapes
-from memlint.engine.rule import Invalid, Rule, Valid
+from memlint.engine.rule import Invalid, Rule, Valid, one_line
 
 FORKSERVER_DEFAULT = ">=3.14"
 _CREATE_MODES = ("w+",)
@@ -264,7 +264,7 @@ class MemmapToRawPool(Rule):
             whole = not any(memmap.SLICE in m.ops or memmap.FIELD in m.ops for m in maps)
             if not whole and not written:
                 continue  # a slice to read: the task needs that data anyway
-            receiver = _short(self.ctx.code_for(found.call.func.value))
+            receiver = one_line(self.ctx.code_for(found.call.func.value))
             tasks = "the task" if found.method in pools.SUBMITS else "every task"
             where = f"sent with {tasks} of `{receiver}.{found.method}`"
             self._report(found.call, sent.value, maps, where, written, worker, whole)
@@ -312,7 +312,7 @@ class MemmapToRawPool(Rule):
         if path is None or not self._same_for_every_worker(path, func):
             return
         self.report(call, (
-            f"`{_short(self.ctx.code_for(call))}` in `{func.name.value}`, which worker "
+            f"`{one_line(self.ctx.code_for(call))}` in `{func.name.value}`, which worker "
             "processes run: mode \"w+\" creates the file anew, so each worker that opens it "
             "truncates what the others wrote, and only the last writer's values survive. "
             "Create the file once in the parent with mode \"w+\" and open it with mode "
@@ -362,9 +362,9 @@ class MemmapToRawPool(Rule):
 
     def _report(self, call, value, maps, where: str, written: bool, worker, whole: bool,
                 process: bool = False) -> None:
-        code = _short(self.ctx.code_for(value))
+        code = one_line(self.ctx.code_for(value))
         verb = "is" if all(m.certain for m in maps) else "may be"
-        source = _short(self.ctx.code_for(maps[0].source))
+        source = one_line(self.ctx.code_for(maps[0].source))
         head = f"`{code}` {verb} {'a' if whole else 'a slice of a'} memory map (`{source}`), "
         if process:
             body = f"{where} unpickled as an in-memory copy of the whole array"
@@ -377,8 +377,3 @@ class MemmapToRawPool(Rule):
         elif process:
             body += " with no file behind it"
         self.report(call, f"{head}{body}. {_REWRITE}")
-
-
-def _short(code: str, limit: int = 40) -> str:
-    code = " ".join(code.split())
-    return code if len(code) <= limit else code[: limit - 3] + "..."

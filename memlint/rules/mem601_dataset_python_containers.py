@@ -6,7 +6,7 @@ import re
 import libcst as cst
 
 from memlint.analysis import loaders
-from memlint.engine.rule import Invalid, Rule, Valid
+from memlint.engine.rule import Invalid, Rule, Valid, one_line
 
 # The shape, as text: what fills a container with one Python object per item of the data.
 _GROWS = re.compile(
@@ -240,8 +240,8 @@ class DatasetPythonContainers(Rule):
 
     def _report(self, stmt, cls: cst.ClassDef, attr: str, growing: loaders.Growing, load: loaders.Loading) -> None:
         verb = "is" if growing.certain else "may be"
-        call = _short(self.ctx.module.code_for_node(load.call) if load.model is self.ctx.model
-                      else load.model.module.code_for_node(load.call))
+        call = one_line(self.ctx.module.code_for_node(load.call) if load.model is self.ctx.model
+                        else load.model.module.code_for_node(load.call), 50)
         where = ""
         if load.model is not self.ctx.model and load.model.path:
             where = f" in `{os.path.basename(load.model.path)}`"
@@ -259,8 +259,3 @@ class DatasetPythonContainers(Rule):
             "strings for a data frame."
         )
         self.report(stmt, message)
-
-
-def _short(code: str, limit: int = 50) -> str:
-    code = " ".join(code.split())
-    return code if len(code) <= limit else code[: limit - 3] + "..."

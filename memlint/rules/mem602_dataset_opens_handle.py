@@ -6,7 +6,7 @@ import re
 import libcst as cst
 
 from memlint.analysis import loaders, pools
-from memlint.engine.rule import Invalid, Rule, Valid
+from memlint.engine.rule import Invalid, Rule, Valid, one_line
 
 FORKSERVER_DEFAULT = ">=3.14"
 
@@ -224,7 +224,7 @@ class DatasetOpensHandle(Rule):
             if why is not None:
                 load = candidate
                 break
-        call = _short(load.model.module.code_for_node(load.call))
+        call = one_line(load.model.module.code_for_node(load.call), 50)
         where = ""
         if load.model is not self.ctx.model and load.model.path:
             where = f" in `{os.path.basename(load.model.path)}`"
@@ -248,8 +248,3 @@ class DatasetOpensHandle(Rule):
             f"{head}{body}. Store the path and open it in the worker: on first use in "
             "`__getitem__` (`if self.file is None: self.file = ...`) or in the loader's "
             "`worker_init_fn`."))
-
-
-def _short(code: str, limit: int = 50) -> str:
-    code = " ".join(code.split())
-    return code if len(code) <= limit else code[: limit - 3] + "..."

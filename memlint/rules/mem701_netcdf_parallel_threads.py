@@ -1,5 +1,6 @@
 from __future__ import annotations
 
+import functools
 import re
 
 import libcst as cst
@@ -173,28 +174,23 @@ class NetcdfParallelThreads(Rule):
         named = literal(engine, None)
         if engine is not None and named != "netcdf4":
             return  # another engine, or one chosen at run time
-        if not self.ctx.affected("netcdf4", THREAD_UNSAFE) or self._threadless():
+        if not self.ctx.affected("netcdf4", THREAD_UNSAFE) or self._threadless:
             return
         self._report(node, q, parallel, named == "netcdf4")
 
+    @functools.cached_property
     def _threadless(self) -> bool:
         """Whether the module runs dask without threads sharing a process."""
         model = self.ctx.model
-        memo = self.__dict__.get("_threadless_memo")
-        if memo is None:
-            memo = False
-            for n in model.index:
-                if not isinstance(n, cst.Call):
-                    continue
-                q = model.qualified_name(n.func)
-                if q == "dask.config.set" and literal(arg_value(n, "scheduler"), None) in _THREADLESS:
-                    memo = True
-                elif q in _CLUSTERS and literal(arg_value(n, "threads_per_worker"), None) == 1:
-                    memo = True
-                if memo:
-                    break
-            self.__dict__["_threadless_memo"] = memo
-        return memo
+        for n in model.index:
+            if not isinstance(n, cst.Call):
+                continue
+            q = model.qualified_name(n.func)
+            if q == "dask.config.set" and literal(arg_value(n, "scheduler"), None) in _THREADLESS:
+                return True
+            if q in _CLUSTERS and literal(arg_value(n, "threads_per_worker"), None) == 1:
+                return True
+        return False
 
     def _report(self, node: cst.Call, q: str, parallel: bool, explicit: bool) -> None:
         netcdf4 = self.ctx.version("netcdf4").describe()
