@@ -345,6 +345,8 @@ def defined(function: cst.BaseExpression, model: "SemanticModel") -> cst.Functio
     return None
 
 
+# The Python versions whose default start method on Linux is forkserver (cpython #84559).
+FORKSERVER_DEFAULT = ">=3.14"
 DEFAULT_FROM_314 = "the default start method of Python 3.14 and later, forkserver on Linux and spawn on macOS and Windows"
 
 

@@ -9,9 +9,6 @@ from memlint.analysis import pools
 from memlint.engine import shapes
 from memlint.engine.rule import Invalid, Rule, Valid, one_line
 
-# Python 3.14 made forkserver the default start method on Linux (cpython #84559).
-FORKSERVER_DEFAULT = ">=3.14"
-
 # The shape, as text: a function handed to workers that is a lambda, a def nested in
 # another or in the `__main__` block, or a def that names what only the parent sets (a
 # name assigned or imported in the `__main__` block, or declared `global` in a def).
@@ -323,7 +320,7 @@ class WorkerReadsMainOnlyGlobal(Rule):
         model = self.ctx.model
         if not pools.handings(model):
             return
-        from_314 = self.ctx.affected("python", FORKSERVER_DEFAULT)
+        from_314 = self.ctx.affected("python", pools.FORKSERVER_DEFAULT)
         for function, use in pools.handings(model):
             self._check_function(function, use, from_314)
         for func, uses in pools.workers(model).items():

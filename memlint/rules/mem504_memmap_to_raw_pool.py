@@ -10,7 +10,6 @@ from memlint.analysis.writes import parameter_writes
 from memlint.engine import shapes
 from memlint.engine.rule import Invalid, Rule, Valid, one_line
 
-FORKSERVER_DEFAULT = ">=3.14"
 _CREATE_MODES = ("w+",)
 _REWRITE = ("Pass `(path, dtype, shape)` and open the file in the worker: "
             "`np.memmap(path, dtype=dtype, mode=\"r+\", shape=shape)` (\"r\" to read only).")
@@ -273,7 +272,7 @@ class MemmapToRawPool(Rule):
     # -- a memmap in Process(args=...) -----------------------------------------------------
     def _check_process(self, started: pools.ProcessStart) -> None:
         model = self.ctx.model
-        why = pools.fresh_start({started.start_method}, self.ctx.affected("python", FORKSERVER_DEFAULT))
+        why = pools.fresh_start({started.start_method}, self.ctx.affected("python", pools.FORKSERVER_DEFAULT))
         if why is None:
             return  # forked: the child inherits the mapping itself
         worker = self._worker(started.target)

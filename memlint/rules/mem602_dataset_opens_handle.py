@@ -8,8 +8,6 @@ import libcst as cst
 from memlint.analysis import loaders, pools
 from memlint.engine.rule import Invalid, Rule, Valid, one_line
 
-FORKSERVER_DEFAULT = ">=3.14"
-
 _OPENS = re.compile(rb"\b(?:File|open|open_file|connect|Dataset|ZipFile)\(")
 
 
@@ -216,7 +214,7 @@ class DatasetOpensHandle(Rule):
             self._report(stmt, node, attr, opener, loads)
 
     def _report(self, stmt, cls: cst.ClassDef, attr: str, opener: str, loads: list[loaders.Loading]) -> None:
-        from_314 = self.ctx.affected("python", FORKSERVER_DEFAULT)
+        from_314 = self.ctx.affected("python", pools.FORKSERVER_DEFAULT)
         load = loads[0]
         why = None
         for candidate in loads:
