@@ -107,17 +107,20 @@ def could_match(data: bytes, rules: Sequence[type[Rule]],
     every group of the rule holds are searched for first (a file without b"MEM" has no
     suppression MEM002 could judge, whatever else it holds) and those most files hold
     (`for `, `return`) last. First, a few strings one of which every group holds (see
-    _cover): most files hold none of them and cost those few searches only."""
-    if not any(s in data for s in _cover(tuple(rules))):
-        return []
+    _cover): most files hold none of them and cost those few searches only; and a group
+    whose strings hold one of those the file lacks is not searched further."""
+    rules = tuple(rules)
     found: dict[bytes, bool] = {}
-    words: dict[bytes, bool] = {}
 
     def has(word: bytes) -> bool:
         hit = found.get(word)
         if hit is None:
             hit = found[word] = word in data
         return hit
+
+    if not any(has(s) for s in _cover(rules)):
+        return []
+    words: dict[bytes, bool] = {}
 
     def has_name(word: bytes) -> bool:
         # A name trigger (Rule.name_triggers) as a whole word somewhere: no statement can
@@ -127,6 +130,9 @@ def could_match(data: bytes, rules: Sequence[type[Rule]],
             hit = words[word] = has(word) and _has_word(data, word)
         return hit
 
+    def holds(groups) -> bool:
+        return any(all(has_name(t) if name else has(t) for t, name in group) for group in groups)
+
     asked: list[bool] = []
 
     def in_project() -> bool:
@@ -134,15 +140,38 @@ def could_match(data: bytes, rules: Sequence[type[Rule]],
             asked.append(project() if callable(project) else bool(project))
         return asked[0]
 
+    order = _search_orders(rules)
     return [
         r for r in rules
-        if (any(all(has_name(t) if t in r.name_triggers else has(t) for t in group)
-                for group in _search_order(r, False))
-            or (r.project_triggers and any(
-                all(has_name(t) if t in r.name_triggers else has(t) for t in group) for group in r.project_triggers)
-                and in_project()))
+        if (holds(order[r][0]) or (order[r][1] and holds(order[r][1]) and in_project()))
         and (r.shape_filter is None or r.shape_filter(data))
     ]
+
+
+_ORDERS: dict[tuple, dict] = {}
+
+
+def _search_orders(rules: tuple[type[Rule], ...]) -> dict:
+    """For each rule, its groups and its project-trigger groups as searched: each a tuple
+    of (string, is a name trigger), in the order of _search_order, after the strings of
+    the cover its strings hold (one the file lacks rules the group out at once)."""
+    found = _ORDERS.get(rules)
+    if found is None:
+        cover = _cover(rules)
+
+        def searched(groups):
+            out = []
+            for group in groups:
+                parts = [c for c in cover if any(c in t and c != t for t in group)]
+                out.append(tuple((c, False) for c in parts)
+                           + tuple((t, t in rule.name_triggers) for t in group))
+            return tuple(out)
+
+        found = {}
+        for rule in rules:
+            found[rule] = (searched(_search_order(rule, False)), searched(rule.project_triggers))
+        _ORDERS[rules] = found
+    return found
 
 
 _COVERS: dict[tuple, tuple[bytes, ...]] = {}

@@ -398,12 +398,15 @@ def _reduce(text: str, groups, whole, names, own: bool = False, sources=()):
 
     words = {s: _word(s) for s in names if s in bit}
 
-    def holds(chunk: str) -> int:
+    def holds(chunk: str, code_chunk: str | None = None) -> int:
+        """The strings `chunk` (masked text) holds; a name among them only as a whole word
+        of `code_chunk` (the same text with string literals blanked too): "delayed" in a
+        warning's text is no use of `delayed`."""
         found = 0
         for s, b in bit.items():
             if s in chunk:
                 word = words.get(s)
-                if word is None or word.search(chunk):
+                if word is None or word.search(chunk if code_chunk is None else code_chunk):
                     found |= b
         return found
 
@@ -428,7 +431,7 @@ def _reduce(text: str, groups, whole, names, own: bool = False, sources=()):
 
     def unit(spans, chunk: str, names: str, kind: str, name=None, owner=None) -> _Node:
         node = _Node(spans, kind, name, owner)
-        node.present = holds(chunk)
+        node.present = holds(chunk, names)
         node.names = frozenset(idents(names)) - _COMMON
         nodes.append(node)
         return node
@@ -466,7 +469,7 @@ def _reduce(text: str, groups, whole, names, own: bool = False, sources=()):
                 # What a name reaches of a function: its decorators and signature (the
                 # analyses read a called function's decorators, never its body).
                 stub = _Node([(a, body)], "stub", node.name)
-                stub.present = holds(masked[a:body])
+                stub.present = holds(masked[a:body], code[a:body])
                 stub.names = frozenset(idents(code[a:body])) - _COMMON
                 stub.follows.append(node)  # what a call of it returns
                 stubs[id(node)] = stub
@@ -501,7 +504,7 @@ def _reduce(text: str, groups, whole, names, own: bool = False, sources=()):
             if _FITS.search(body):
                 cls.fitting.append(member)
         header_text = "".join(level_text)
-        header.present = holds(header_text)
+        header.present = holds(header_text, "".join(level_code))
         # The `class` line names the class without using it as a value.
         header.names = frozenset(idents("".join(level_code))) - _COMMON - {header.name}
         nodes.append(header)
@@ -638,11 +641,16 @@ def _reduce(text: str, groups, whole, names, own: bool = False, sources=()):
     # "import ray" and "from ray" say what the module imports, which a rule may ask of the
     # whole module (`uses_ray`): they count for every unit, and the units holding them are
     # kept with any seed (top-level imports are kept anyway).
+    # Top-level imports first: a def holding `from dask import x` in its body is kept for
+    # that only when no import statement says as much.
     facts = sum(b for t, b in bit.items() if t.startswith(("import ", "from ")))
-    holders = [n for n in nodes if (n.present | imported.get(id(n), 0)) & facts]
+    holders = []
     known = 0
-    for n in holders:
-        known |= (n.present | imported.get(id(n), 0)) & facts
+    for n in sorted(nodes, key=lambda n: n.kind != "import"):
+        held = (n.present | imported.get(id(n), 0)) & facts
+        if held & ~known:
+            holders.append(n)
+            known |= held
     if own:
         seeds = [n for n in nodes if n.spans and any(n.present & g == g for g in masks)]
     else:

@@ -887,3 +887,43 @@ def test_a_delayed_alias_is_followed_through_its_import():
     ).replace("FILLER", filler(), 1)
     [finding] = check_source(text, "big.py", select=["MEM205"])
     assert finding.location.row == text.splitlines().index("    return lazy(f)(x)") + 1
+
+
+def test_a_name_trigger_only_in_a_string_literal_makes_no_seed():
+    text = src(
+        '''
+        import dask
+
+        def warns(size):
+            if size > dask.config.get("large-graph"):
+                raise ValueError("use delayed objects to embed the data")
+
+        def calls(x):
+            return dask.delayed(sum)(x)
+        '''
+    )
+    reduced = reduce_source(text + filler(), [("dask", "delayed")], names=["delayed"])
+    assert "def calls" in reduced and "def warns" not in reduced
+
+
+def test_a_def_importing_what_a_top_level_import_already_says_is_not_kept_for_it():
+    text = src(
+        """
+        from dask.array import map_blocks
+
+        def imports_locally(x):
+            from dask.array.core import normalize_chunks
+            return normalize_chunks(x)
+
+        def seeds(x, f):
+            return map_blocks(f, x)
+        """
+    )
+    groups = [("map_blocks(", "from dask")]
+    reduced = reduce_source(text + filler(), groups, names=["map_blocks("])
+    assert "def seeds" in reduced and "imports_locally" not in reduced
+    # Without a top-level import saying so, the local one is what tells the rule.
+    text = text.replace("from dask.array import map_blocks", "import dask.array as da")
+    text = text.replace("return map_blocks(f, x)", "return da.map_blocks(f, x)")
+    reduced = reduce_source(text + filler(), groups, names=["map_blocks("])
+    assert "def seeds" in reduced and "imports_locally" in reduced
