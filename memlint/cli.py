@@ -205,7 +205,10 @@ def _check(args: argparse.Namespace) -> int:
             return _check_stdin(args, projects, opts)
         if any(str(p) == "-" for p in paths):
             raise UsageError("memlint: error: `-` (stdin) cannot be combined with other paths")
-        files = relevant_files(paths, projects, force_exclude=args.force_exclude)
+        notices: list[str] = []
+        files = relevant_files(paths, projects, force_exclude=args.force_exclude, notices=notices)
+        for notice in notices:
+            print(f"memlint: warning: {notice}", file=sys.stderr)
         if args.add_noqa:
             return _add_noqa(files, projects)
         run = RunOptions(jobs=args.jobs or None, cache=not args.no_cache, cache_dir=args.cache_dir)

@@ -87,9 +87,7 @@ def decode(data: bytes) -> tuple[str, str]:
         raise DecodeError(f"file cannot be decoded as {encoding} (line {where})") from None
     except LookupError:
         raise DecodeError(f"unknown encoding {encoding!r} declared") from None
-    if encoding == "utf-8-sig" and text.startswith("\ufeff"):
-        text = text[1:]
-    return text, encoding
+    return text, encoding  # utf-8-sig drops the BOM, one: Python rejects a second
 
 
 def encode(text: str, encoding: str) -> bytes:
@@ -283,13 +281,32 @@ def syntax_error(filename: str, text: str, fallback: Exception | None = None) ->
         msg = exc.msg
     except (ValueError, RecursionError, MemoryError) as exc:  # NUL bytes, deep nesting
         msg = str(exc)
+        if _is_too_complex(fallback):
+            return _too_complex(filename, fallback)
     else:
-        if fallback is not None:
+        if _is_too_complex(fallback):
+            return _too_complex(filename, fallback)
+        if isinstance(fallback, SyntaxError):  # from compiling to bytecode
+            row, col, msg = fallback.lineno or 1, fallback.offset or 1, fallback.msg
+        elif fallback is not None:
             msg = _first_line(str(fallback))
     loc = Location(max(row, 1), max(col, 1))
     return Diagnostic(
         SYNTAX_ERROR[0], SYNTAX_ERROR[1], f"SyntaxError: {msg}", filename, loc, loc
     )
+
+
+def _is_too_complex(exc: Exception | None) -> bool:
+    from memlint.engine.parsing import TooComplex
+
+    return isinstance(exc, TooComplex)
+
+
+def _too_complex(filename: str, exc: Exception) -> Diagnostic:
+    """MEM001 for a file Python accepts but memlint's parser must not take."""
+    loc = Location(getattr(exc, "row", 1), 1)
+    return Diagnostic(SYNTAX_ERROR[0], SYNTAX_ERROR[1], f"memlint cannot analyse this file: {exc}",
+                      filename, loc, loc)
 
 
 def _first_line(s: str) -> str:
@@ -304,6 +321,14 @@ def internal_error(filename: str, exc: BaseException) -> Diagnostic:
         f"memlint could not analyse this file ({type(exc).__name__}{': ' + detail if detail else ''}); "
         "please report it with the file"
     )
+    return Diagnostic(SYNTAX_ERROR[0], SYNTAX_ERROR[1], message, filename, loc, loc)
+
+
+def crash_error(filename: str) -> Diagnostic:
+    """MEM001 for a file whose check killed the process checking it."""
+    loc = Location(1, 1)
+    message = ("memlint's parser crashed on this file (the process checking it died); "
+               "please report it with the file")
     return Diagnostic(SYNTAX_ERROR[0], SYNTAX_ERROR[1], message, filename, loc, loc)
 
 
@@ -345,6 +370,12 @@ def _lint_text(text: str, filename: str, settings: Settings) -> list[Diagnostic]
 
     if skips_file(text):
         return []
+    from memlint.engine.parsing import TooComplex, as_parsed
+
+    try:
+        text = as_parsed(text)  # same rows and columns
+    except TooComplex as exc:
+        return [_too_complex(filename, exc)]
     settings = _with_index(settings, filename, text)
     settings = _with_project_triggers(settings, filename, text)
     walkers = [r for r in settings.rules if not r.judges_suppressions]
@@ -639,6 +670,16 @@ def fix_text(
     error = None
     settings = replace(settings, whole_files=True)
     diagnostics = check_text(text, filename, settings)
+    if any(applicable(d.fix, unsafe) for d in diagnostics):
+        # libcst parses some code CPython rejects (a starred expression where none is
+        # allowed): such a file is left as it is, and is MEM001 as any that does not parse.
+        try:
+            with warnings.catch_warnings():
+                warnings.simplefilter("ignore")
+                compile(text, filename, "exec", dont_inherit=True)  # bytecode: stricter than the AST
+        except (SyntaxError, ValueError, RecursionError, MemoryError) as exc:
+            return text, 0, [syntax_error(filename, text, exc)], None
+    original = text
     rejected: set = set()  # fixes whose result did not parse: never tried again
     for _ in range(MAX_FIX_ROUNDS):
         fixable = [d for d in diagnostics if applicable(d.fix, unsafe) and d.fix not in rejected]
@@ -672,15 +713,30 @@ def fix_text(
             code_of = {id(d.fix): d.code for d in fixable}
             fixed_codes.extend(code_of[id(f)] for f in taken)
         diagnostics = check_text(text, filename, settings)
-    return text, applied_total, diagnostics, error
+    return _same_final_newline(original, text), applied_total, diagnostics, error
+
+
+def _same_final_newline(before: str, after: str) -> str:
+    """`after` ending in a line break exactly when `before` does (a fix that deletes the
+    last statement takes its line break, or the one before it, with it)."""
+    if after == before or not after:
+        return after
+    ends = before.endswith(("\n", "\r"))
+    if ends and not after.endswith(("\n", "\r")):
+        from memlint.engine.fixes import LineIndex
+
+        return after + LineIndex(before).newline()
+    if not ends and after.endswith(("\n", "\r")):
+        return after[:-2] if after.endswith("\r\n") else after[:-1]
+    return after
 
 
 def _parse_problem(text: str, filename: str) -> str | None:
     """Why `text` does not parse (for libcst or for Python), or None when it does."""
-    import libcst as cst
+    from memlint.engine.parsing import parse_module
 
     try:
-        cst.parse_module(text)
+        parse_module(text)
         compile(text, filename, "exec", flags=ast.PyCF_ONLY_AST, dont_inherit=True)
     except Exception as exc:  # noqa: BLE001 - any failure means: keep the original
         return _first_line(str(exc))

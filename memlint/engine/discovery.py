@@ -51,8 +51,11 @@ def discover(
     extend_exclude: Sequence[str] = (),
     respect_gitignore: bool = True,
     force_exclude: bool = False,
+    notices: list[str] | None = None,
 ) -> list[Path]:
-    """The Python files under `paths`: sorted, de-duplicated, absolute and resolved.
+    """The Python files under `paths`: sorted, de-duplicated, absolute and resolved. What
+    was left out that the user may not expect (a link out of the project, a directory that
+    cannot be read) is said in `notices`, one line each.
 
     A file named explicitly is kept whatever its suffix, unless `force_exclude` is set and
     it matches an exclusion (default directory names or exclude patterns; .gitignore is
@@ -69,7 +72,8 @@ def discover(
         if force_exclude and _is_excluded(path, root, patterns):
             continue
         if path.is_dir():
-            found.update(_walk(path, root, patterns, respect_gitignore))
+            found.update(_walk(path, root, patterns, respect_gitignore,
+                               notices if notices is not None else []))
         else:
             found.add(path)
     return sorted(found)
@@ -86,7 +90,8 @@ class _Ignore:
     spec: pathspec.PathSpec
 
 
-def _walk(top: Path, root: Path, patterns: pathspec.PathSpec, gitignore: bool) -> Iterator[Path]:
+def _walk(top: Path, root: Path, patterns: pathspec.PathSpec, gitignore: bool,
+          notices: list[str]) -> Iterator[Path]:
     """Python files under `top`, skipping excluded and git-ignored entries without descending."""
     inherited = _ancestor_gitignores(top, root) if gitignore else []
     stack: list[tuple[Path, list[_Ignore]]] = [(top, inherited)]
@@ -94,7 +99,10 @@ def _walk(top: Path, root: Path, patterns: pathspec.PathSpec, gitignore: bool) -
         directory, ignores = stack.pop()
         try:
             entries = list(os.scandir(directory))
-        except OSError:  # unreadable or vanished mid-walk: nothing to check there
+        except FileNotFoundError:  # vanished mid-walk: nothing to check there
+            continue
+        except OSError as exc:
+            notices.append(f"cannot read directory {directory}: {exc.strerror or exc}")
             continue
         if gitignore:
             ignores = _with_local_gitignore(directory, entries, ignores)
@@ -105,8 +113,24 @@ def _walk(top: Path, root: Path, patterns: pathspec.PathSpec, gitignore: bool) -
                     stack.append((path, ignores))
             elif _is_python_file(entry) and not _skip_file(path, root, patterns, ignores):
                 # Only a symlinked file can resolve elsewhere: the directories walked are
-                # already resolved and symlinked directories are never entered.
-                yield path.resolve() if entry.is_symlink() else path
+                # already resolved and symlinked directories are never entered. A link out
+                # of the project is not followed (as formatters do: --fix would write there).
+                if not entry.is_symlink():
+                    yield path
+                    continue
+                target = path.resolve()
+                if _within(target, root):
+                    yield target
+                else:
+                    notices.append(f"skipping {path}: it links to {target}, outside the project")
+
+
+def _within(path: Path, root: Path) -> bool:
+    try:
+        path.relative_to(root)
+        return True
+    except ValueError:
+        return False
 
 
 def _is_dir(entry: os.DirEntry) -> bool:

@@ -115,7 +115,7 @@ def _import_edit(
         if isinstance(stmt, cst.SimpleStatementLine) and module.code_for_node(stmt).strip() == text:
             return None
     if insert_after is None:
-        at = Location(1, 1)
+        at = Location(_header_rows(index) + 1, 1)
     else:
         _, end = position(insert_after)
         at = Location(end.row + 1, 1)
@@ -124,6 +124,20 @@ def _import_edit(
             return Edit(index.newline() + text, Location(end.row, len(index.line(end.row)) + 1),
                         Location(end.row, len(index.line(end.row)) + 1))
     return Edit(text + index.newline(), at, at)
+
+
+# PEP 263: the encoding declaration, on line 1 or 2.
+_CODING = re.compile(r"^[ \t\f]*#.*?coding[:=][ \t]*[-\w.]+")
+
+
+def _header_rows(index: LineIndex) -> int:
+    """How many lines at the top must stay first: a shebang (line 1 only), then an encoding
+    declaration (line 1 or 2), which Python reads only there."""
+    rows = 1 if index.line(1).startswith("#!") else 0
+    for row in (1, 2):
+        if rows < row <= len(index.starts) and _CODING.match(index.line(row)):
+            rows = row
+    return rows
 
 
 def apply_fixes(

@@ -134,7 +134,7 @@ def add_noqa_files(files: Sequence[Path], projects) -> tuple[int, list[str]]:
     """Add directives to `files` for their current findings; returns how many were added
     and one-line errors for the files left alone."""
     from memlint.engine.checker import DecodeError, decode, encode
-    from memlint.engine.runner import FixOptions, process_bytes, write_atomic
+    from memlint.engine.runner import FixOptions, process_bytes, write_fixed
 
     added = 0
     errors: list[str] = []
@@ -145,7 +145,8 @@ def add_noqa_files(files: Sequence[Path], projects) -> tuple[int, list[str]]:
         except OSError as exc:
             errors.append(f"memlint: cannot read {filename}: {exc.strerror or exc}")
             continue
-        result, _, _ = process_bytes(data, filename, projects.for_file(path), FixOptions())
+        project = projects.for_file(path)
+        result, _, _ = process_bytes(data, filename, project, FixOptions())
         if not any(d.code not in NOT_BASELINED for d in result.diagnostics):
             continue
         try:
@@ -155,6 +156,9 @@ def add_noqa_files(files: Sequence[Path], projects) -> tuple[int, list[str]]:
             errors.append(f"memlint: {filename}: {exc}")
             continue
         if count:
-            write_atomic(path, encode(new_text, encoding))
+            refused = write_fixed(path, data, encode(new_text, encoding), Path(project.config.root))
+            if refused is not None:
+                errors.append(f"memlint: {refused}")
+                continue
             added += count
     return added, errors

@@ -12,6 +12,7 @@ whole text is parsed at once, so errors and their positions are libcst's own.
 
 from __future__ import annotations
 
+import re
 from contextlib import contextmanager
 from typing import TYPE_CHECKING
 
@@ -23,12 +24,24 @@ if TYPE_CHECKING:  # pragma: no cover
 PIECE_CHARS = 12_000
 
 
+class TooComplex(ValueError):
+    """Source that libcst's parser would crash on (deep nesting) or take minutes over (long
+    chains of operators), and that is not parsed; `row` is where."""
+
+    def __init__(self, message: str, row: int = 1) -> None:
+        super().__init__(message)
+        self.row = row
+
+
 def parse_module(text: str, starts: list[int] | None = None) -> "cst.Module":
     """The libcst Module of `text`, parsed in pieces cut at `starts` (the top-level
     statement offsets of memlint.engine.partial.statement_starts, computed when not
-    given)."""
+    given). Raises TooComplex for what `too_complex` refuses."""
     import libcst as cst
 
+    problem = too_complex(text)
+    if problem is not None:
+        raise TooComplex(*problem)
     with _unvalidated():
         if len(text) <= 2 * PIECE_CHARS:
             return cst.parse_module(text)
@@ -38,6 +51,101 @@ def parse_module(text: str, starts: list[int] | None = None) -> "cst.Module":
             starts = statement_starts(text)
         joined = _joined(text, starts) if starts else None
         return joined if joined is not None else cst.parse_module(text)
+
+
+# Python's own limit on nested brackets (its tokenizer's MAXLEVEL): deeper files do not
+# compile, and a few thousand levels crash libcst's native parser (signal 11).
+MAX_NESTING = 200
+# libcst builds a chain of operators (`a + b + ...`, `x.a.b...`, `f()()...`, ternaries,
+# lambdas, unary operators) as nested nodes, in time that grows with the square of its
+# length: 1,000 links take 0.1 to 0.3 s, 5,000 take seconds to minutes. A file may spend
+# CHAIN_BUDGET: the sum over its chains of (length / CHAIN_LINKS) squared (a few seconds at most).
+CHAIN_LINKS = 1_000
+CHAIN_BUDGET = 10.0
+# A chain that long needs at least this many characters on one logical line.
+_CHAIN_MIN_CHARS = 1_000
+_CHAIN_TOKEN = re.compile(
+    r"[,;()\[\]{}]|\*\*|//|<<|>>|[-+*/%@&|^~]|(?<![\w.])\.(?!\d)|(?<=\w)\.(?!\d)"
+    r"|\b(?:if|else|lambda|not)\b"
+)
+# Without a scan (text that ends inside a string or a bracket): runs of opening brackets.
+_OPENERS = re.compile(r"(?:[(\[{][^)\]}]{0,80}?){%d}" % (MAX_NESTING + 1))
+
+
+# A line holding only a line continuation: libcst's parser drops it with its line break,
+# so every position after it would be a row off.
+_LONE_BACKSLASH = re.compile(r"^([ \t\f]*)\\(?=\r\n|\r|\n)", re.M)
+
+
+def as_parsed(text: str) -> str:
+    """`text` as memlint's parser is given it: the same characters at the same rows and
+    columns, but for each line holding only `\\`, whose backslash becomes a space (the
+    same program, which libcst gives back exactly). Raises TooComplex when that would
+    change the program (the next line's indentation then means something else)."""
+    if "\\\n" not in text and "\\\r" not in text or not _LONE_BACKSLASH.search(text):
+        return text
+    import ast
+
+    spaced = _LONE_BACKSLASH.sub(lambda m: m.group(1) + " ", text)
+    try:
+        same = ast.dump(ast.parse(text)) == ast.dump(ast.parse(spaced))
+    except (SyntaxError, ValueError, RecursionError, MemoryError):
+        return text  # Python rejects it either way: the parse will say so
+    if not same:
+        m = _LONE_BACKSLASH.search(text)
+        row = text.count("\n", 0, m.start()) + 1
+        raise TooComplex(f"the line continuation alone on line {row} changes the meaning of the "
+                         "next line, which memlint's parser cannot follow", row)
+    return spaced
+
+
+def too_complex(text: str) -> tuple[str, int] | None:
+    """Why libcst must not parse `text` and the row where (None: it may). Cheap: the lexical
+    scan the first pass makes anyway, and a look at the long logical lines only."""
+    if len(text) < 2 * MAX_NESTING:
+        return None
+    from memlint.engine.partial import scan
+
+    found = scan(text)
+    if found is None:
+        m = _OPENERS.search(text)
+        if m is None:
+            return None
+        return f"too many nested parentheses (over {MAX_NESTING})", text.count("\n", 0, m.start()) + 1
+    if found.deepest > MAX_NESTING:
+        return f"too many nested parentheses ({found.deepest} levels; Python allows {MAX_NESTING})", 1
+    starts = [code for _, code in found.lines] + [len(text)]
+    budget = 0.0
+    for a, b in zip(starts, starts[1:]):
+        if b - a >= _CHAIN_MIN_CHARS:
+            budget += _chain_cost(found.code, a, b)
+            if budget > CHAIN_BUDGET:
+                row = text.count("\n", 0, a) + 1
+                return (f"the statement at line {row} chains too many operators for memlint's "
+                        f"parser (about {int(CHAIN_LINKS * budget ** 0.5):,} links in its chains)", row)
+    return None
+
+
+def _chain_cost(code: str, a: int, b: int) -> float:
+    """The sum of (links / CHAIN_LINKS) squared over the chains of code[a:b]: runs of
+    operators between commas, semicolons and brackets of one nesting level."""
+    cost = 0.0
+    counts = [0]
+    for m in _CHAIN_TOKEN.finditer(code, a, b):
+        token = m.group()
+        if token in "([{":
+            if token != "{" and m.start() > a and code[m.start() - 1] in ")]":
+                counts[-1] += 1  # `f()()`, `a[0][0]`: one more link
+            counts.append(0)
+        elif token in ")]}" or token in ",;":
+            n = counts.pop() if token in ")]}" and len(counts) > 1 else counts[-1]
+            if n > CHAIN_LINKS // 10:
+                cost += (n / CHAIN_LINKS) ** 2
+            if token in ",;":
+                counts[-1] = 0
+        else:
+            counts[-1] += 1
+    return cost + sum((n / CHAIN_LINKS) ** 2 for n in counts if n > CHAIN_LINKS // 10)
 
 
 @contextmanager

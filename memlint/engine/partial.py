@@ -119,11 +119,12 @@ class Scan:
     """The lexical facts the reduction needs: where logical lines start (at any
     indentation), and the text with comments and docstrings blanked out."""
 
-    __slots__ = ("text", "lines", "masked", "code", "empty", "cuts")
+    __slots__ = ("text", "lines", "masked", "code", "empty", "cuts", "deepest")
 
     def __init__(self, text: str, lines: list[tuple[int, int]], masked: str, code: str,
-                 empty: list[int], docstrings: list[tuple[int, int]]) -> None:
+                 empty: list[int], docstrings: list[tuple[int, int]], deepest: int = 0) -> None:
         self.text = text
+        self.deepest = deepest  # the deepest nesting of brackets
         self.lines = lines  # (offset of the line, offset of its first code character)
         self.masked = masked  # comments and docstrings blanked
         self.code = code  # the contents of other string literals too, but f-strings'
@@ -222,7 +223,7 @@ def _scan(text: str) -> Scan | None:
         return -1
 
     logical = line_at(0)  # where the current logical line's code starts
-    depth = 0
+    depth = deepest = 0
     pos = 0
     search = _SPECIAL.search
     while True:
@@ -254,6 +255,8 @@ def _scan(text: str) -> Scan | None:
             pos = i + (3 if text.startswith("\r\n", i + 1) else 2)  # a line continuation
         elif ch in "([{":
             depth += 1
+            if depth > deepest:
+                deepest = depth
             pos = i + 1
         elif ch in ")]}":
             depth -= 1
@@ -269,7 +272,7 @@ def _scan(text: str) -> Scan | None:
     if depth != 0:
         return None
     return Scan(text, lines, _blank(text, [s for s in blanks if s[2]]), _blank(text, blanks), empty,
-                docstrings)
+                docstrings, deepest)
 
 
 def _line_end(text: str, p: int) -> int:

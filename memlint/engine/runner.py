@@ -139,6 +139,11 @@ def process_bytes(
     if not (opts.fix or opts.diff) or not any(d.fix for d in result.diagnostics):
         return result, None, None
     text, encoding = decode(data)
+    if encode(text, encoding) != data:
+        # Some codecs (unicode_escape, raw_unicode_escape, ...) do not give back the bytes
+        # they read: writing the fixed text would change what was not fixed.
+        return result, None, (f"cannot fix: decoding it as {encoding} and encoding it back "
+                              "does not give the same bytes; the file is left as it is")
     new_text, applied, remaining, error = fix_text(
         text, filename, settings, unsafe=opts.unsafe, fixed_codes=result.fixed_codes
     )
@@ -160,17 +165,29 @@ def _dependencies(settings: Settings, filename: str) -> dict[str, tuple[int, int
     return {path: stamp for path, stamp in index.dependencies().items() if path != own}
 
 
-def write_atomic(path: Path, data: bytes) -> None:
+def write_atomic(path: Path, data: bytes, st: os.stat_result | None = None) -> None:
     """Write through a temporary file in the same directory and rename it over the
-    original, keeping its permission bits: a crash never leaves half a file."""
+    original, keeping its permission bits and, where the user may set them, its owner
+    and group: a crash never leaves half a file. A file with other hard links is
+    rewritten in place instead, so every name keeps seeing it."""
     import tempfile
 
-    mode = path.stat().st_mode & 0o7777
+    st = st or path.stat()
+    if st.st_nlink > 1:
+        with open(path, "r+b") as fh:
+            fh.write(data)
+            fh.truncate()
+        return
     fd, tmp = tempfile.mkstemp(prefix=f".{path.name}.", suffix=".memlint", dir=path.parent)
     try:
         with os.fdopen(fd, "wb") as fh:
             fh.write(data)
-        os.chmod(tmp, mode)
+        if hasattr(os, "chown") and (st.st_uid, st.st_gid) != _owner(tmp):
+            try:
+                os.chown(tmp, st.st_uid, st.st_gid)
+            except OSError:
+                pass  # not ours to give away: the file keeps the writer's owner
+        os.chmod(tmp, st.st_mode & 0o7777)
         os.replace(tmp, path)
     except BaseException:
         try:
@@ -178,6 +195,44 @@ def write_atomic(path: Path, data: bytes) -> None:
         except OSError:
             pass
         raise
+
+
+def _owner(path: str) -> tuple[int, int]:
+    st = os.stat(path)
+    return st.st_uid, st.st_gid
+
+
+def write_fixed(path: Path, before: bytes, data: bytes, root: Path) -> str | None:
+    """Write the fixed `data` over `path`, which held `before` when it was read; or say
+    why not (None: written). As formatters do: no write through a link that leads out of
+    the project, none to a read-only file, and none over an edit made since the file
+    was read (it is left as it now is)."""
+    try:
+        real = path.resolve(strict=True)
+    except (OSError, RuntimeError) as exc:
+        return f"cannot fix {path}: {exc.strerror if isinstance(exc, OSError) and exc.strerror else exc}"
+    if real != path.absolute() and not _inside(real, root.resolve()):
+        return f"not fixing {path}: it links to {real}, outside the project"
+    try:
+        st = os.stat(real)
+        if not st.st_mode & 0o222 or not os.access(real, os.W_OK):
+            return f"not fixing {path}: the file is read-only"
+        with open(real, "rb") as fh:
+            now = fh.read()
+        if now != before:
+            return f"not fixing {path}: it changed while memlint was checking it"
+        write_atomic(real, data, st)
+    except OSError as exc:
+        return f"cannot fix {path}: {exc.strerror or exc}"
+    return None
+
+
+def _inside(path: Path, root: Path) -> bool:
+    try:
+        path.relative_to(root)
+        return True
+    except ValueError:
+        return False
 
 
 def unified_diff(filename: str, before: str, after: str, cwd: Path | None = None) -> str:
@@ -328,7 +383,7 @@ def run_files(
 
     with _fewer_collections():
         for task, (result, fixed, error) in _check_all(tasks(), project_list, opts, run):
-            _collect(out, task, result, fixed, error, opts)
+            result, fixed = _collect(out, task, result, fixed, error, opts, project_list[task.project])
             cache = caches.get(id(project_list[task.project]))
             if cache is not None and task.rel is not None:
                 _remember(cache, task, result, fixed, opts)
@@ -386,9 +441,17 @@ def _cache_for(project: Project, caches: dict, run: RunOptions):
     return caches[key]
 
 
-def _collect(out: RunResult, task: _Task, result: FileResult, fixed, error, opts: FixOptions) -> None:
+def _collect(out: RunResult, task: _Task, result: FileResult, fixed, error, opts: FixOptions,
+             project: Project) -> tuple[FileResult, bytes | None]:
+    """Add a file's outcome to the run's, writing its fixes (with --fix); returns what is
+    now true of the file on disk: its findings, and the bytes written (None: unchanged)."""
     if error:
         out.errors.append(f"memlint: {task.filename}: {error}")
+    if fixed is not None and not opts.diff:
+        refused = write_fixed(task.path, task.data, fixed, Path(project.config.root))
+        if refused is not None:
+            out.errors.append(f"memlint: {refused}")
+            result, fixed = check_one(task.data, task.filename, project, FixOptions())[0], None
     out.diagnostics.extend(result.diagnostics)
     if fixed is not None:
         out.fixed += result.fixes_applied
@@ -398,8 +461,7 @@ def _collect(out: RunResult, task: _Task, result: FileResult, fixed, error, opts
 
             before, _ = decode(task.data)
             out.diffs.append((task.filename, unified_diff(task.filename, before, result.fixed_text or before)))
-        else:
-            write_atomic(task.path, fixed)
+    return result, fixed
 
 
 def _remember(cache, task: _Task, result: FileResult, fixed, opts: FixOptions) -> None:
@@ -484,7 +546,6 @@ CHUNK_BYTES = 128 * 1024
 
 
 def _pooled(tasks: Iterable[_Task], projects: list[Project], opts: FixOptions, jobs: int):
-    import gc
     import multiprocessing
 
     # The rules are imported once here: forked workers inherit them. libcst (about 170 ms
@@ -502,41 +563,111 @@ def _pooled(tasks: Iterable[_Task], projects: list[Project], opts: FixOptions, j
     # What is loaded now (libcst, the rules) is shared with the forked workers: kept out
     # of their collections, its pages are never written to and stay shared.
     gc.freeze()
+    pool = _Workers(context, jobs, projects, opts)
     try:
-        with context.Pool(jobs, initializer=_init_worker, initargs=(projects, opts)) as pool:
-            sent: dict[int, _Task] = {}
-            waiting: collections.deque = collections.deque()
-            chunk: list[tuple[int, bytes, str, int]] = []
-            size = 0
-
-            def send() -> None:
-                waiting.append(pool.apply_async(_work, (chunk,)))
-
-            def done(block: bool):
-                while waiting and (block or waiting[0].ready()):
-                    for i, result in waiting.popleft().get():
-                        yield sent.pop(i), result
-
-            numbers = itertools.count()
-            for task in tasks:
-                key = next(numbers)
-                sent[key] = task
-                chunk.append((key, task.data, task.filename, task.project))
-                size += len(task.data)
-                if size >= CHUNK_BYTES:
-                    send()
-                    chunk, size = [], 0
-                yield from done(block=False)
-            if chunk:
-                send()
-            yield from done(block=True)
+        chunk: list[tuple[int, _Task]] = []
+        size = 0
+        numbers = itertools.count()
+        for task in tasks:
+            chunk.append((next(numbers), task))
+            size += len(task.data)
+            if size >= CHUNK_BYTES:
+                pool.send(chunk)
+                chunk, size = [], 0
+            yield from pool.finished(block=False)
+        if chunk:
+            pool.send(chunk)
+        yield from pool.finished(block=True)
     finally:
+        pool.close()
         gc.unfreeze()
 
 
-def _init_worker(projects: list[Project], opts: FixOptions) -> None:
-    global _WORKER_PROJECTS, _WORKER_OPTS
+class _Workers:
+    """Worker processes checking chunks of files. A worker that dies (libcst's native
+    parser can crash the process) breaks the pool: the files being checked at that moment
+    (each worker marks the one it is on in shared memory) are checked again one at a time
+    in a process of their own, the crashing one becomes a MEM001 finding naming it, and
+    every other file goes to a new pool. Nothing waits for a result that cannot come."""
+
+    def __init__(self, context, jobs: int, projects: list[Project], opts: FixOptions) -> None:
+        self.context, self.jobs, self.projects, self.opts = context, jobs, projects, opts
+        self.waiting: collections.deque = collections.deque()  # (future, [(key, task)])
+        self.executor, self.current = self._start(jobs)
+
+    def _start(self, jobs: int):
+        from concurrent.futures import ProcessPoolExecutor
+
+        current = self.context.RawArray("q", [-1] * jobs)  # the key each worker is on
+        slots = self.context.Value("i", 0)
+        executor = ProcessPoolExecutor(jobs, mp_context=self.context, initializer=_init_worker,
+                                       initargs=(self.projects, self.opts, current, slots))
+        return executor, current
+
+    def send(self, items: list[tuple[int, _Task]]) -> None:
+        work = [(key, t.data, t.filename, t.project) for key, t in items]
+        self.waiting.append((self.executor.submit(_work, work), items))
+
+    def finished(self, block: bool):
+        from concurrent.futures.process import BrokenProcessPool
+
+        while self.waiting and (block or self.waiting[0][0].done()):
+            future, items = self.waiting.popleft()
+            try:
+                results = future.result()
+            except BrokenProcessPool:
+                yield from self._recover(items)
+                continue
+            tasks = dict(items)
+            for key, result in results:
+                yield tasks[key], result
+
+    def _recover(self, items: list[tuple[int, _Task]]):
+        lost = items + [entry for _, chunk in self.waiting for entry in chunk]
+        self.waiting.clear()
+        on = {key for key in self.current if key >= 0}
+        self.executor.shutdown(wait=True, cancel_futures=True)
+        self.executor, self.current = self._start(self.jobs)
+        suspects = [(key, task) for key, task in lost if key in on]
+        for key, task in suspects:
+            yield task, self._alone(key, task)
+        rest = [(key, task) for key, task in lost if key not in on]
+        for i in range(0, len(rest), 8):
+            self.send(rest[i:i + 8])
+
+    def _alone(self, key: int, task: _Task):
+        """The file checked in a process of its own: its result, or a MEM001 finding when
+        that process dies too."""
+        from concurrent.futures import ProcessPoolExecutor
+        from concurrent.futures.process import BrokenProcessPool
+
+        current, slots = self.context.RawArray("q", [-1]), self.context.Value("i", 0)
+        with ProcessPoolExecutor(1, mp_context=self.context, initializer=_init_worker,
+                                 initargs=(self.projects, self.opts, current, slots)) as alone:
+            try:
+                [(_, result)] = alone.submit(_work, [(key, task.data, task.filename, task.project)]).result()
+                return result
+            except BrokenProcessPool:
+                from memlint.engine.checker import crash_error
+
+                return FileResult(task.filename, [crash_error(task.filename)]), None, None
+
+    def close(self) -> None:
+        self.executor.shutdown(wait=True, cancel_futures=True)
+
+
+_CURRENT = None  # the worker's slot in the pool's shared array of keys being checked
+_SLOT = 0
+
+
+def _init_worker(projects: list[Project], opts: FixOptions, current=None, slots=None) -> None:
+    global _WORKER_PROJECTS, _WORKER_OPTS, _CURRENT, _SLOT
     _WORKER_PROJECTS, _WORKER_OPTS = projects, opts
+    if current is not None:
+        with slots.get_lock():
+            _SLOT = slots.value % len(current)
+            slots.value += 1
+        _CURRENT = current
     from memlint.engine import lazy
 
     lazy.install()
@@ -553,19 +684,25 @@ def _init_worker(projects: list[Project], opts: FixOptions) -> None:
 def _work(chunk: list[tuple[int, bytes, str, int]]):
     out = []
     for i, data, filename, project in chunk:
+        if _CURRENT is not None:
+            _CURRENT[_SLOT] = i
         out.append((i, check_one(data, filename, _WORKER_PROJECTS[project], _WORKER_OPTS)))
+    if _CURRENT is not None:
+        _CURRENT[_SLOT] = -1
     return out
 
 
 def relevant_files(
-    paths: Sequence[Path], projects: ProjectCache, force_exclude: bool = False
+    paths: Sequence[Path], projects: ProjectCache, force_exclude: bool = False,
+    notices: list[str] | None = None,
 ) -> list[Path]:
     """Expand the given paths, with the excludes of the project the first of them is in
-    (applied to files named explicitly too with `force_exclude`, as pre-commit needs)."""
+    (applied to files named explicitly too with `force_exclude`, as pre-commit needs);
+    what the walk left out that deserves a word goes to `notices`."""
     from memlint.engine.discovery import discover
 
     first = paths[0].resolve() if paths else Path.cwd()
     anchor = first if first.is_dir() else first.parent
     cfg = projects.for_file(anchor / "__init__.py").config
     return discover(paths, root=cfg.root, exclude=cfg.exclude, extend_exclude=cfg.extend_exclude,
-                    force_exclude=force_exclude)
+                    force_exclude=force_exclude, notices=notices)

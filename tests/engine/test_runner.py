@@ -98,3 +98,32 @@ def test_a_file_memlint_fails_on_is_a_finding(tmp_path, monkeypatch):
     broken = [d for d in result.diagnostics if d.filename.endswith("mod0.py")]
     assert [(d.code, d.location.row) for d in broken] == [("MEM001", 1)]
     assert "RuntimeError: boom" in broken[0].message
+
+
+@pytest.mark.parametrize("how", ["segfault", "exit"])
+def test_a_worker_that_dies_fails_that_file_and_the_run_goes_on(tmp_path, monkeypatch, how):
+    """A crash of libcst's native parser kills the worker process: the run neither hangs
+    nor loses the other files; the crashing file is a MEM001 finding naming it."""
+    import os
+    import signal
+
+    make_tree(tmp_path)
+    serial = run(tmp_path, jobs=1)
+    real = runner.check_one
+
+    def crash(data, filename, project, opts):
+        if filename.endswith("mod4.py"):
+            if how == "segfault":
+                os.kill(os.getpid(), signal.SIGSEGV)
+            os._exit(3)
+        return real(data, filename, project, opts)
+
+    monkeypatch.setattr(runner, "check_one", crash)  # forked workers inherit it
+    monkeypatch.setattr(runner, "POOL_MIN_BYTES", 0)
+    monkeypatch.setattr(runner, "CHUNK_BYTES", 1)  # one file a chunk: many in flight
+    pooled = run(tmp_path, jobs=2)
+    crashed = [d for d in pooled.diagnostics if d.filename.endswith("mod4.py")]
+    assert [(d.code, d.location.row) for d in crashed] == [("MEM001", 1)]
+    assert "crashed" in crashed[0].message
+    others = [d for d in serial.diagnostics if not d.filename.endswith("mod4.py")]
+    assert [d for d in pooled.diagnostics if not d.filename.endswith("mod4.py")] == others

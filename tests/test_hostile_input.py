@@ -1,0 +1,238 @@
+"""Odd and hostile input: what a user sees when a file, a tree or the machine misbehaves.
+Every case here failed once: a traceback, a hang, a crash or a fix that broke a file."""
+
+from __future__ import annotations
+
+import pytest
+
+# A safe MEM203 fix that adds `import dask` where the file has no import at the top.
+BODY = (
+    "x = 1\n"
+    "import dask.array as da\n"
+    "import numpy as np\n"
+    "from scipy.spatial import cKDTree\n"
+    "model = cKDTree(points)\n"
+    "y = da.ones(10, chunks=5).map_blocks(predict, model=model, meta=np.empty(0))\n"
+)
+FIXED_CALL = "model=dask.delayed(model)"
+
+
+@pytest.mark.parametrize("header", [
+    "# -*- coding: latin-1 -*-\n",
+    "#!/usr/bin/env python\n",
+    "#!/usr/bin/env python\n# vim: set fileencoding=latin-1 :\n",
+])
+def test_an_added_import_goes_below_the_shebang_and_the_encoding_line(header, memlint, project):
+    encoding = "latin-1" if "coding" in header else "utf-8"
+    path = project({"a.py": (header + "# caf\xe9\n" + BODY).encode(encoding)}) / "a.py"
+    run = memlint("check", "--no-cache", "--fix", "a.py", cwd=path.parent)
+    assert run.returncode == 0, run
+    data = path.read_bytes()
+    lines = data.split(b"\n")
+    assert b"\n".join(lines[: header.count("\n")]) + b"\n" == header.encode()
+    assert lines[header.count("\n")] == b"import dask"
+    assert FIXED_CALL.encode() in data and "# caf\xe9".encode(encoding) in data
+    compile(data, "a.py", "exec")  # Python still reads the file with its declared encoding
+
+
+FIXABLE = "import numpy as np\n" + BODY.replace("x = 1\n", "")
+
+
+def fixable(tmp_path, name="a.py"):
+    path = tmp_path / name
+    path.write_text(FIXABLE)
+    return path
+
+
+def test_fix_follows_no_link_out_of_the_project(memlint, tmp_path):
+    outside = tmp_path / "elsewhere" / "shared.py"
+    outside.parent.mkdir()
+    outside.write_text(FIXABLE)
+    project = tmp_path / "project"
+    project.mkdir()
+    (project / "pyproject.toml").write_text("[tool.memlint]\n")
+    (project / "a.py").symlink_to(outside)
+    run = memlint("check", "--no-cache", "--fix", ".", cwd=project)
+    assert outside.read_text() == FIXABLE and (project / "a.py").is_symlink()
+    assert run.returncode == 0, run
+    assert f"skipping {project / 'a.py'}: it links to {outside.resolve()}, outside the project" in run.stderr
+
+
+def test_fix_writes_through_a_link_inside_the_project(memlint, tmp_path):
+    (tmp_path / "pyproject.toml").write_text("[tool.memlint]\n")
+    real = fixable(tmp_path, "real.py")
+    (tmp_path / "sub").mkdir()
+    (tmp_path / "sub" / "link.py").symlink_to(real)
+    run = memlint("check", "--no-cache", "--fix", "sub/link.py", cwd=tmp_path)
+    assert run.returncode == 0, run
+    assert (tmp_path / "sub" / "link.py").is_symlink() and FIXED_CALL in real.read_text()
+
+
+def test_fix_leaves_a_read_only_file_alone(memlint, tmp_path):
+    path = fixable(tmp_path)
+    path.chmod(0o444)
+    run = memlint("check", "--no-cache", "--fix", "a.py", cwd=tmp_path)
+    assert path.read_text() == FIXABLE and "read-only" in run.stderr and run.returncode == 1, run
+
+
+def test_fix_keeps_mode_owner_and_hard_links(memlint, tmp_path):
+    import os
+
+    path = fixable(tmp_path)
+    path.chmod(0o640)
+    if os.geteuid() == 0:
+        os.chown(path, 4321, 4321)
+    twin = tmp_path / "twin.txt"
+    os.link(path, twin)
+    run = memlint("check", "--no-cache", "--fix", "a.py", cwd=tmp_path)
+    assert run.returncode == 0, run
+    st = path.stat()
+    assert FIXED_CALL in twin.read_text() and st.st_nlink == 2 and st.st_mode & 0o777 == 0o640
+    if os.geteuid() == 0:
+        assert (st.st_uid, st.st_gid) == (4321, 4321)
+    os.unlink(twin)
+    path.write_text(FIXABLE)
+    if os.geteuid() == 0:
+        os.chown(path, 4321, 4321)
+    assert memlint("check", "--no-cache", "--fix", "a.py", cwd=tmp_path).returncode == 0
+    st = path.stat()
+    assert FIXED_CALL in path.read_text() and st.st_mode & 0o777 == 0o640
+    if os.geteuid() == 0:
+        assert (st.st_uid, st.st_gid) == (4321, 4321)
+
+
+def test_an_edit_saved_while_fixing_is_kept(tmp_path, monkeypatch):
+    import memlint.engine.runner as runner
+    from memlint.engine.runner import FixOptions, ProjectCache, RunOptions, run_files
+
+    path = fixable(tmp_path)
+    real = runner.check_one
+    edited = FIXABLE + "# saved by the editor meanwhile\n"
+
+    def check_then_edit(data, filename, project, opts):
+        out = real(data, filename, project, opts)
+        path.write_text(edited)
+        return out
+
+    monkeypatch.setattr(runner, "check_one", check_then_edit)
+    result = run_files([path], ProjectCache(), FixOptions(fix=True), RunOptions(jobs=1, cache=False))
+    assert path.read_text() == edited
+    assert result.fixed == 0 and [d.code for d in result.diagnostics] == ["MEM203"]
+    assert any("changed while memlint was checking it" in e for e in result.errors)
+
+
+DEEP = "import dask\nx = " + "(" * 3000 + "1" + ")" * 3000 + "\ny = x.map_blocks(f, m)\n"
+UNCLOSED = "import dask\ny = x.map_blocks(f, m)\nx = " + "[" * 5000 + "1\n"
+CHAIN = "import dask\nx = " + " + ".join(["a"] * 100_000) + "\ny = x.map_blocks(f, m)\n"
+
+
+@pytest.mark.parametrize("source, row, words", [
+    (DEEP, 2, "SyntaxError: too many nested parentheses"),  # Python's own words
+    (UNCLOSED, 3, "SyntaxError: too many nested parentheses"),
+    (CHAIN, 2, "chains too many operators"),
+], ids=["nested", "unclosed", "chain"])
+@pytest.mark.parametrize("mode", ["check", "fix", "stdin"])
+def test_deep_nesting_and_long_chains_are_mem001_in_bounded_time(source, row, words, mode, memlint, tmp_path):
+    """libcst's native parser dies (signal 11) on a few thousand nested brackets and
+    takes minutes over a long chain of operators: neither reaches it."""
+    import time
+
+    (tmp_path / "a.py").write_text(source)
+    args = {"check": ["a.py"], "fix": ["--fix", "--unsafe-fixes", "a.py"],
+            "stdin": ["--stdin-filename", "a.py", "-"]}[mode]
+    start = time.monotonic()
+    run = memlint("check", "--no-cache", "--output-format", "concise", *args, cwd=tmp_path,
+                  input=source if mode == "stdin" else None)
+    assert time.monotonic() - start < 30
+    assert run.returncode == 1 and f"a.py:{row}:" in run.stdout and "MEM001" in run.stdout, run
+    assert words in run.stdout and "Traceback" not in run.stderr
+    assert (tmp_path / "a.py").read_text() == source
+
+
+def test_real_code_with_long_expressions_is_still_parsed():
+    """Big literals and long but flat expressions are not chains: the limits leave them."""
+    from memlint.engine.parsing import too_complex
+
+    table = "TABLE = [" + ", ".join(f"({-i}.5, 'k{i}', a.b[{i}] + {i})" for i in range(20_000)) + "]\n"
+    formula = "y = " + " + ".join(f"c{i} * x ** {i % 7}" for i in range(600)) + "\n"
+    calls = "".join(f"v{i} = f(a)(b).c.d[0] - g(x, y) * 2\n" for i in range(3000))
+    assert too_complex(table + formula + calls) is None
+
+
+def test_an_unreadable_directory_is_said(tmp_path, monkeypatch):
+    import os
+
+    from memlint.engine import discovery
+
+    (tmp_path / "locked").mkdir()
+    (tmp_path / "locked" / "a.py").write_text(FIXABLE)
+    (tmp_path / "b.py").write_text(FIXABLE)
+    real = os.scandir
+
+    def scandir(path):
+        if str(path).endswith("locked"):
+            raise PermissionError(13, "Permission denied")
+        return real(path)
+
+    monkeypatch.setattr(discovery.os, "scandir", scandir)
+    notices: list[str] = []
+    found = discovery.discover([tmp_path], root=tmp_path, notices=notices)
+    assert found == [(tmp_path / "b.py").resolve()]
+    assert notices == [f"cannot read directory {(tmp_path / 'locked').resolve()}: Permission denied"]
+
+
+def test_a_line_holding_only_a_backslash_moves_no_finding_and_no_edit(memlint, tmp_path):
+    lines = FIXABLE.splitlines(keepends=True)
+    # `\` alone joins the next line to it: the same program, one row lower for everything after.
+    source = "".join(lines[:-1]) + "# keep this comment\n\\\n" + lines[-1]
+    path = tmp_path / "a.py"
+    path.write_text(source)
+    run = memlint("check", "--no-cache", "--output-format", "concise", "a.py", cwd=tmp_path)
+    row = source.splitlines().index(lines[-1].rstrip("\n")) + 1
+    assert f"a.py:{row}:" in run.stdout and "MEM203" in run.stdout, run
+    assert memlint("check", "--no-cache", "--fix", "a.py", cwd=tmp_path).returncode == 0
+    fixed = path.read_text()
+    assert "# keep this comment\n\\\n" in fixed and FIXED_CALL in fixed
+    compile(fixed, "a.py", "exec")
+
+
+def test_a_file_cpython_rejects_is_mem001_and_never_fixed(memlint, tmp_path):
+    source = FIXABLE + "first = *rest\n"  # libcst takes it; CPython: "can't use starred expression here"
+    path = tmp_path / "a.py"
+    path.write_text(source)
+    run = memlint("check", "--no-cache", "--fix", "--output-format", "concise", "a.py", cwd=tmp_path)
+    assert path.read_text() == source
+    assert run.returncode == 1 and "MEM001" in run.stdout and "starred" in run.stdout, run
+
+
+def test_two_boms_are_what_python_says_and_never_become_one(memlint, tmp_path):
+    data = b"\xef\xbb\xbf\xef\xbb\xbf" + FIXABLE.encode()
+    path = tmp_path / "a.py"
+    path.write_bytes(data)
+    run = memlint("check", "--no-cache", "--fix", "--output-format", "concise", "a.py", cwd=tmp_path)
+    assert path.read_bytes() == data
+    assert run.returncode == 1 and "a.py:1:" in run.stdout and "MEM001" in run.stdout, run
+
+
+def test_an_encoding_that_does_not_give_back_its_bytes_is_never_rewritten(memlint, tmp_path):
+    # unicode_escape reads `\\x41` as "A": written back, the escape would be gone.
+    data = b"# -*- coding: unicode_escape -*-\n" + FIXABLE.encode() + b"label = '\\x41'  # noqa: MEM101\n"
+    path = tmp_path / "a.py"
+    path.write_bytes(data)
+    run = memlint("check", "--no-cache", "--fix", "a.py", cwd=tmp_path)
+    assert path.read_bytes() == data
+    assert "does not give the same bytes" in run.stderr and run.returncode == 1, run
+
+
+@pytest.mark.parametrize("before, after, expected", [
+    ("a = 1\nb = 2\n", "a = 1\n", "a = 1\n"),
+    ("a = 1\nb = 2\n", "a = 1", "a = 1\n"),
+    ("a = 1\r\nb = 2\r\n", "a = 1", "a = 1\r\n"),
+    ("a = 1\nb = 2", "a = 1\n", "a = 1"),
+    ("a = 1\r\nb = 2", "a = 1\r\n", "a = 1"),
+    ("b = 2\n", "", ""),
+])
+def test_a_fix_keeps_whether_the_file_ends_with_a_line_break(before, after, expected):
+    from memlint.engine.checker import _same_final_newline
+
+    assert _same_final_newline(before, after) == expected
