@@ -117,14 +117,85 @@ def main(argv: Sequence[str] | None = None) -> int:
             args = build_parser().parse_args(argv)
         except SystemExit as exc:  # --help, --version: argparse printed them
             return exc.code if isinstance(exc.code, int) else EXIT_OK
-        return _check(args)
+        code = _check(args)
+        _flush()
+        return code
     except UsageError as exc:
-        print(str(exc), file=sys.stderr)
+        _say(str(exc))
+        return EXIT_ERROR
+    except _OutputError as exc:
+        _say(f"memlint: error: {exc}")
         return EXIT_ERROR
     except KeyboardInterrupt:
         return 130
     finally:
         codecache.save()
+
+
+class _OutputError(Exception):
+    """The report could not be written (standard output closed, full or gone)."""
+
+
+def _flush() -> None:
+    """Push the report out now, while a failure can still be said: at exit, Python would
+    print a traceback-like notice of its own."""
+    if sys.stdout is None:
+        raise _OutputError("standard output is closed")
+    try:
+        sys.stdout.flush()
+    except BrokenPipeError:
+        _detach_stdout()
+    except OSError as exc:
+        _detach_stdout()
+        raise _OutputError(f"cannot write to standard output: {exc.strerror or exc}") from None
+
+
+def _detach_stdout() -> None:
+    # What is still buffered can never be written: point the stream at /dev/null, so the
+    # interpreter's own flush at exit finds nothing to complain about.
+    try:
+        devnull = os.open(os.devnull, os.O_WRONLY)
+        os.dup2(devnull, sys.stdout.fileno())
+        os.close(devnull)
+    except (OSError, ValueError):
+        pass
+
+
+def _write(output: str) -> None:
+    """Write to standard output. The reader leaving (`memlint check | head`) ends the
+    output quietly, as ruff does; a closed or full output is an error of the run."""
+    if sys.stdout is None:
+        raise _OutputError("standard output is closed")
+    try:
+        sys.stdout.write(output)
+        sys.stdout.flush()
+    except BrokenPipeError:
+        _detach_stdout()
+    except OSError as exc:
+        _detach_stdout()
+        raise _OutputError(f"cannot write to standard output: {exc.strerror or exc}") from None
+
+
+def _write_bytes(data: bytes) -> None:
+    if sys.stdout is None:
+        raise _OutputError("standard output is closed")
+    try:
+        sys.stdout.flush()
+        sys.stdout.buffer.write(data)
+        sys.stdout.buffer.flush()
+    except BrokenPipeError:
+        _detach_stdout()
+    except OSError as exc:
+        _detach_stdout()
+        raise _OutputError(f"cannot write to standard output: {exc.strerror or exc}") from None
+
+
+def _say(line: str) -> None:
+    if sys.stderr is not None:
+        try:
+            print(line, file=sys.stderr)
+        except OSError:
+            pass
 
 
 COMMANDS = {
@@ -261,14 +332,18 @@ def _check_stdin(args, projects, opts) -> int:
 
     name = args.stdin_filename or "-"
     path = Path(name).resolve() if args.stdin_filename else Path.cwd() / "-"
-    data = sys.stdin.buffer.read()
+    if sys.stdin is None:
+        raise UsageError("memlint: error: standard input is closed")
+    try:
+        data = sys.stdin.buffer.read()
+    except OSError as exc:
+        raise UsageError(f"memlint: error: cannot read standard input: {exc.strerror or exc}") from None
     project = projects.for_file(path)
     filename = str(path) if args.stdin_filename else "-"
     if opts.fix and not opts.diff:
         result, fixed, error = process_bytes(data, filename, project, opts)
         # Editors replace the buffer with stdout: the source and nothing else.
-        sys.stdout.buffer.write(fixed if fixed is not None else data)
-        sys.stdout.flush()
+        _write_bytes(fixed if fixed is not None else data)
         if error:
             print(f"memlint: {name}: {error}", file=sys.stderr)
         remaining = [d for d in result.diagnostics]
@@ -315,7 +390,7 @@ def _report(args, result) -> int:
     if args.diff:
         if not args.silent:
             # In the order of the findings: by file (worker processes finish in any order).
-            sys.stdout.write("".join(text for _, text in sorted(result.diffs, key=lambda d: d[0])))
+            _write("".join(text for _, text in sorted(result.diffs, key=lambda d: d[0])))
         if result.fixed and not args.quiet:
             noun = "fix" if result.fixed == 1 else "fixes"
             print(f"Would apply {result.fixed} {noun}.", file=sys.stderr)
@@ -354,13 +429,7 @@ def _emit(args, output: str) -> None:
     if args.silent:
         return
     if args.output_file is None:
-        try:
-            sys.stdout.write(output)
-            sys.stdout.flush()
-        except BrokenPipeError:
-            # The reader left (`memlint check | head`): stop quietly, as ruff does; the
-            # interpreter's own flush at exit must not raise again.
-            os.dup2(os.open(os.devnull, os.O_WRONLY), sys.stdout.fileno())
+        _write(output)
         return
     try:
         args.output_file.parent.mkdir(parents=True, exist_ok=True)
@@ -465,7 +534,7 @@ def _rules_command(argv: list[str]) -> int:
     elif argv:
         raise UsageError("memlint: error: usage: memlint rules [--format text|markdown]")
     if fmt == "markdown":
-        sys.stdout.write(rules_markdown())
+        _write(rules_markdown())
         return EXIT_OK
     if fmt != "text":
         raise UsageError(f"memlint: error: unknown format {fmt!r} for `memlint rules`")

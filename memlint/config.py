@@ -49,6 +49,20 @@ class ConfigError(Exception):
     """A configuration problem; str() is a one-line message naming the file and the key."""
 
 
+def _check_patterns(patterns: Sequence[str], key: str, where) -> None:
+    """Each exclude pattern as gitignore reads it: one pathspec rejects is an error here,
+    naming it, rather than a traceback when the files are listed."""
+    if not patterns:
+        return
+    import pathspec
+
+    for pattern in patterns:
+        try:
+            pathspec.GitIgnoreSpec.from_lines([pattern])
+        except ValueError as exc:
+            raise where.error(f"{key!r}: invalid pattern {pattern!r} ({exc})") from None
+
+
 def normalize_name(name: str) -> str:
     """A distribution name normalized per PEP 503."""
     return re.sub(r"[-_.]+", "-", name).lower()
@@ -385,7 +399,9 @@ def _parse(settings: dict[str, Any], where: _Where, root: Path, path: Path) -> C
             values[key.replace("-", "_")] = codes
     for key in ("exclude", "extend-exclude"):
         if key in settings:
-            values[key.replace("-", "_")] = _str_list(settings[key], key, where)
+            patterns = _str_list(settings[key], key, where)
+            _check_patterns(patterns, key, where)
+            values[key.replace("-", "_")] = patterns
     if "per-file-ignores" in settings:
         pfi = settings["per-file-ignores"]
         values["per_file_ignores"] = _per_file_ignores(pfi, where, registry)

@@ -43,14 +43,32 @@ class Plugin:
     def run(self) -> Iterator[tuple[int, int, str, type]]:
         from dataclasses import replace
 
-        from memlint.engine.checker import check_text
+        from memlint.engine.checker import check_bytes, check_text
 
         filename = str(self.path)
         settings = replace(self.project.settings_for(filename), apply_noqa=False)
-        for d in check_text("".join(self.lines), filename, settings):
+        data = self._bytes()
+        if data is not None:
+            # The file's own bytes, decoded as `memlint check` and Python decode them (BOMs,
+            # coding declarations): flake8's `lines` differ for some (a BOM and a cookie).
+            found = check_bytes(data, filename, settings).diagnostics
+        else:
+            found = check_text("".join(self.lines), filename, settings)
+        for d in found:
             if self.project.enabled(d.code, filename):
                 # flake8 columns are 0-based and it adds 1 when printing.
                 yield d.location.row, d.location.column - 1, f"{d.code} {d.message}", type(self)
+
+
+    def _bytes(self) -> bytes | None:
+        """The file as it is on disk, when flake8 read it from there (not standard input)."""
+        if self.filename in ("stdin", "-") or not os.path.isfile(self.filename):
+            return None
+        try:
+            with open(self.filename, "rb") as fh:
+                return fh.read()
+        except OSError:
+            return None
 
 
 def _path_of(filename: str) -> Path:

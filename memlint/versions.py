@@ -343,8 +343,10 @@ class VersionResolver:
 
 def _read_bytes(path: Path) -> bytes | None:
     try:
+        if not path.is_file():  # missing, a directory, a FIFO or device (never ends)
+            return None
         return path.read_bytes()
-    except OSError:  # missing, a directory, unreadable
+    except OSError:  # unreadable
         return None
 
 

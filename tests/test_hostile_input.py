@@ -236,3 +236,163 @@ def test_a_fix_keeps_whether_the_file_ends_with_a_line_break(before, after, expe
     from memlint.engine.checker import _same_final_newline
 
     assert _same_final_newline(before, after) == expected
+
+
+# -- bad input: one line and exit 2, or a finding, and the run goes on ------------------------
+
+def test_a_damaged_result_cache_is_a_miss_and_is_rewritten(memlint, tmp_path):
+    import json
+
+    fixable(tmp_path)
+    first = memlint("check", "a.py", cwd=tmp_path)
+    (path,) = (tmp_path / ".memlint_cache").glob("*.json")
+    data = json.loads(path.read_text())
+    data["results"] = {"a.py": 5, "b.py": [], "c.py": [1, 2]}
+    data["skip"] = {"x.py": "no", "y.py": []}
+    path.write_text(json.dumps(data))
+    again = memlint("check", "a.py", cwd=tmp_path)
+    assert (again.returncode, again.stdout) == (first.returncode, first.stdout) == (1, first.stdout), again
+    assert "Traceback" not in again.stderr
+    rewritten = json.loads(path.read_text())
+    assert list(rewritten["results"]) == ["a.py"] and rewritten["skip"] == {}
+
+
+def test_a_cache_directory_linking_out_of_the_project_is_not_written(memlint, tmp_path):
+    outside = tmp_path / "outside"
+    outside.mkdir()
+    project = tmp_path / "project"
+    project.mkdir()
+    fixable(project)
+    (project / ".memlint_cache").symlink_to(outside)
+    run = memlint("check", "a.py", cwd=project)
+    assert run.returncode == 1 and "MEM203" in run.stdout, run
+    assert list(outside.iterdir()) == []
+
+
+def test_no_link_in_the_cache_directory_is_written_through(memlint, tmp_path):
+    target = tmp_path / "elsewhere.txt"
+    project = tmp_path / "project"
+    (project / ".memlint_cache").mkdir(parents=True)
+    fixable(project)
+    (project / ".memlint_cache" / ".gitignore").symlink_to(target)  # dangling
+    (project / ".memlint_cache" / "CACHEDIR.TAG").symlink_to(target)
+    run = memlint("check", "a.py", cwd=project)
+    assert run.returncode == 1 and not target.exists(), run
+
+
+@pytest.mark.parametrize("case", ["symlink loop", "missing", "bad exclude"])
+def test_bad_paths_and_patterns_are_one_line_and_exit_2(case, memlint, tmp_path):
+    fixable(tmp_path)
+    if case == "symlink loop":
+        (tmp_path / "loop1").symlink_to(tmp_path / "loop2")
+        (tmp_path / "loop2").symlink_to(tmp_path / "loop1")
+        run = memlint("check", "loop1", cwd=tmp_path)
+        expected = "memlint: cannot check loop1: a symlink loop"
+    elif case == "missing":
+        run = memlint("check", "nothere.py", cwd=tmp_path)
+        expected = "memlint: path does not exist: nothere.py"
+    else:
+        (tmp_path / "pyproject.toml").write_text('[tool.memlint]\nexclude = ["build", "!"]\n')
+        run = memlint("check", ".", cwd=tmp_path)
+        expected = "pyproject.toml: [tool.memlint] 'exclude': invalid pattern '!'"
+    assert run.returncode == 2 and expected in run.stderr, run
+    assert len(run.stderr.strip().splitlines()) == 1 and "Traceback" not in run.stderr
+
+
+def test_gitignore_lines_git_takes_and_pathspec_rejects_are_skipped(memlint, tmp_path):
+    fixable(tmp_path, "kept.py")
+    fixable(tmp_path, "ignored.py")
+    (tmp_path / ".gitignore").write_text("!\n\\\nignored.py\n")
+    run = memlint("check", "--output-format", "concise", ".", cwd=tmp_path)
+    assert run.returncode == 1 and "kept.py" in run.stdout and "ignored.py" not in run.stdout, run
+    assert "Traceback" not in run.stderr
+
+
+def test_only_regular_files_are_read(memlint, tmp_path):
+    import os
+
+    fixable(tmp_path)
+    os.mkfifo(tmp_path / "pipe.py")
+    os.mkfifo(tmp_path / "uv.lock")  # a version source that would never end
+    run = memlint("check", "--output-format", "concise", "pipe.py", "/dev/zero", "a.py", cwd=tmp_path)
+    assert run.returncode == 1 and "a.py:" in run.stdout, run
+    assert "skipping pipe.py: not a regular file" in run.stderr
+    assert "skipping /dev/zero: not a regular file" in run.stderr
+    walked = memlint("check", "--output-format", "concise", ".", cwd=tmp_path)  # FIFOs met walking
+    assert walked.returncode == 1 and "a.py:" in walked.stdout, walked
+
+
+def test_a_binary_file_named_py_is_said(memlint, tmp_path):
+    (tmp_path / "blob.py").write_bytes(b"\x7fELF\x02\x01\x01\x00" + bytes(range(256)) * 4)
+    run = memlint("check", "--output-format", "concise", "blob.py", cwd=tmp_path)
+    assert run.returncode == 1 and "blob.py:1:1: MEM001 not Python source" in run.stdout, run
+
+
+def _closed_stream_run(tmp_path, **streams):
+    import os
+    import subprocess
+    import sys
+
+    from conftest import REPO
+
+    env = {**os.environ, "PYTHONPATH": str(REPO)}
+    return subprocess.run([sys.executable, "-m", "memlint", *streams.pop("args")], cwd=tmp_path,
+                          env=env, capture_output=False, timeout=60, **streams)
+
+
+def test_closed_or_full_standard_streams_are_one_line_and_exit_2(tmp_path):
+    import subprocess
+
+    fixable(tmp_path)
+    err = tmp_path / "err.txt"
+    cases = [
+        ({"args": ["check", "a.py"], "stdout": subprocess.DEVNULL}, None, 1),  # a control
+        ({"args": ["check", "a.py"], "stdout": open("/dev/full", "wb")}, "No space left on device", 2),
+        ({"args": ["check", "--stdin-filename", "a.py", "-"], "stdin": open("/dev/null", "rb"),
+          "stdout": open("/dev/full", "wb")}, "No space left on device", 2),
+    ]
+    for streams, words, code in cases:
+        with open(err, "wb") as fh:
+            proc = _closed_stream_run(tmp_path, stderr=fh, **streams)
+        text = err.read_text()
+        assert proc.returncode == code, text
+        assert "Traceback" not in text and "Exception ignored" not in text, text
+        if words:
+            assert words in text and len(text.strip().splitlines()) == 1, text
+
+
+@pytest.mark.parametrize("closed", ["stdin", "stdout"])
+def test_a_closed_standard_stream_is_one_line(closed, tmp_path):
+    import os
+    import subprocess
+    import sys
+
+    from conftest import REPO
+
+    fixable(tmp_path)
+    args, redirect = {"stdin": ("--stdin-filename a.py -", "<&-"), "stdout": ("a.py", ">&-")}[closed]
+    proc = subprocess.run(f"{sys.executable} -m memlint check {args} {redirect}", shell=True,
+                          cwd=tmp_path, stderr=subprocess.PIPE, timeout=60,
+                          env={**os.environ, "PYTHONPATH": str(REPO)})
+    text = proc.stderr.decode()
+    name = "input" if closed == "stdin" else "output"
+    assert proc.returncode == 2 and f"memlint: error: standard {name} is closed" in text, text
+    assert "Traceback" not in text
+
+
+def test_a_file_deleted_while_fixing_is_one_line(tmp_path, monkeypatch):
+    import memlint.engine.runner as runner
+    from memlint.engine.runner import FixOptions, ProjectCache, RunOptions, run_files
+
+    path = fixable(tmp_path)
+    real = runner.check_one
+
+    def check_then_delete(data, filename, project, opts):
+        out = real(data, filename, project, opts)
+        path.unlink(missing_ok=True)
+        return out
+
+    monkeypatch.setattr(runner, "check_one", check_then_delete)
+    result = run_files([path], ProjectCache(), FixOptions(fix=True), RunOptions(jobs=1, cache=True))
+    assert not path.exists() and result.fixed == 0
+    assert any("cannot fix" in e and "No such file" in e for e in result.errors), result.errors

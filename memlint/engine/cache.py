@@ -89,10 +89,14 @@ class ResultCache:
         if not isinstance(data, dict) or data.get("format") != FORMAT:
             return
         if data.get("skip_key") == self.skip_key and isinstance(data.get("skip"), dict):
-            self.skip = data["skip"]
+            self.skip = _valid(data["skip"], _is_skip_entry)
         if isinstance(data.get("results"), dict) and isinstance(data.get("result_key"), str):
-            self.results = data["results"]
+            self.results = _valid(data["results"], _is_result_entry)
             self._stored_result_key = data["result_key"]
+        # An entry of the wrong shape (an edited or damaged file) is a miss, and the file
+        # is written again without it.
+        self.dirty = len(self.skip) != len(data.get("skip") or {}) or \
+            len(self.results) != len(data.get("results") or {})
 
     def result_key(self) -> str:
         if self._result_key is None:
@@ -185,7 +189,7 @@ class ResultCache:
         import tempfile
 
         try:
-            prepare_dir(self.directory)
+            prepare_dir(self.directory, self.root)
             fd, tmp = tempfile.mkstemp(prefix=".tmp-", dir=self.directory)
             try:
                 with os.fdopen(fd, "w", encoding="utf-8") as fh:
@@ -202,14 +206,46 @@ class ResultCache:
         self.dirty = False
 
 
-def prepare_dir(directory: Path) -> None:
+def _within(path: Path, root: Path) -> bool:
+    try:
+        path.relative_to(root)
+        return True
+    except ValueError:
+        return False
+
+
+def _valid(table: Any, is_entry) -> dict[str, list]:
+    if not isinstance(table, dict):
+        return {}
+    return {rel: entry for rel, entry in table.items() if isinstance(rel, str) and is_entry(entry)}
+
+
+def _is_skip_entry(entry: Any) -> bool:
+    return isinstance(entry, list) and len(entry) == 2 and all(type(v) is int for v in entry)
+
+
+def _is_result_entry(entry: Any) -> bool:
+    # [size, mtime_ns, content hash, findings, dependencies]
+    return (isinstance(entry, list) and len(entry) == 5 and type(entry[0]) is int
+            and type(entry[1]) is int and isinstance(entry[2], str) and isinstance(entry[3], list)
+            and isinstance(entry[4], dict))
+
+
+def prepare_dir(directory: Path, root: Path | None = None) -> None:
     """Create the cache directory with a .gitignore (so it is never committed) and a
-    CACHEDIR.TAG (so backup tools skip it)."""
+    CACHEDIR.TAG (so backup tools skip it). Inside the project (`root`) the directory must
+    not be a link to elsewhere, and no link in it is written through: OSError then, and
+    nothing is cached."""
+    if root is not None and directory.is_symlink() and _within(directory.absolute(), Path(root).absolute()) \
+            and not _within(directory.resolve(), Path(root).resolve()):
+        raise OSError(f"{directory} links out of the project")
     directory.mkdir(parents=True, exist_ok=True)
     for name, text in ((".gitignore", "# Created by memlint.\n*\n"), ("CACHEDIR.TAG", CACHEDIR_TAG)):
         path = directory / name
-        if not path.exists():
-            path.write_text(text, encoding="utf-8")
+        if not os.path.lexists(path):  # a dangling link counts: never written through
+            flags = os.O_WRONLY | os.O_CREAT | os.O_EXCL | getattr(os, "O_NOFOLLOW", 0)
+            with os.fdopen(os.open(path, flags, 0o644), "w", encoding="utf-8") as fh:
+                fh.write(text)
 
 
 # -- diagnostics as JSON -------------------------------------------------------------------

@@ -642,6 +642,13 @@ def _with_rules(settings: Settings, rules: Sequence[type[Rule]]) -> Settings:
 
 def check_bytes(data: bytes, filename: str, settings: Settings) -> FileResult:
     result = FileResult(filename)
+    if b"\0" in data:  # a binary file: Python rejects NUL bytes in source too
+        row = data.count(b"\n", 0, data.index(b"\0")) + 1
+        loc = Location(row, 1)
+        result.diagnostics = [Diagnostic(SYNTAX_ERROR[0], SYNTAX_ERROR[1],
+                                         "not Python source: the file holds NUL bytes (a binary file?)",
+                                         filename, loc, loc)]
+        return result
     # A file that cannot match any enabled rule is neither decoded nor parsed; MEM001 is
     # about files memlint could not analyse, not a general syntax check.
     rules = could_match(data, settings.rules, lambda: follows(settings, filename))

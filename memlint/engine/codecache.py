@@ -14,6 +14,13 @@ compiled once (exactly as the built-in `exec` would: file name `<string>`, no in
 `__future__` flags) and looked up by its text afterwards. What runs is the same code; only
 the compiling is skipped. Nothing here ever fails a run: a missing, unreadable or corrupt
 file means compiling as usual, and a cache that cannot be written is left alone.
+
+Unlike `__pycache__`, the place may be any folder the user names, so what it holds is
+trusted only as ssh and ccache trust their files: the directory and the file must belong
+to the current user and be writable by no one else (the directory is made 0700, the file
+0600), and the file must carry the keyed hash (BLAKE2b) this user's runs put on what
+they write, with a key kept in the same private directory. Anything else is compiled as
+usual and never loaded: a crafted file cannot make a run execute its code.
 """
 
 from __future__ import annotations
@@ -22,6 +29,7 @@ import builtins
 import importlib.util
 import marshal
 import os
+import stat
 import sys
 import types
 
@@ -98,9 +106,19 @@ def _load() -> dict[str, types.CodeType]:
     if path is None:
         return {}
     try:
+        key = _key(os.path.dirname(path), create=False)
+        if key is None or not _trusted(path, directory=False):
+            return {}
         with open(path, "rb") as fh:
-            found = marshal.loads(fh.read())
-    except (OSError, ValueError, EOFError, TypeError):
+            data = fh.read()
+    except OSError:
+        return {}
+    signature, payload = data[:_SIGNATURE], data[_SIGNATURE:]
+    if signature != _sign(key, payload):  # a local file: no timing to guard
+        return {}
+    try:
+        found = marshal.loads(payload)
+    except (ValueError, EOFError, TypeError):
         return {}
     if type(found) is not dict or not all(
         type(k) is str and type(v) is types.CodeType for k, v in found.items()
@@ -109,23 +127,77 @@ def _load() -> dict[str, types.CodeType]:
     return found
 
 
+_SIGNATURE = 32  # bytes of keyed BLAKE2b before the marshalled codes
+_KEY_FILE = "dataclass-code.key"
+
+
+def _sign(key: bytes, payload: bytes) -> bytes:
+    # Keyed BLAKE2b is a MAC by design, and a built-in module (hmac loads OpenSSL: 3 ms).
+    from hashlib import blake2b
+
+    return blake2b(payload, key=key, digest_size=_SIGNATURE).digest()
+
+
+def _trusted(path: str, directory: bool) -> bool:
+    """Whether `path` is a directory (or a regular file, not a link) of the current user's
+    that no one else may write to."""
+    try:
+        st = os.lstat(path)
+    except OSError:
+        return False
+    kind = stat.S_ISDIR(st.st_mode) if directory else stat.S_ISREG(st.st_mode)
+    owner = not hasattr(os, "getuid") or st.st_uid == os.getuid()
+    return kind and owner and not st.st_mode & (stat.S_IWGRP | stat.S_IWOTH)
+
+
+def _key(where: str, create: bool) -> bytes | None:
+    """The secret this user's runs sign the cache with, kept in `where` (which must be
+    trusted); made when missing and `create`."""
+    if not _trusted(where, directory=True):
+        return None
+    path = os.path.join(where, _KEY_FILE)
+    try:
+        if _trusted(path, directory=False):
+            with open(path, "rb") as fh:
+                key = fh.read()
+            if len(key) == 32:
+                return key
+        if not create:
+            return None
+        key = os.urandom(32)
+        tmp = f"{path}.{os.getpid()}.tmp"
+        fd = os.open(tmp, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600)
+        with os.fdopen(fd, "wb") as fh:
+            fh.write(key)
+        os.replace(tmp, path)
+        return key
+    except OSError:
+        return None
+
+
 def save() -> None:
     """Write the cache if this process compiled anything new, with what the file holds
     now (a worker may have added libcst's classes since this process read it), atomically:
-    a concurrent run reads the old file or the new one, never half of one."""
+    a concurrent run reads the old file or the new one, never half of one. The directory
+    is made private to the user; a place that is not is left alone."""
     global _new
     path = _path()
     if not _new or _codes is None or path is None:
         return
+    where = os.path.dirname(path)
     keep = {**_load(), **_codes}
     if len(keep) > MAX_ENTRIES:
         keep = {k: v for k, v in _codes.items() if k in _used}
     tmp = f"{path}.{os.getpid()}.tmp"
     try:
-        os.makedirs(os.path.dirname(path), exist_ok=True)
-        data = marshal.dumps(keep)
-        with open(tmp, "wb") as fh:
-            fh.write(data)
+        os.makedirs(where, mode=0o700, exist_ok=True)
+        key = _key(where, create=True)
+        if key is None or os.path.lexists(path) and not _trusted(path, directory=False):
+            return
+        payload = marshal.dumps(keep)
+        fd = os.open(tmp, os.O_WRONLY | os.O_CREAT | os.O_TRUNC, 0o600)
+        with os.fdopen(fd, "wb") as fh:
+            fh.write(_sign(key, payload) + payload)
         os.replace(tmp, path)
     except (OSError, ValueError):  # ValueError: an interpreter that cannot marshal code
         try:

@@ -8,6 +8,7 @@ places: directory names in DEFAULT_EXCLUDES, the `exclude`/`extend-exclude` glob
 
 from __future__ import annotations
 
+import errno
 import os
 from dataclasses import dataclass
 from pathlib import Path
@@ -66,17 +67,30 @@ def discover(
     found: set[Path] = set()
     for given in paths:
         path = Path(given).absolute()
-        if not path.exists():  # a dangling symlink counts as missing
-            raise PathError(f"memlint: path does not exist: {given}")
-        path = path.resolve()
+        path = _resolved(path, given)
         if force_exclude and _is_excluded(path, root, patterns):
             continue
         if path.is_dir():
             found.update(_walk(path, root, patterns, respect_gitignore,
                                notices if notices is not None else []))
-        else:
+        elif path.is_file():
             found.add(path)
+        elif notices is not None:  # a FIFO, a device: reading it would wait or never end
+            notices.append(f"skipping {given}: not a regular file")
     return sorted(found)
+
+
+def _resolved(path: Path, given) -> Path:
+    """`path` with its links followed; PathError, one line, for what cannot be."""
+    try:
+        os.stat(path)
+        return path.resolve()
+    except (OSError, RuntimeError) as exc:
+        if isinstance(exc, OSError) and exc.errno == errno.ELOOP or isinstance(exc, RuntimeError):
+            raise PathError(f"memlint: cannot check {given}: a symlink loop") from None
+        if isinstance(exc, FileNotFoundError):  # a dangling symlink counts as missing
+            raise PathError(f"memlint: path does not exist: {given}") from None
+        raise PathError(f"memlint: cannot check {given}: {exc.strerror or exc}") from None
 
 
 # --- walking ---------------------------------------------------------------------------------
@@ -170,7 +184,10 @@ class _NoPatterns:
     patterns: list = []
 
 
-def _compile(lines: Iterable[str]) -> pathspec.PathSpec:
+def _compile(lines: Iterable[str], lenient: bool = False) -> pathspec.PathSpec:
+    """The patterns as one spec. `lenient` (a .gitignore): a line pathspec rejects but git
+    takes (`!` alone, `\\` alone) is left out, as git leaves it; otherwise it raises
+    ValueError naming the pattern."""
     lines = list(lines)
     if not lines:
         return _NoPatterns()  # type: ignore[return-value]
@@ -178,7 +195,19 @@ def _compile(lines: Iterable[str]) -> pathspec.PathSpec:
 
     # GitIgnoreSpec is gitwildmatch with git's own precedence rules, and is the spelling
     # that works without deprecation warnings on both pathspec 0.x and 1.x.
-    return pathspec.GitIgnoreSpec.from_lines(lines)
+    try:
+        return pathspec.GitIgnoreSpec.from_lines(lines)
+    except ValueError:  # GitIgnorePatternError is one
+        if not lenient:
+            raise
+    kept = []
+    for line in lines:
+        try:
+            pathspec.GitIgnoreSpec.from_lines([line])
+        except ValueError:
+            continue
+        kept.append(line)
+    return pathspec.GitIgnoreSpec.from_lines(kept)
 
 
 def _match_key(path: Path, base: Path, is_dir: bool) -> str | None:
@@ -227,7 +256,7 @@ def _read_gitignore(directory: Path) -> _Ignore | None:
         text = (directory / ".gitignore").read_text(encoding="utf-8", errors="replace")
     except OSError:
         return None
-    spec = _compile(text.splitlines())
+    spec = _compile(text.splitlines(), lenient=True)
     return _Ignore(directory, spec) if spec.patterns else None
 
 

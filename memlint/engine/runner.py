@@ -366,7 +366,8 @@ def run_files(
                 out.errors.append(f"memlint: cannot read {filename}: {exc.strerror or exc}")
                 continue
             settings = project.settings_for(filename)
-            if not could_match(data, settings.rules, lambda: follows(settings, filename)):
+            # (A file with NUL bytes goes on: check_bytes says it is not Python source.)
+            if b"\0" not in data and not could_match(data, settings.rules, lambda: follows(settings, filename)):
                 if cache is not None and st is not None:
                     cache.store_skip(rel, st)
                 continue
@@ -701,7 +702,10 @@ def relevant_files(
     what the walk left out that deserves a word goes to `notices`."""
     from memlint.engine.discovery import discover
 
-    first = paths[0].resolve() if paths else Path.cwd()
+    try:
+        first = paths[0].resolve() if paths else Path.cwd()
+    except (RuntimeError, OSError):  # a symlink loop: discover says so in one line
+        first = paths[0].absolute()
     anchor = first if first.is_dir() else first.parent
     cfg = projects.for_file(anchor / "__init__.py").config
     return discover(paths, root=cfg.root, exclude=cfg.exclude, extend_exclude=cfg.extend_exclude,

@@ -114,7 +114,7 @@ def test_the_cli_keeps_libcsts_classes(tmp_path, project):
     (path,) = cache_files(tmp_path / "c")
     import marshal
 
-    sources = marshal.loads(path.read_bytes())
+    sources = marshal.loads(path.read_bytes()[32:])  # after the signature
     # libcst's node classes are in it (Name's generated __init__ among them).
     assert any("def __init__(self,value:" in s for s in sources)
 
@@ -153,7 +153,7 @@ codecache.save()
     import marshal
 
     (path,) = cache_files(tmp_path)
-    sources = "\n".join(marshal.loads(path.read_bytes()))
+    sources = "\n".join(marshal.loads(path.read_bytes()[32:]))
     assert "parent_field" in sources and "worker_field" in sources
 
 
@@ -166,3 +166,65 @@ def test_no_home_directory_means_no_cache(tmp_path, monkeypatch):
     assert codecache.directory() is None
     monkeypatch.setenv("XDG_CACHE_HOME", str(tmp_path))
     assert codecache.directory() == str(tmp_path / "memlint")
+
+
+def _plant(path: Path, marker: Path, signature: bytes | None = None) -> None:
+    """Replace every code object in the cache file by one that writes `marker`."""
+    import marshal
+
+    data = path.read_bytes()
+    sources = marshal.loads(data[32:])
+    evil = compile(f"open({str(marker)!r}, 'w').write('ran')", "<string>", "exec")
+    payload = marshal.dumps({s: evil for s in sources})
+    path.write_bytes((signature if signature is not None else data[:32]) + payload)
+
+
+def test_a_crafted_cache_file_is_never_run(tmp_path):
+    cache = tmp_path / "c"
+    probe(str(cache))
+    (path,) = cache_files(cache)
+    marker = tmp_path / "ran"
+    _plant(path, marker)  # the old signature no longer matches
+    assert {k: probe(str(cache))[k] for k in EXPECTED} == EXPECTED
+    assert not marker.exists()
+    _plant(path, marker, signature=b"")  # no signature at all: the bare marshal of old
+    assert {k: probe(str(cache))[k] for k in EXPECTED} == EXPECTED
+    assert not marker.exists()
+
+
+def test_a_place_others_may_write_to_is_neither_read_nor_written(tmp_path):
+    cache = tmp_path / "shared"
+    probe(str(cache))
+    (path,) = cache_files(cache)
+    before = path.read_bytes()
+    cache.chmod(0o777)
+    found = probe(str(cache))
+    assert found["compiled"] > 0 and {k: found[k] for k in EXPECTED} == EXPECTED  # not loaded
+    assert path.read_bytes() == before  # not written
+    cache.chmod(0o700)
+    path.chmod(0o666)
+    assert probe(str(cache))["compiled"] > 0
+    path.chmod(0o600)
+    assert probe(str(cache))["compiled"] == 0  # trusted again
+
+
+def test_files_are_private_to_the_user(tmp_path):
+    import stat
+
+    cache = tmp_path / "new" / "memlint"
+    probe(str(cache))
+    assert stat.S_IMODE(cache.stat().st_mode) == 0o700
+    for path in cache.iterdir():
+        assert stat.S_IMODE(path.stat().st_mode) == 0o600, path
+
+
+def test_a_file_of_another_user_is_not_read(tmp_path):
+    import pytest
+
+    if os.geteuid() != 0:
+        pytest.skip("only root can give a file to another user")
+    cache = tmp_path / "c"
+    probe(str(cache))
+    (path,) = cache_files(cache)
+    os.chown(path, 4321, 4321)
+    assert probe(str(cache))["compiled"] > 0

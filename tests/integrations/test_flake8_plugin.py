@@ -221,3 +221,24 @@ def test_after_add_noqa_flake8_and_memlint_are_both_silent(tmp_path, plugin_path
     assert {(f, r, c) for f, r, _, c in from_memlint} == expected
     proc = flake8("--select", "MEM", FORMAT, ".", cwd=root, pythonpath=plugin_path)
     assert flake8_findings(proc) == from_memlint
+
+
+ODD_BODY = f"import numpy as np\n# caf\xe9\ndata = {MEMMAP_RESHAPE}\n"
+
+
+@pytest.mark.parametrize("data", [
+    b"\xef\xbb\xbf" + ODD_BODY.encode(),  # a BOM
+    b"\xef\xbb\xbf# -*- coding: utf-8 -*-\n" + ODD_BODY.encode(),  # a BOM and a cookie
+    b"# -*- coding: latin-1 -*-\n" + ODD_BODY.encode("latin-1"),
+    b"#!/usr/bin/env python\n# vim: set fileencoding=cp1252 :\n" + ODD_BODY.encode("cp1252"),
+    b"\xef\xbb\xbf\xef\xbb\xbf" + ODD_BODY.encode(),  # two BOMs: Python rejects it
+    b"\xef\xbb\xbf# -*- coding: latin-1 -*-\n" + ODD_BODY.encode(),  # a BOM and another cookie
+    ODD_BODY.encode("latin-1"),  # not UTF-8 and no cookie
+    ODD_BODY.replace("\n", "\r\n").encode(),
+], ids=["bom", "bom-cookie", "latin1", "shebang-cp1252", "two-boms", "bom-latin1", "undeclared", "crlf"])
+def test_flake8_and_memlint_decode_a_file_alike(data, tmp_path, plugin_path, memlint):
+    root = write_tree(tmp_path, {"pyproject.toml": TREE["pyproject.toml"]})
+    (root / "odd.py").write_bytes(data)
+    proc = flake8("--select", "MEM", FORMAT, "odd.py", cwd=root, pythonpath=plugin_path)
+    assert "Traceback" not in proc.stderr
+    assert flake8_findings(proc) == memlint_findings(memlint, root)
