@@ -396,3 +396,50 @@ def test_a_file_deleted_while_fixing_is_one_line(tmp_path, monkeypatch):
     result = run_files([path], ProjectCache(), FixOptions(fix=True), RunOptions(jobs=1, cache=True))
     assert not path.exists() and result.fixed == 0
     assert any("cannot fix" in e and "No such file" in e for e in result.errors), result.errors
+
+
+def test_a_named_path_memlint_may_not_read_is_one_line_and_the_run_goes_on(tmp_path, monkeypatch):
+    import os
+    from pathlib import Path
+
+    from memlint.engine import discovery
+    from memlint.engine.runner import FixOptions, ProjectCache, RunOptions, run_files
+
+    fixable(tmp_path, "ok.py")
+    secret = tmp_path / "locked" / "b.py"
+    real_stat = os.stat
+
+    def stat(path, *args, **kwargs):
+        if str(path).startswith(str(tmp_path / "locked")):
+            raise PermissionError(13, "Permission denied", str(path))
+        return real_stat(path, *args, **kwargs)
+
+    monkeypatch.setattr(discovery.os, "stat", stat)
+    found = discovery.discover([secret, tmp_path / "ok.py"], root=tmp_path)
+    assert found == sorted([secret, (tmp_path / "ok.py").resolve()])
+    monkeypatch.undo()
+    result = run_files(found, ProjectCache(), FixOptions(), RunOptions(jobs=1, cache=False))
+    assert [Path(d.filename).name for d in result.diagnostics] == ["ok.py"]
+    assert result.errors == [f"memlint: cannot read {secret}: No such file or directory"]
+
+
+def test_libcst_loaded_through_memlint_keeps_its_submodules_as_attributes(tmp_path):
+    """Other users of libcst in the same process (hypothesmith, codemods) read
+    `libcst._nodes.whitespace`: memlint's lazy loading must not hide it."""
+    import subprocess
+    import sys
+
+    from conftest import REPO
+
+    fixable(tmp_path)
+    probe = (
+        "import sys\n"
+        "from pathlib import Path\n"
+        "from memlint.engine.runner import FixOptions, ProjectCache, check_one\n"
+        "p = Path('a.py')\n"
+        "check_one(p.read_bytes(), str(p.resolve()), ProjectCache().for_file(p.resolve()), FixOptions())\n"
+        "print(hasattr(sys.modules['libcst._nodes'], 'whitespace'))\n"
+    )
+    out = subprocess.run([sys.executable, "-c", probe], cwd=tmp_path, capture_output=True, text=True,
+                         env={"PYTHONPATH": str(REPO), "PATH": "/usr/bin:/bin"}, timeout=60)
+    assert out.stdout.strip() == "True", out.stderr

@@ -6,8 +6,10 @@ from __future__ import annotations
 import ast
 import codecs
 import io
+import sys
 import tokenize
 import warnings
+from contextlib import contextmanager
 from dataclasses import dataclass, field, replace
 from typing import Any, Callable, Mapping, Sequence
 
@@ -316,6 +318,10 @@ def _first_line(s: str) -> str:
 def internal_error(filename: str, exc: BaseException) -> Diagnostic:
     """MEM001 for a file memlint failed on: reported, never a crash of the whole run."""
     loc = Location(1, 1)
+    if isinstance(exc, RecursionError):
+        return Diagnostic(SYNTAX_ERROR[0], SYNTAX_ERROR[1],
+                          "memlint cannot analyse this file: it nests too deeply for its parser",
+                          filename, loc, loc)
     detail = _first_line(str(exc)) if str(exc).strip() else ""
     message = (
         f"memlint could not analyse this file ({type(exc).__name__}{': ' + detail if detail else ''}); "
@@ -341,10 +347,34 @@ def decode_error(filename: str, message: str) -> Diagnostic:
 PARTIAL_MIN_CHARS = 2_000
 
 
+# libcst generates code and visits trees recursively, a few frames a level: a chain of
+# operators as long as memlint.engine.parsing lets through (about 3,000 links) needs more
+# than Python's default 1,000. Python frames do not grow the C stack from 3.11 on; before,
+# a lower limit keeps the C stack safe (deeper files are then MEM001).
+RECURSION_LIMIT = 20_000 if sys.version_info >= (3, 11) else 6_000
+
+
+@contextmanager
+def _deep_recursion():
+    before = sys.getrecursionlimit()
+    if before < RECURSION_LIMIT:
+        sys.setrecursionlimit(RECURSION_LIMIT)
+    try:
+        yield
+    finally:
+        if before < RECURSION_LIMIT:
+            sys.setrecursionlimit(before)
+
+
 def lint_text(text: str, filename: str, settings: Settings) -> list[Diagnostic]:
     """Findings for decoded source `text`, but those its file-level `noqa` comments
     exempt it from (memlint.engine.suppression.file_exemption): the exempt rules do not
     run."""
+    with _deep_recursion():
+        return _lint_exempt(text, filename, settings)
+
+
+def _lint_exempt(text: str, filename: str, settings: Settings) -> list[Diagnostic]:
     from memlint.engine.suppression import EVERYTHING, exempt, file_exemption
 
     codes = file_exemption(text)

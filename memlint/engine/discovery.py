@@ -67,7 +67,13 @@ def discover(
     found: set[Path] = set()
     for given in paths:
         path = Path(given).absolute()
-        path = _resolved(path, given)
+        try:
+            path = _resolved(path, given)
+        except PermissionError:
+            # Named but not ours to read: checked as the others are, so that reading it
+            # fails in one line naming it and the run goes on.
+            found.add(path)
+            continue
         if force_exclude and _is_excluded(path, root, patterns):
             continue
         if path.is_dir():
@@ -90,6 +96,8 @@ def _resolved(path: Path, given) -> Path:
             raise PathError(f"memlint: cannot check {given}: a symlink loop") from None
         if isinstance(exc, FileNotFoundError):  # a dangling symlink counts as missing
             raise PathError(f"memlint: path does not exist: {given}") from None
+        if isinstance(exc, PermissionError):
+            raise
         raise PathError(f"memlint: cannot check {given}: {exc.strerror or exc}") from None
 
 
