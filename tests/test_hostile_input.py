@@ -443,3 +443,20 @@ def test_libcst_loaded_through_memlint_keeps_its_submodules_as_attributes(tmp_pa
     out = subprocess.run([sys.executable, "-c", probe], cwd=tmp_path, capture_output=True, text=True,
                          env={"PYTHONPATH": str(REPO), "PATH": "/usr/bin:/bin"}, timeout=60)
     assert out.stdout.strip() == "True", out.stderr
+
+
+def test_fix_in_a_directory_memlint_may_not_write_is_one_line(tmp_path, monkeypatch):
+    import tempfile
+
+    from memlint.engine.runner import FixOptions, ProjectCache, RunOptions, run_files
+
+    paths = [fixable(tmp_path, "a.py"), fixable(tmp_path, "b.py")]
+
+    def refuse(*args, **kwargs):  # what a read-only directory does to the temporary file
+        raise PermissionError(13, "Permission denied")
+
+    monkeypatch.setattr(tempfile, "mkstemp", refuse)
+    result = run_files(paths, ProjectCache(), FixOptions(fix=True), RunOptions(jobs=1, cache=False))
+    assert [p.read_text() for p in paths] == [FIXABLE, FIXABLE]
+    assert result.fixed == 0 and [d.code for d in result.diagnostics] == ["MEM203", "MEM203"]
+    assert result.errors == [f"memlint: cannot fix {p}: Permission denied" for p in paths]
