@@ -139,15 +139,7 @@ class _OutputError(Exception):
 def _flush() -> None:
     """Push the report out now, while a failure can still be said: at exit, Python would
     print a traceback-like notice of its own."""
-    if sys.stdout is None:
-        raise _OutputError("standard output is closed")
-    try:
-        sys.stdout.flush()
-    except BrokenPipeError:
-        _detach_stdout()
-    except OSError as exc:
-        _detach_stdout()
-        raise _OutputError(f"cannot write to standard output: {exc.strerror or exc}") from None
+    _write("")
 
 
 def _detach_stdout() -> None:
@@ -161,28 +153,20 @@ def _detach_stdout() -> None:
         pass
 
 
-def _write(output: str) -> None:
-    """Write to standard output. The reader leaving (`memlint check | head`) ends the
-    output quietly, as ruff does; a closed or full output is an error of the run."""
+def _write(output: str | bytes) -> None:
+    """Write to standard output (bytes: exactly those, for editors replacing a buffer). The
+    reader leaving (`memlint check | head`) ends the output quietly, as ruff does; a closed
+    or full output is an error of the run."""
     if sys.stdout is None:
         raise _OutputError("standard output is closed")
     try:
-        sys.stdout.write(output)
-        sys.stdout.flush()
-    except BrokenPipeError:
-        _detach_stdout()
-    except OSError as exc:
-        _detach_stdout()
-        raise _OutputError(f"cannot write to standard output: {exc.strerror or exc}") from None
-
-
-def _write_bytes(data: bytes) -> None:
-    if sys.stdout is None:
-        raise _OutputError("standard output is closed")
-    try:
-        sys.stdout.flush()
-        sys.stdout.buffer.write(data)
-        sys.stdout.buffer.flush()
+        if isinstance(output, bytes):
+            sys.stdout.flush()
+            sys.stdout.buffer.write(output)
+            sys.stdout.buffer.flush()
+        else:
+            sys.stdout.write(output)
+            sys.stdout.flush()
     except BrokenPipeError:
         _detach_stdout()
     except OSError as exc:
@@ -343,7 +327,7 @@ def _check_stdin(args, projects, opts) -> int:
     if opts.fix and not opts.diff:
         result, fixed, error = process_bytes(data, filename, project, opts)
         # Editors replace the buffer with stdout: the source and nothing else.
-        _write_bytes(fixed if fixed is not None else data)
+        _write(fixed if fixed is not None else data)
         if error:
             print(f"memlint: {name}: {error}", file=sys.stderr)
         remaining = [d for d in result.diagnostics]

@@ -206,14 +206,6 @@ class ResultCache:
         self.dirty = False
 
 
-def _within(path: Path, root: Path) -> bool:
-    try:
-        path.relative_to(root)
-        return True
-    except ValueError:
-        return False
-
-
 def _valid(table: Any, is_entry) -> dict[str, list]:
     if not isinstance(table, dict):
         return {}
@@ -236,8 +228,8 @@ def prepare_dir(directory: Path, root: Path | None = None) -> None:
     CACHEDIR.TAG (so backup tools skip it). Inside the project (`root`) the directory must
     not be a link to elsewhere, and no link in it is written through: OSError then, and
     nothing is cached."""
-    if root is not None and directory.is_symlink() and _within(directory.absolute(), Path(root).absolute()) \
-            and not _within(directory.resolve(), Path(root).resolve()):
+    if root is not None and directory.is_symlink() and directory.absolute().is_relative_to(Path(root).absolute()) \
+            and not directory.resolve().is_relative_to(Path(root).resolve()):
         raise OSError(f"{directory} links out of the project")
     directory.mkdir(parents=True, exist_ok=True)
     for name, text in ((".gitignore", "# Created by memlint.\n*\n"), ("CACHEDIR.TAG", CACHEDIR_TAG)):

@@ -141,18 +141,10 @@ def _walk(top: Path, root: Path, patterns: pathspec.PathSpec, gitignore: bool,
                     yield path
                     continue
                 target = path.resolve()
-                if _within(target, root):
+                if target.is_relative_to(root):
                     yield target
                 else:
                     notices.append(f"skipping {path}: it links to {target}, outside the project")
-
-
-def _within(path: Path, root: Path) -> bool:
-    try:
-        path.relative_to(root)
-        return True
-    except ValueError:
-        return False
 
 
 def _is_dir(entry: os.DirEntry) -> bool:

@@ -211,7 +211,7 @@ def write_fixed(path: Path, before: bytes, data: bytes, root: Path) -> str | Non
         real = path.resolve(strict=True)
     except (OSError, RuntimeError) as exc:
         return f"cannot fix {path}: {exc.strerror if isinstance(exc, OSError) and exc.strerror else exc}"
-    if real != path.absolute() and not _inside(real, root.resolve()):
+    if real != path.absolute() and not real.is_relative_to(root.resolve()):
         return f"not fixing {path}: it links to {real}, outside the project"
     try:
         st = os.stat(real)
@@ -225,14 +225,6 @@ def write_fixed(path: Path, before: bytes, data: bytes, root: Path) -> str | Non
     except OSError as exc:
         return f"cannot fix {path}: {exc.strerror or exc}"
     return None
-
-
-def _inside(path: Path, root: Path) -> bool:
-    try:
-        path.relative_to(root)
-        return True
-    except ValueError:
-        return False
 
 
 def unified_diff(filename: str, before: str, after: str, cwd: Path | None = None) -> str:
