@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import ast
 import codecs
+import functools
 import io
 import sys
 import tokenize
@@ -503,7 +504,34 @@ def first_pass_source(text: str, rules: Sequence[type[Rule]], padded: bool = Fal
     whole = [g for r in rules if not r.partial_classes for g in _trigger_groups(text, [r], project)]
     sources = sorted({t.decode("utf-8", "replace") for r in rules for t in r.source_triggers})
     return reduce_source(text, _trigger_groups(text, rules, project), whole,
-                         _name_triggers(text, rules, project), padded=padded, sources=sources)
+                         _name_triggers(text, rules, project), padded=padded, sources=sources,
+                         shapes=_unit_shapes(text, rules, project))
+
+
+def _unit_shapes(text: str, rules: Sequence[type[Rule]], project: bool) -> dict:
+    """For each trigger group the file satisfies that only rules with a unit shape wait
+    for, the test a def must pass to be a seed (any of those rules' tests)."""
+    tests: dict[tuple[str, ...], list] = {}
+    unshaped: set[tuple[str, ...]] = set()
+    data = None
+    for rule in rules:
+        for group in _trigger_groups(text, [rule], project):
+            if rule.unit_shape is None:
+                unshaped.add(group)
+                continue
+            if data is None:
+                data = text.encode("utf-8", "surrogatepass")
+            tests.setdefault(group, []).append(rule.unit_shape(data))
+    out = {}
+    for group, found in tests.items():
+        if group not in unshaped:
+            out[group] = found[0] if len(found) == 1 else _any_of(tuple(found))
+    return out
+
+
+@functools.lru_cache(maxsize=8)
+def _any_of(tests: tuple) -> Callable[[str], bool]:
+    return lambda code: any(test(code) for test in tests)
 
 
 def _name_triggers(text: str, rules: Sequence[type[Rule]], project: bool) -> frozenset[str]:

@@ -344,7 +344,8 @@ class _Class:
 
 def reduce_source(text: str, groups: Iterable[Iterable[str]],
                   whole: Iterable[Iterable[str]] = (), names: Iterable[str] = (),
-                  padded: bool = False, sources: Iterable[str] = ()) -> str | None:
+                  padded: bool = False, sources: Iterable[str] = (),
+                  shapes: dict | None = None) -> str | None:
     """`text` reduced to the units described in the module docstring, or None when the
     whole text should be parsed: the scan failed, or too little would be dropped to pay
     for the pass. `groups` are the trigger groups the file matched; when one of `whole`
@@ -357,12 +358,16 @@ def reduce_source(text: str, groups: Iterable[Iterable[str]],
 
     `padded` keeps every kept line where it is, verbatim, and every other line as an
     empty one: the same statements at their own rows and columns, for reporting
-    positions and fixes without parsing the rest (then the share kept does not matter)."""
-    key = (tuple(map(tuple, groups)), tuple(map(tuple, whole)), tuple(names), tuple(sources))
+    positions and fixes without parsing the rest (then the share kept does not matter).
+
+    `shapes` maps a group to a test of a def's or method's code (Rule.unit_shape): a def
+    or method is a seed for that group only when the test holds on it."""
+    key = (tuple(map(tuple, groups)), tuple(map(tuple, whole)), tuple(names), tuple(sources),
+           tuple(sorted((g, id(f)) for g, f in (shapes or {}).items())))
     if _LAST_REDUCTION[0] is text and _LAST_REDUCTION[1] == key:
         found = _LAST_REDUCTION[2]
     else:
-        found = _reduce(text, key[0], key[1], key[2], sources=key[3])
+        found = _reduce(text, key[0], key[1], key[2], sources=key[3], shapes=shapes or {})
         _LAST_REDUCTION[:] = [text, key, found]
     if not isinstance(found, tuple):
         return found
@@ -382,7 +387,7 @@ _LAST_REDUCTION: list = [None, None, None]  # the first pass and the padded pass
 # reduce the same file the same way
 
 
-def _reduce(text: str, groups, whole, names, own: bool = False, sources=()):
+def _reduce(text: str, groups, whole, names, own: bool = False, sources=(), shapes=None):
     """(scan, tops, kept, stubs, imports) of the reduction, "" when nothing can match, None when
     the scan failed."""
     sc = scan(text)
@@ -391,7 +396,9 @@ def _reduce(text: str, groups, whole, names, own: bool = False, sources=()):
     masked = sc.masked
     code = sc.code  # names are read here: not from strings
     # A group whose strings are only in comments and docstrings cannot be completed.
-    group_list = [g for g in map(frozenset, groups) if all(s in masked for s in g)]
+    kept_groups = [tuple(g) for g in groups if all(s in masked for s in g)]
+    group_list = [frozenset(g) for g in kept_groups]
+    shape_of = [(shapes or {}).get(g) for g in kept_groups]
     if not group_list:
         return ""
     classes = not any(frozenset(g) in group_list for g in whole)
@@ -657,7 +664,14 @@ def _reduce(text: str, groups, whole, names, own: bool = False, sources=()):
     if own:
         seeds = [n for n in nodes if n.spans and any(n.present & g == g for g in masks)]
     else:
-        seeds = [n for n in nodes if n.spans and any((n.reach | known) & g == g for g in masks) and near(n)]
+        def shaped(n: _Node, i: int) -> bool:
+            test = shape_of[i]
+            if test is None or n.kind not in ("def", "member"):
+                return True
+            return test("".join(code[a:b] for a, b in n.spans))
+
+        seeds = [n for n in nodes if n.spans and any((n.reach | known) & g == g and shaped(n, i)
+                                                     for i, g in enumerate(masks)) and near(n)]
     if not seeds:
         return ""  # nothing can match: an empty module, checked in no time
     if own:

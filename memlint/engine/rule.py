@@ -112,6 +112,11 @@ class Rule:
     # where plain strings are not sharp enough (`Parallel` is in every file that uses
     # joblib; `sum(Parallel(` is not): a staticmethod taking the bytes, or None.
     shape_filter: ClassVar[Callable[[bytes], bool] | None] = None
+    # The same shape in one def or method, where the hazard sits in one (`sum(Parallel(`
+    # and a run reduced later in the same def): a staticmethod taking the file's bytes and
+    # giving a test of a def's code (str, string literals blanked), or None. In a large
+    # file's first pass only the defs and methods it holds for are seeds of the rule.
+    unit_shape: ClassVar[Callable[[bytes], Callable[[str], bool]] | None] = None
     # Trigger strings that mark where a value comes from (a memmap opened), which the
     # analyses follow through what calls return: in the first pass they reach the units
     # that call a function or method holding them.

@@ -32,18 +32,34 @@ _WRITTEN = re.compile(
 def _looks_written(data: bytes) -> bool:
     """`delayed(f)` where `f` is imported from the project, or defined here with a body
     that writes into one of its parameters."""
+    return bool(_writing_workers(data))
+
+
+@functools.lru_cache(maxsize=4)
+def _writing_workers(data: bytes) -> frozenset[bytes]:
+    """The `f` of the file's `delayed(f)` calls that may write into an argument."""
     workers = {m.group(1) for m in _DELAYED.finditer(data)}
     if not workers:
-        return False
+        return frozenset()
     defined = set()
+    found = set()
     for m in shapes.DEF.finditer(data):
         if m.group(2) not in workers:
             continue
         defined.add(m.group(2))
         written = {next(g for g in w.groups() if g) for w in _WRITTEN.finditer(shapes.def_body(data, m))}
         if set(_parameters(m.group(3))) & written:
-            return True
-    return any(shapes.imported_from_project(data, name) for name in workers - defined)
+            found.add(m.group(2))
+    found.update(name for name in workers - defined if shapes.imported_from_project(data, name))
+    return frozenset(found)
+
+
+@functools.lru_cache(maxsize=4)
+def _hands_out_a_writer(data: bytes):
+    """The shape's test for one def: it hands such an `f` to `delayed`."""
+    writers = _writing_workers(data)
+    return lambda code: any(m.group(1) in writers
+                            for m in _DELAYED.finditer(code.encode("utf-8", "surrogatepass")))
 
 
 def _parameters(signature: bytes) -> list[bytes]:
@@ -141,6 +157,7 @@ class JoblibWorkerWritesArgument(Rule):
     triggers = ((b"Parallel", b"delayed"),)
     name_triggers = frozenset({b"Parallel", b"delayed"})
     shape_filter = staticmethod(_looks_written)
+    unit_shape = staticmethod(_hands_out_a_writer)
 
     valid = (
         Valid(

@@ -42,6 +42,16 @@ _SPAN = 5000
 
 @functools.lru_cache(maxsize=4)
 def _looks_reduced(data: bytes) -> bool:
+    return _reduced_here(data)
+
+
+@functools.lru_cache(maxsize=4)
+def _reduced_in_def(data: bytes):
+    """The shape's test for one def of the file (the shape never spans two)."""
+    return lambda code: _reduced_here(code.encode("utf-8", "surrogatepass"))
+
+
+def _reduced_here(data: bytes) -> bool:
     if _DIRECT.search(data):
         return True
     for m in _BOUND.finditer(data):
@@ -152,6 +162,7 @@ class ParallelResultReduced(Rule):
     triggers = ((b"Parallel", b"delayed"),)
     name_triggers = frozenset({b"Parallel", b"delayed"})
     shape_filter = staticmethod(_looks_reduced)
+    unit_shape = staticmethod(_reduced_in_def)
     fix_availability = "sometimes"
     local_fixes = True
 

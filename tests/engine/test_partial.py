@@ -927,3 +927,29 @@ def test_a_def_importing_what_a_top_level_import_already_says_is_not_kept_for_it
     text = text.replace("return map_blocks(f, x)", "return da.map_blocks(f, x)")
     reduced = reduce_source(text + filler(), groups, names=["map_blocks("])
     assert "def seeds" in reduced and "imports_locally" in reduced
+
+
+def test_a_rules_unit_shape_keeps_only_the_defs_that_hold_it(monkeypatch):
+    from memlint.engine.registry import get_rule
+
+    text = src(
+        """
+        from joblib import Parallel, delayed
+
+        def only_runs(xs):
+            return Parallel(n_jobs=2)(delayed(abs)(x) for x in xs)
+
+        def reduces(xs):
+            return sum(Parallel(n_jobs=2)(delayed(abs)(x) for x in xs))
+
+        def reduces_later(xs):
+            out = Parallel(n_jobs=2)(delayed(abs)(x) for x in xs)
+            return max(out)
+        """
+    ) + filler()
+    mem304 = get_rule("MEM304")
+    reduced = checker.first_pass_source(text, [mem304])
+    assert "def reduces(" in reduced and "def reduces_later(" in reduced and "only_runs" not in reduced
+    with_pass = check_source(text, "big.py", select=["MEM304"])
+    monkeypatch.setattr(checker, "PARTIAL_MIN_CHARS", 10**12)
+    assert with_pass == check_source(text, "big.py", select=["MEM304"]) and len(with_pass) == 2
