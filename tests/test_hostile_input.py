@@ -460,3 +460,17 @@ def test_fix_in_a_directory_memlint_may_not_write_is_one_line(tmp_path, monkeypa
     assert [p.read_text() for p in paths] == [FIXABLE, FIXABLE]
     assert result.fixed == 0 and [d.code for d in result.diagnostics] == ["MEM203", "MEM203"]
     assert result.errors == [f"memlint: cannot fix {p}: Permission denied" for p in paths]
+
+
+def test_many_unclosed_brackets_in_a_larger_file_are_answered_at_once():
+    """The look for runs of opening brackets (used when the scan ends inside one) must not
+    backtrack: 150 unclosed braces once made it run for ever."""
+    import time
+
+    from memlint.engine.parsing import too_complex
+
+    body = "".join(f"def f{i}(a):\n    return [a + {i}, (a, {i})]\n" for i in range(600))
+    start = time.monotonic()
+    assert too_complex(body[:12_000] + "nested = " + "{" * 150 + "1\n" + body) is None
+    assert too_complex("x = " + "f(a, " * 300 + "1\n") is not None
+    assert time.monotonic() - start < 5

@@ -69,7 +69,8 @@ _CHAIN_TOKEN = re.compile(
     r"|\b(?:if|else|lambda|not)\b"
 )
 # Without a scan (text that ends inside a string or a bracket): runs of opening brackets.
-_OPENERS = re.compile(r"(?:[(\[{][^)\]}]{0,80}?){%d}" % (MAX_NESTING + 1))
+# (No bracket inside a run: the regex then never backtracks more than a run's length.)
+_OPENERS = re.compile(r"(?:[(\[{][^()\[\]{}]{0,80}){%d}" % (MAX_NESTING + 1))
 
 
 # A line holding only a line continuation: libcst's parser drops it with its line break,
