@@ -124,13 +124,19 @@ def test_an_edit_saved_while_fixing_is_kept(tmp_path, monkeypatch):
 DEEP = "import dask\nx = " + "(" * 3000 + "1" + ")" * 3000 + "\ny = x.map_blocks(f, m)\n"
 UNCLOSED = "import dask\ny = x.map_blocks(f, m)\nx = " + "[" * 5000 + "1\n"
 CHAIN = "import dask\nx = " + " + ".join(["a"] * 100_000) + "\ny = x.map_blocks(f, m)\n"
+# Python's own parser, asked for its message, must not run under memlint's raised
+# recursion limit either: on this it overflowed the C stack (signal 11).
+CALLS = ("from multiprocessing import Pool\n\nwith Pool(8) as pool:\n"
+         "    parsed = pool.starmap(parse, enumerate(open('events.log')))\n"
+         "chained = a" + "()" * 100_000 + "\n")
 
 
 @pytest.mark.parametrize("source, row, words", [
     (DEEP, 2, "SyntaxError: too many nested parentheses"),  # Python's own words
     (UNCLOSED, 3, "SyntaxError: too many nested parentheses"),
     (CHAIN, 2, "chains too many operators"),
-], ids=["nested", "unclosed", "chain"])
+    (CALLS, 5, "chains too many operators"),
+], ids=["nested", "unclosed", "chain", "calls"])
 @pytest.mark.parametrize("mode", ["check", "fix", "stdin"])
 def test_deep_nesting_and_long_chains_are_mem001_in_bounded_time(source, row, words, mode, memlint, tmp_path):
     """libcst's native parser dies (signal 11) on a few thousand nested brackets and

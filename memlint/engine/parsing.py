@@ -13,6 +13,7 @@ whole text is parsed at once, so errors and their positions are libcst's own.
 from __future__ import annotations
 
 import re
+import sys
 from contextlib import contextmanager
 from typing import TYPE_CHECKING
 
@@ -22,6 +23,32 @@ if TYPE_CHECKING:  # pragma: no cover
 # Pieces of about this many characters: small enough to stay off the slow end, large
 # enough that the per-call cost does not show.
 PIECE_CHARS = 12_000
+
+
+# Python's own parser and compiler recurse in C as deep as the recursion limit lets them:
+# memlint raises the limit for libcst (memlint.engine.checker), so they run under the
+# interpreter's default one again, or a long chain of calls overflows the C stack.
+PYTHON_RECURSION_LIMIT = 1_000
+
+
+@contextmanager
+def python_recursion():
+    """Run Python's parser or compiler under its default recursion limit (a little above
+    the current depth, which a lower limit would not allow)."""
+    before = sys.getrecursionlimit()
+    depth = 0
+    frame = sys._getframe()
+    while frame is not None:
+        depth += 1
+        frame = frame.f_back
+    limit = max(PYTHON_RECURSION_LIMIT, depth + 100)
+    if limit < before:
+        sys.setrecursionlimit(limit)
+    try:
+        yield
+    finally:
+        if limit < before:
+            sys.setrecursionlimit(before)
 
 
 class TooComplex(ValueError):
@@ -89,7 +116,8 @@ def as_parsed(text: str) -> str:
 
     spaced = _LONE_BACKSLASH.sub(lambda m: m.group(1) + " ", text)
     try:
-        same = ast.dump(ast.parse(text)) == ast.dump(ast.parse(spaced))
+        with python_recursion():
+            same = ast.dump(ast.parse(text)) == ast.dump(ast.parse(spaced))
     except (SyntaxError, ValueError, RecursionError, MemoryError):
         return text  # Python rejects it either way: the parse will say so
     if not same:
@@ -141,7 +169,7 @@ def _python_rejects(text: str) -> tuple[str, int] | None:
     import warnings
 
     try:
-        with warnings.catch_warnings():
+        with warnings.catch_warnings(), python_recursion():
             warnings.simplefilter("ignore")
             ast.parse(text)
     except SyntaxError as exc:
