@@ -88,7 +88,7 @@ MAX_NESTING = 200
 # length: 1,000 links take 0.1 to 0.3 s, 5,000 take seconds to minutes. A file may spend
 # CHAIN_BUDGET: the sum over its chains of (length / CHAIN_LINKS) squared (a few seconds at most).
 CHAIN_LINKS = 1_000
-CHAIN_BUDGET = 10.0
+CHAIN_BUDGET = 4.0
 # A chain that long needs at least this many characters on one logical line.
 _CHAIN_MIN_CHARS = 1_000
 _CHAIN_TOKEN = re.compile(
