@@ -3,13 +3,11 @@ rule in a single walk, suppress, position, and (on request) fix until stable."""
 
 from __future__ import annotations
 
-import ast
 import codecs
 import functools
 import io
 import sys
 import tokenize
-import warnings
 from contextlib import contextmanager
 from dataclasses import dataclass, field, replace
 from typing import Any, Callable, Mapping, Sequence
@@ -275,12 +273,11 @@ def _search_order(rule: type[Rule], project: bool) -> tuple[tuple[bytes, ...], .
 
 def syntax_error(filename: str, text: str, fallback: Exception | None = None) -> Diagnostic:
     """MEM001 at the position Python's own parser gives (its messages are the clearest)."""
-    from memlint.engine.parsing import python_recursion
+    from memlint.engine.parsing import python_compile
 
     row, col, msg = 1, 1, str(fallback) if fallback else "invalid syntax"
     try:
-        with python_recursion():
-            ast.parse(text, filename)
+        python_compile(text, filename, ast_only=True)
     except SyntaxError as exc:
         row = exc.lineno or 1
         col = exc.offset or 1
@@ -482,12 +479,10 @@ def _padded_pass(text: str, filename: str, rules: Sequence[type[Rule]], settings
     padded = first_pass_source(text, rules, padded=True, project=settings.project_triggers)
     if not padded:
         return None
-    from memlint.engine.parsing import python_recursion
+    from memlint.engine.parsing import python_compile
 
     try:
-        with warnings.catch_warnings(), python_recursion():
-            warnings.simplefilter("ignore")  # `x is 1` and the like: not ours to say
-            compile(text, filename, "exec", dont_inherit=True)
+        python_compile(text, filename)
         module = parse_module(padded)
     except Exception:  # noqa: BLE001 - the whole-file parse decides what to say
         return None
@@ -642,11 +637,10 @@ def _judge(judges, suppressions, filename: str, text: str, settings: Settings, p
         )
     if found and not parsed:
         # Never offer to edit a file that does not compile (it was not parsed here).
-        from memlint.engine.parsing import python_recursion
+        from memlint.engine.parsing import python_compile
 
         try:
-            with python_recursion():
-                compile(text, filename, "exec", flags=ast.PyCF_ONLY_AST, dont_inherit=True)
+            python_compile(text, filename, ast_only=True)
         except (SyntaxError, ValueError, RecursionError, MemoryError):
             return []
     kinds = ("noqa", "ignore") if settings.apply_noqa else ("ignore",)
@@ -746,12 +740,10 @@ def fix_text(
     if any(applicable(d.fix, unsafe) for d in diagnostics):
         # libcst parses some code CPython rejects (a starred expression where none is
         # allowed): such a file is left as it is, and is MEM001 as any that does not parse.
-        from memlint.engine.parsing import python_recursion
+        from memlint.engine.parsing import python_compile
 
         try:
-            with warnings.catch_warnings(), python_recursion():
-                warnings.simplefilter("ignore")
-                compile(text, filename, "exec", dont_inherit=True)  # bytecode: stricter than the AST
+            python_compile(text, filename)
         except (SyntaxError, ValueError, RecursionError, MemoryError) as exc:
             return text, 0, [syntax_error(filename, text, exc)], None
     original = text
@@ -808,12 +800,11 @@ def _same_final_newline(before: str, after: str) -> str:
 
 def _parse_problem(text: str, filename: str) -> str | None:
     """Why `text` does not parse (for libcst or for Python), or None when it does."""
-    from memlint.engine.parsing import parse_module, python_recursion
+    from memlint.engine.parsing import parse_module, python_compile
 
     try:
         parse_module(text)
-        with python_recursion():
-            compile(text, filename, "exec", flags=ast.PyCF_ONLY_AST, dont_inherit=True)
+        python_compile(text, filename, ast_only=True)
     except Exception as exc:  # noqa: BLE001 - any failure means: keep the original
         return _first_line(str(exc))
     return None

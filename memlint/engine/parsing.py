@@ -51,6 +51,19 @@ def python_recursion():
             sys.setrecursionlimit(before)
 
 
+def python_compile(text: str, filename: str = "<memlint>", ast_only: bool = False):
+    """`text` compiled as CPython compiles it (to bytecode, stricter than the AST, or only
+    to the AST, which is returned), without its warnings (`x is 1`: not ours to say) and
+    under Python's own recursion limit; raises what `compile` raises."""
+    import ast
+    import warnings
+
+    with warnings.catch_warnings(), python_recursion():
+        warnings.simplefilter("ignore")
+        return compile(text, filename, "exec", flags=ast.PyCF_ONLY_AST if ast_only else 0,
+                       dont_inherit=True)
+
+
 class TooComplex(ValueError):
     """Source that libcst's parser would crash on (deep nesting) or take minutes over (long
     chains of operators), and that is not parsed; `row` is where."""
@@ -116,8 +129,7 @@ def as_parsed(text: str) -> str:
 
     spaced = _LONE_BACKSLASH.sub(lambda m: m.group(1) + " ", text)
     try:
-        with python_recursion():
-            same = ast.dump(ast.parse(text)) == ast.dump(ast.parse(spaced))
+        same = ast.dump(python_compile(text, ast_only=True)) == ast.dump(python_compile(spaced, ast_only=True))
     except (SyntaxError, ValueError, RecursionError, MemoryError):
         return text  # Python rejects it either way: the parse will say so
     if not same:
@@ -165,13 +177,8 @@ _LARGE_INVALID = 50_000
 
 
 def _python_rejects(text: str) -> tuple[str, int] | None:
-    import ast
-    import warnings
-
     try:
-        with warnings.catch_warnings(), python_recursion():
-            warnings.simplefilter("ignore")
-            ast.parse(text)
+        python_compile(text, ast_only=True)
     except SyntaxError as exc:
         return f"Python rejects it: {exc.msg}", exc.lineno or 1
     except (ValueError, RecursionError, MemoryError) as exc:

@@ -182,11 +182,11 @@ def write_atomic(path: Path, data: bytes, st: os.stat_result | None = None) -> N
     try:
         with os.fdopen(fd, "wb") as fh:
             fh.write(data)
-        if hasattr(os, "chown") and (st.st_uid, st.st_gid) != _owner(tmp):
-            try:
-                os.chown(tmp, st.st_uid, st.st_gid)
-            except OSError:
-                pass  # not ours to give away: the file keeps the writer's owner
+            if hasattr(os, "fchown"):
+                try:
+                    os.fchown(fh.fileno(), st.st_uid, st.st_gid)
+                except OSError:
+                    pass  # not ours to give away: the file keeps the writer's owner
         os.chmod(tmp, st.st_mode & 0o7777)
         os.replace(tmp, path)
     except BaseException:
@@ -195,11 +195,6 @@ def write_atomic(path: Path, data: bytes, st: os.stat_result | None = None) -> N
         except OSError:
             pass
         raise
-
-
-def _owner(path: str) -> tuple[int, int]:
-    st = os.stat(path)
-    return st.st_uid, st.st_gid
 
 
 def write_fixed(path: Path, before: bytes, data: bytes, root: Path) -> str | None:
@@ -631,12 +626,10 @@ class _Workers:
     def _alone(self, key: int, task: _Task):
         """The file checked in a process of its own: its result, or a MEM001 finding when
         that process dies too."""
-        from concurrent.futures import ProcessPoolExecutor
         from concurrent.futures.process import BrokenProcessPool
 
-        current, slots = self.context.RawArray("q", [-1]), self.context.Value("i", 0)
-        with ProcessPoolExecutor(1, mp_context=self.context, initializer=_init_worker,
-                                 initargs=(self.projects, self.opts, current, slots)) as alone:
+        alone, _ = self._start(1)
+        with alone:
             try:
                 [(_, result)] = alone.submit(_work, [(key, task.data, task.filename, task.project)]).result()
                 return result
