@@ -357,10 +357,10 @@ def _check_stdin(args, projects, opts) -> int:
     except DecodeError:
         pass
     if fixed is not None and opts.diff:
-        from memlint.engine.runner import unified_diff
+        from memlint.engine.runner import file_diff
 
         out.fixed = result.fixes_applied
-        out.diffs.append((name, unified_diff(name, out.sources.get(filename, ""), result.fixed_text or "")))
+        out.diffs.append((name, file_diff(name, data, fixed)))
     if error:
         out.errors.append(f"memlint: {name}: {error}")
     return _report(args, out)

@@ -70,6 +70,8 @@ class Diagnostic:
     fix: Fix | None = None
     noqa_row: int | None = None
     url: str = field(default="")
+    # In a notebook: the cell (1-based among all its cells), the rows being the cell's.
+    cell: int | None = None
 
     def __post_init__(self) -> None:
         if not self.url:
@@ -78,11 +80,12 @@ class Diagnostic:
             object.__setattr__(self, "noqa_row", self.location.row)
 
     def sort_key(self) -> tuple:
-        return (self.filename, self.location.row, self.location.column, self.code)
+        return (self.filename, self.cell or 0, self.location.row, self.location.column, self.code)
 
     def as_dict(self) -> dict:
-        """The JSON shape of one finding, field for field as ruff writes it."""
-        return {
+        """The JSON shape of one finding, field for field as ruff writes it (with ruff's
+        "cell" for a finding in a notebook)."""
+        out = {
             "code": self.code,
             "message": self.message,
             "filename": self.filename,
@@ -92,3 +95,6 @@ class Diagnostic:
             "url": self.url,
             "noqa_row": self.noqa_row,
         }
+        if self.cell is not None:
+            out["cell"] = self.cell
+        return out

@@ -46,6 +46,10 @@ class Plugin:
         from memlint.engine.checker import check_bytes, check_text
 
         filename = str(self.path)
+        if filename.endswith(".ipynb"):
+            # flake8 reads files as Python source, rows and all: a notebook's findings are
+            # in its cells, which `memlint check` reports.
+            return
         settings = replace(self.project.settings_for(filename), apply_noqa=False)
         data = self._bytes()
         if data is not None:

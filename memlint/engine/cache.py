@@ -256,6 +256,8 @@ def _encode(d: Diagnostic) -> dict[str, Any]:
         "end_location": _loc(d.end_location),
         "noqa_row": d.noqa_row,
     }
+    if d.cell is not None:
+        out["cell"] = d.cell
     if d.fix is not None:
         out["fix"] = {
             "applicability": d.fix.applicability,
@@ -291,6 +293,7 @@ def _decode(items: Any, filename: str) -> list[Diagnostic] | None:
                     Location(*map(int, item["end_location"])),
                     fix=fix,
                     noqa_row=int(item["noqa_row"]),
+                    cell=None if item.get("cell") is None else int(item["cell"]),
                 )
             )
         return out

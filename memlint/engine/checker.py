@@ -701,6 +701,10 @@ def _with_rules(settings: Settings, rules: Sequence[type[Rule]]) -> Settings:
 
 
 def check_bytes(data: bytes, filename: str, settings: Settings) -> FileResult:
+    from memlint.engine.notebook import is_notebook
+
+    if is_notebook(filename):
+        return check_notebook(data, filename, settings)
     result = FileResult(filename)
     if b"\0" in data:  # a binary file: Python rejects NUL bytes in source too
         row = data.count(b"\n", 0, data.index(b"\0")) + 1
@@ -723,9 +727,59 @@ def check_bytes(data: bytes, filename: str, settings: Settings) -> FileResult:
     return result
 
 
+def check_notebook(data: bytes, filename: str, settings: Settings) -> FileResult:
+    """A notebook's findings, at their cells: MEM001 when it is no notebook memlint can
+    read (not JSON, no cells)."""
+    from memlint.engine.notebook import Notebook, NotebookError
+
+    result = FileResult(filename)
+    try:
+        notebook = Notebook.read(data)
+    except NotebookError as exc:
+        result.diagnostics = [decode_error(filename, str(exc))]
+        return result
+    result.diagnostics = lint_notebook(notebook, filename, settings)
+    return result
+
+
+def lint_notebook(notebook, filename: str, settings: Settings) -> list[Diagnostic]:
+    """The findings of a notebook's code cells read as one module (`notebook.text`),
+    at their cells. A cell Python cannot compile alone (the kernel compiles each cell
+    alone) is MEM001 at its own row and column, and the other cells are checked
+    without it."""
+    rules = could_match(notebook.text.encode("utf-8", "surrogatepass"), settings.rules,
+                        lambda: follows(settings, filename))
+    if not rules:
+        return []
+    broken, text = _broken_cells(notebook, filename)
+    found = lint_text(text, filename, _with_rules(settings, rules))
+    return sorted(broken + [notebook.in_cells(d) for d in found], key=Diagnostic.sort_key)
+
+
+def _broken_cells(notebook, filename: str) -> tuple[list[Diagnostic], str]:
+    """MEM001 for each code cell Python does not compile, and the notebook's module with
+    those cells' lines left empty (rows unchanged)."""
+    from memlint.engine.notebook import blank, cell_texts
+    from memlint.engine.parsing import python_compile
+
+    broken: list[Diagnostic] = []
+    pieces = []
+    for number, piece in cell_texts(notebook):
+        try:
+            python_compile(piece, filename, ast_only=True)
+        except (SyntaxError, ValueError, RecursionError, MemoryError) as exc:
+            found = syntax_error(filename, piece, exc)
+            broken.append(replace(found, cell=number))
+            piece = blank(piece)
+        pieces.append(piece)
+    if not broken:
+        return [], notebook.text
+    return broken, notebook.boundary.join(pieces)
+
+
 def fix_text(
     text: str, filename: str, settings: Settings, *, unsafe: bool,
-    fixed_codes: list[str] | None = None,
+    fixed_codes: list[str] | None = None, top_level_await: bool = False,
 ) -> tuple[str, int, list[Diagnostic], str | None]:
     """Apply fixes until nothing changes (at most MAX_FIX_ROUNDS rounds). Returns the new
     text, the number of fixes applied, the findings left, and an error when a fix made
@@ -743,7 +797,7 @@ def fix_text(
         from memlint.engine.parsing import python_compile
 
         try:
-            python_compile(text, filename)
+            python_compile(text, filename, top_level_await=top_level_await)
         except (SyntaxError, ValueError, RecursionError, MemoryError) as exc:
             return text, 0, [syntax_error(filename, text, exc)], None
     original = text

@@ -1,4 +1,5 @@
-"""Which files to check: expand the paths given on the command line into Python files.
+"""Which files to check: expand the paths given on the command line into Python files and
+Jupyter notebooks.
 
 Directories are walked top-down and pruned as soon as they are excluded, so an ignored
 `node_modules` or data directory costs one name check, not a walk. Exclusion comes from three
@@ -34,9 +35,11 @@ DEFAULT_EXCLUDES = (
     ".ruff_cache",
     ".memlint_cache",
     ".eggs",
+    ".ipynb_checkpoints",
 )
 
-PYTHON_SUFFIXES = (".py", ".pyi")
+# Jupyter notebooks are checked as the module their code cells make.
+PYTHON_SUFFIXES = (".py", ".pyi", ".ipynb")
 
 _DEFAULT_EXCLUDED_NAMES = frozenset(DEFAULT_EXCLUDES)
 

@@ -133,7 +133,7 @@ class _Layout:
 def add_noqa_files(files: Sequence[Path], projects) -> tuple[int, list[str]]:
     """Add directives to `files` for their current findings; returns how many were added
     and one-line errors for the files left alone."""
-    from memlint.engine.checker import DecodeError, decode, encode
+    from memlint.engine.checker import DecodeError
     from memlint.engine.runner import FixOptions, process_bytes, write_fixed
 
     added = 0
@@ -150,15 +150,36 @@ def add_noqa_files(files: Sequence[Path], projects) -> tuple[int, list[str]]:
         if not any(d.code not in NOT_BASELINED for d in result.diagnostics):
             continue
         try:
-            text, encoding = decode(data)
-            new_text, count = add_noqa(text, result.diagnostics)
-        except (DecodeError, NoqaError) as exc:
+            new_data, count = _with_directives(data, filename, result.diagnostics)
+        except (DecodeError, NoqaError, ValueError) as exc:
             errors.append(f"memlint: {filename}: {exc}")
             continue
         if count:
-            refused = write_fixed(path, data, encode(new_text, encoding), Path(project.config.root))
+            refused = write_fixed(path, data, new_data, Path(project.config.root))
             if refused is not None:
                 errors.append(f"memlint: {refused}")
                 continue
             added += count
     return added, errors
+
+
+def _with_directives(data: bytes, filename: str, diagnostics: Sequence[Diagnostic]) -> tuple[bytes, int]:
+    """The file's bytes with directives for `diagnostics`, and how many were added; in a
+    notebook, each cell's findings get theirs in that cell."""
+    from memlint.engine.checker import decode, encode
+    from memlint.engine.notebook import Notebook, is_notebook
+
+    if not is_notebook(filename):
+        text, encoding = decode(data)
+        new_text, count = add_noqa(text, diagnostics)
+        return encode(new_text, encoding), count
+    notebook = Notebook.read(data)
+    sources, total = {}, 0
+    for cell in sorted({d.cell for d in diagnostics if d.cell is not None}):
+        text = notebook.cell_text(cell)
+        if text is None:
+            continue
+        new_text, count = add_noqa(text, [d for d in diagnostics if d.cell == cell])
+        if count:
+            sources[cell], total = notebook.source_from(cell, new_text), total + count
+    return notebook.with_sources(sources), total

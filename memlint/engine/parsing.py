@@ -51,17 +51,19 @@ def python_recursion():
             sys.setrecursionlimit(before)
 
 
-def python_compile(text: str, filename: str = "<memlint>", ast_only: bool = False):
+def python_compile(text: str, filename: str = "<memlint>", ast_only: bool = False,
+                   top_level_await: bool = False):
     """`text` compiled as CPython compiles it (to bytecode, stricter than the AST, or only
     to the AST, which is returned), without its warnings (`x is 1`: not ours to say) and
-    under Python's own recursion limit; raises what `compile` raises."""
+    under Python's own recursion limit; raises what `compile` raises. `top_level_await`:
+    `await` outside functions allowed, as IPython compiles a notebook's cells."""
     import ast
     import warnings
 
+    flags = (ast.PyCF_ONLY_AST if ast_only else 0) | (ast.PyCF_ALLOW_TOP_LEVEL_AWAIT if top_level_await else 0)
     with warnings.catch_warnings(), python_recursion():
         warnings.simplefilter("ignore")
-        return compile(text, filename, "exec", flags=ast.PyCF_ONLY_AST if ast_only else 0,
-                       dont_inherit=True)
+        return compile(text, filename, "exec", flags=flags, dont_inherit=True)
 
 
 class TooComplex(ValueError):

@@ -131,6 +131,7 @@ def process_bytes(
     """Check one file's bytes; with fixing, also return the fixed bytes (None when
     unchanged) and an error message when a fix had to be rolled back."""
     from memlint.engine.checker import check_bytes, decode, encode, fix_text
+    from memlint.engine.notebook import is_notebook
 
     settings = project.settings_for(filename)
     result = check_bytes(data, filename, settings)
@@ -138,6 +139,8 @@ def process_bytes(
     result.diagnostics = [d for d in result.diagnostics if project.enabled(d.code, filename)]
     if not (opts.fix or opts.diff) or not any(d.fix for d in result.diagnostics):
         return result, None, None
+    if is_notebook(filename):
+        return _fix_notebook(data, filename, project, settings, opts, result)
     text, encoding = decode(data)
     if encode(text, encoding) != data:
         # Some codecs (unicode_escape, raw_unicode_escape, ...) do not give back the bytes
@@ -154,6 +157,50 @@ def process_bytes(
         return result, None, error
     result.fixed_text = new_text
     return result, encode(new_text, encoding), error
+
+
+def _fix_notebook(data: bytes, filename: str, project: Project, settings: Settings, opts: FixOptions,
+                  result: FileResult) -> tuple[FileResult, bytes | None, str | None]:
+    """process_bytes's fixing for a notebook: its module fixed as any file, the changed
+    cells' sources written back into its JSON text, every other byte kept."""
+    from memlint.engine.checker import fix_text, lint_notebook
+    from memlint.engine.notebook import Notebook, NotebookError
+
+    broken = sorted({d.cell for d in result.diagnostics if d.code == "MEM001" and d.cell is not None})
+    if broken:
+        return result, None, f"cannot fix: cell {broken[0]} does not parse"
+    notebook = Notebook.read(data)
+    new_text, applied, remaining, error = fix_text(
+        notebook.text, filename, settings, unsafe=opts.unsafe, fixed_codes=result.fixed_codes,
+        top_level_await=True,
+    )
+    if new_text == notebook.text:
+        result.diagnostics = [notebook.in_cells(d) for d in remaining if project.enabled(d.code, filename)]
+        return result, None, error
+    try:
+        fixed = notebook.with_sources(notebook.sources_of(new_text))
+        after = Notebook.read(fixed)
+    except NotebookError as exc:
+        return result, None, f"cannot fix: {exc}; the notebook is left as it is"
+    if after.text != new_text:  # the fixed cells hold a boundary or marker now: check afresh
+        remaining = lint_notebook(after, filename, settings)
+    else:
+        remaining = [after.in_cells(d) for d in remaining]
+    result.diagnostics = [d for d in remaining if project.enabled(d.code, filename)]
+    result.dependencies.update(_dependencies(settings, filename))
+    result.fixes_applied = applied
+    result.fixed_text = fixed.decode("utf-8-sig")
+    return result, fixed, error
+
+
+def file_diff(filename: str, before: bytes, after: bytes, cwd: Path | None = None) -> str:
+    """The fix of a file as a unified diff (for a notebook, one per changed cell)."""
+    from memlint.engine.checker import decode
+    from memlint.engine.notebook import cell_diff, is_notebook
+
+    if is_notebook(filename):
+        return cell_diff(before, after, _shown_path(filename, cwd or Path.cwd()))
+    return unified_diff(filename, decode(before)[0], decode(after)[0], cwd)
 
 
 def _dependencies(settings: Settings, filename: str) -> dict[str, tuple[int, int]]:
@@ -306,6 +353,7 @@ def run_files(
     run: RunOptions | None = None,
 ) -> RunResult:
     from memlint.engine.checker import could_match, follows
+    from memlint.engine.notebook import is_notebook
 
     run = run or RunOptions(cache=False)
     out = RunResult()
@@ -353,8 +401,10 @@ def run_files(
                 out.errors.append(f"memlint: cannot read {filename}: {exc.strerror or exc}")
                 continue
             settings = project.settings_for(filename)
-            # (A file with NUL bytes goes on: check_bytes says it is not Python source.)
-            if b"\0" not in data and not could_match(data, settings.rules, lambda: follows(settings, filename)):
+            # (A file with NUL bytes goes on: check_bytes says it is not Python source. So
+            # does a notebook: its code is found in its JSON, which check_bytes reads.)
+            if b"\0" not in data and not is_notebook(filename) and not could_match(
+                    data, settings.rules, lambda: follows(settings, filename)):
                 if cache is not None and st is not None:
                     cache.store_skip(rel, st)
                 continue
@@ -445,10 +495,7 @@ def _collect(out: RunResult, task: _Task, result: FileResult, fixed, error, opts
         out.fixed += result.fixes_applied
         out.fixed_codes[task.filename] = result.fixed_codes
         if opts.diff:
-            from memlint.engine.checker import decode
-
-            before, _ = decode(task.data)
-            out.diffs.append((task.filename, unified_diff(task.filename, before, result.fixed_text or before)))
+            out.diffs.append((task.filename, file_diff(task.filename, task.data, fixed)))
     return result, fixed
 
 

@@ -17,11 +17,14 @@ _INIT = "__init__.py"
 
 
 def module_name(path: Path, root: Path | None) -> tuple[str, Path, bool] | None:
-    """(dotted name, source directory, is a package's `__init__`) of a `.py` file, or
-    None when its name is not a Python identifier path."""
+    """(dotted name, source directory, is a package's `__init__`) of a `.py` file (or a
+    notebook), or None when its name is not a Python identifier path."""
     # Strings, not Paths: asked for every file a project trigger may concern.
     path = str(path)
     directory, base = os.path.split(path)
+    if base.endswith(".ipynb"):
+        # A notebook runs as the kernel's __main__, importing from its own directory.
+        return "__main__", Path(directory), False
     if not base.endswith(".py"):
         return None
     bound = str(root) if root is not None else None

@@ -52,11 +52,70 @@ def is_hidden(diagnostic: Diagnostic, unsafe_fixes_enabled: bool) -> bool:
 
 
 def header(diagnostic: Diagnostic, options: RenderOptions) -> str:
-    """`path:row:col: CODE [*] message`, the one-line form of a finding."""
+    """`path:row:col: CODE [*] message` (`path:cell N:row:col: ...` in a notebook), the
+    one-line form of a finding."""
     path = display_path(diagnostic.filename, options.cwd)
-    loc = diagnostic.location
     marker = " [*]" if is_applicable(diagnostic, options.unsafe_fixes_enabled) else ""
-    return f"{path}:{loc.row}:{loc.column}: {diagnostic.code}{marker} {diagnostic.message}"
+    return f"{path}:{where(diagnostic)}: {diagnostic.code}{marker} {diagnostic.message}"
+
+
+def where(diagnostic: Diagnostic) -> str:
+    """`row:col`, after `cell N:` in a notebook (ruff's form)."""
+    loc = diagnostic.location
+    cell = f"cell {diagnostic.cell}:" if diagnostic.cell is not None else ""
+    return f"{cell}{loc.row}:{loc.column}"
+
+
+class FileTexts:
+    """Files' text as the caller handed it over, else as read from disk (None when it
+    cannot be read), each read once; for a notebook, its cells' sources and positions in
+    its JSON text too."""
+
+    def __init__(self, options: RenderOptions) -> None:
+        self._given = options.sources or {}
+        self._texts: dict[str, str | None] = {}
+        self._notebooks: dict[str, object] = {}
+
+    def text(self, filename: str) -> str | None:
+        if filename not in self._texts:
+            source = self._given.get(filename)
+            self._texts[filename] = source if source is not None else _read(filename)
+        return self._texts[filename]
+
+    def cell_source(self, filename: str, cell: int) -> str | None:
+        notebook = self._notebook(filename)
+        return notebook.cell_source(cell) if notebook is not None else None
+
+    def file_position(self, diagnostic: Diagnostic, loc):
+        """Where `loc` of a finding in a notebook cell is in the notebook's JSON text (its
+        own position when the text cannot be read)."""
+        from memlint.engine.notebook import file_position
+
+        raw = self.text(diagnostic.filename)
+        found = file_position(raw, diagnostic.cell, loc) if raw is not None else None
+        return found or loc
+
+    def _notebook(self, filename: str):
+        if filename not in self._notebooks:
+            from memlint.engine.notebook import Notebook, NotebookError
+
+            raw = self.text(filename)
+            try:
+                self._notebooks[filename] = None if raw is None else Notebook.read(raw.encode("utf-8"))
+            except NotebookError:
+                self._notebooks[filename] = None
+        return self._notebooks[filename]
+
+
+def _read(filename: str) -> str | None:
+    import tokenize
+
+    try:
+        # tokenize.open honours a PEP 263 coding cookie and a BOM, as the parser does.
+        with tokenize.open(filename) as handle:
+            return handle.read()
+    except (OSError, SyntaxError, UnicodeDecodeError, ValueError):
+        return None
 
 
 def summary(diagnostics: Sequence[Diagnostic], options: RenderOptions) -> list[str]:

@@ -12,11 +12,10 @@ full output shows them::
 from __future__ import annotations
 
 import re
-import tokenize
 from typing import Sequence
 
 from memlint.diagnostics import Diagnostic
-from memlint.reporters.common import RenderOptions, header, summary, text
+from memlint.reporters.common import FileTexts, RenderOptions, header, summary, text
 
 # A finding spanning a whole function would otherwise print all of it.
 MAX_EXCERPT_LINES = 6
@@ -31,7 +30,7 @@ def render(diagnostics: Sequence[Diagnostic], options: RenderOptions) -> str:
     lines: list[str] = []
     for diagnostic in diagnostics:
         lines.append(header(diagnostic, options))
-        source_lines = sources.lines(diagnostic.filename)
+        source_lines = sources.lines(diagnostic.filename, diagnostic.cell)
         if source_lines is not None:
             lines.extend(excerpt(diagnostic, source_lines))
         if diagnostic.fix is not None and diagnostic.fix.message:
@@ -79,25 +78,18 @@ def _display_width(line: str, characters: int) -> int:
 
 
 class _Sources:
-    """Source lines per file: the text handed over by the caller, else the file on disk."""
+    """Source lines per file (per cell in a notebook)."""
 
     def __init__(self, options: RenderOptions) -> None:
-        self._given = options.sources or {}
-        self._cache: dict[str, list[str] | None] = {}
+        self._texts = FileTexts(options)
+        self._cache: dict[tuple[str, int | None], list[str] | None] = {}
 
-    def lines(self, filename: str) -> list[str] | None:
-        if filename not in self._cache:
-            source = self._given.get(filename)
-            if source is None:
-                source = _read(filename)
-            self._cache[filename] = None if source is None else _LINE_BREAK.split(source)
-        return self._cache[filename]
-
-
-def _read(filename: str) -> str | None:
-    try:
-        # tokenize.open honours a PEP 263 coding cookie and a BOM, as the parser does.
-        with tokenize.open(filename) as handle:
-            return handle.read()
-    except (OSError, SyntaxError, UnicodeDecodeError, ValueError):
-        return None
+    def lines(self, filename: str, cell: int | None = None) -> list[str] | None:
+        key = (filename, cell)
+        if key not in self._cache:
+            if cell is None:
+                source = self._texts.text(filename)
+            else:
+                source = self._texts.cell_source(filename, cell)
+            self._cache[key] = None if source is None else _LINE_BREAK.split(source)
+        return self._cache[key]

@@ -9,14 +9,17 @@ from __future__ import annotations
 from typing import Sequence
 
 from memlint.diagnostics import Diagnostic
-from memlint.reporters.common import RenderOptions, display_path, text
+from memlint.reporters.common import FileTexts, RenderOptions, display_path, text, where
 
 
 def render(diagnostics: Sequence[Diagnostic], options: RenderOptions) -> str:
     lines = []
+    texts = FileTexts(options)
     for d in diagnostics:
         path = display_path(d.filename, options.cwd)
         start, end = d.location, d.end_location
+        if d.cell is not None:  # annotated where the cell's line is in the notebook's JSON
+            start, end = texts.file_position(d, start), texts.file_position(d, end)
         props = ",".join(
             f"{key}={_property(str(value))}"
             for key, value in (
@@ -28,7 +31,7 @@ def render(diagnostics: Sequence[Diagnostic], options: RenderOptions) -> str:
                 ("endColumn", end.column),
             )
         )
-        message = f"{path}:{start.row}:{start.column}: {d.code} {d.message}"
+        message = f"{path}:{where(d)}: {d.code} {d.message}"
         lines.append(f"::error {props}::{_data(message)}")
     return text(lines)
 

@@ -12,7 +12,7 @@ from urllib.parse import quote
 
 from memlint import __version__
 from memlint.diagnostics import DOCS_URL, Diagnostic, Location, rule_url
-from memlint.reporters.common import RenderOptions
+from memlint.reporters.common import FileTexts, RenderOptions
 
 SCHEMA = "https://json.schemastore.org/sarif-2.1.0.json"
 SRCROOT = "%SRCROOT%"
@@ -27,6 +27,7 @@ def render(diagnostics: Sequence[Diagnostic], options: RenderOptions) -> str:
     codes += sorted({d.code for d in diagnostics} - set(codes))
     index = {code: i for i, code in enumerate(codes)}
     base = options.cwd.resolve()
+    texts = FileTexts(options)
     run = {
         "tool": {
             "driver": {
@@ -39,7 +40,7 @@ def render(diagnostics: Sequence[Diagnostic], options: RenderOptions) -> str:
         },
         "originalUriBaseIds": {SRCROOT: {"uri": base.as_uri() + "/"}},
         "columnKind": "unicodeCodePoints",
-        "results": [_result(d, index[d.code], base) for d in diagnostics],
+        "results": [_result(d, index[d.code], base, texts) for d in diagnostics],
     }
     log = {"$schema": SCHEMA, "version": "2.1.0", "runs": [run]}
     return json.dumps(log, indent=2) + "\n"
@@ -65,8 +66,11 @@ def _descriptor(code: str, rule) -> dict:
     return out
 
 
-def _result(d: Diagnostic, rule_index: int, base: Path) -> dict:
+def _result(d: Diagnostic, rule_index: int, base: Path, texts: FileTexts) -> dict:
     artifact = _artifact(d.filename, base)
+    start, end = d.location, d.end_location
+    if d.cell is not None:  # the region in the notebook's JSON text; the cell's own row too
+        start, end = texts.file_position(d, start), texts.file_position(d, end)
     out = {
         "ruleId": d.code,
         "ruleIndex": rule_index,
@@ -76,12 +80,14 @@ def _result(d: Diagnostic, rule_index: int, base: Path) -> dict:
             {
                 "physicalLocation": {
                     "artifactLocation": artifact,
-                    "region": _region(d.location, d.end_location),
+                    "region": _region(start, end),
                 }
             }
         ],
     }
-    if d.fix is not None and d.fix.edits:
+    if d.cell is not None:
+        out["properties"] = {"cell": d.cell, "cellLine": d.location.row, "cellColumn": d.location.column}
+    elif d.fix is not None and d.fix.edits:  # (a notebook's fix is not an edit of its JSON text)
         out["fixes"] = [
             {
                 "description": {"text": d.fix.message or f"Fix {d.code}"},
