@@ -75,3 +75,25 @@ def project(tmp_path):
         return tmp_path
 
     return make
+
+
+@pytest.fixture
+def inproc(monkeypatch, capsysbinary):
+    """Like the `memlint` fixture, but calls memlint.cli.main in this process: for tests
+    that run the command many times (a process per run costs the libcst import)."""
+    import io
+    import sys
+    from types import SimpleNamespace
+
+    def run(*args: str, cwd: Path, input: str | bytes | None = None):
+        monkeypatch.chdir(cwd)
+        data = input.encode() if isinstance(input, str) else (input or b"")
+        monkeypatch.setattr(sys, "stdin", io.TextIOWrapper(io.BytesIO(data)))
+        from memlint import cli
+
+        code = cli.main(list(args))
+        out, err = capsysbinary.readouterr()
+        return SimpleNamespace(returncode=code, stdout=out.decode("utf-8", "replace"),
+                               stderr=err.decode("utf-8", "replace"))
+
+    return run

@@ -29,26 +29,6 @@ TRANSPOSE = (
 )
 
 
-@pytest.fixture
-def inproc(monkeypatch, capsysbinary):
-    """Like the `memlint` fixture, but calls memlint.cli.main in this process: for tests
-    that run the command many times (a process per run costs the libcst import)."""
-    import io
-    import sys
-    from types import SimpleNamespace
-
-    def run(*args: str, cwd: Path, input: str | bytes | None = None):
-        monkeypatch.chdir(cwd)
-        data = input.encode() if isinstance(input, str) else (input or b"")
-        monkeypatch.setattr(sys, "stdin", io.TextIOWrapper(io.BytesIO(data)))
-        code = cli.main(list(args))
-        out, err = capsysbinary.readouterr()
-        return SimpleNamespace(returncode=code, stdout=out.decode("utf-8", "replace"),
-                               stderr=err.decode("utf-8", "replace"))
-
-    return run
-
-
 def no_traceback(run) -> None:
     assert "Traceback" not in run.stderr and "Traceback" not in run.stdout
 
@@ -578,6 +558,8 @@ def test_examples_are_reported(memlint) -> None:
     assert pools.startswith("examples/pool_map_generator.py:39:16: MEM501 ")
     loading = by_file["examples/torch_dataset_paths.py"]
     assert loading.startswith("examples/torch_dataset_paths.py:26:9: MEM601 ")
+    notebook = by_file["examples/joblib_memmap_layout.ipynb"]
+    assert notebook.startswith("examples/joblib_memmap_layout.ipynb:cell 4:1:8: MEM101 [*] ")
 
 
 # -- ruff's output and exit flags: -q, -s, -o, -e, -n, --exit-non-zero-on-fix ----------------------

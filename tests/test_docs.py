@@ -79,7 +79,7 @@ def test_readme_shows_every_pre_commit_hook():
     assert [h["id"] for h in hooks] == ["memlint", "memlint-fix"]
     for hook in hooks:
         assert hook["language"] == "python" and hook["require_serial"] is True
-        assert hook["types_or"] == ["python", "pyi"]
+        assert hook["types_or"] == ["python", "pyi", "jupyter"]
         assert hook["entry"].startswith("memlint check --force-exclude")
     assert "--fix" in hooks[1]["entry"].split()
     readme = (root / "README.md").read_text(encoding="utf-8")

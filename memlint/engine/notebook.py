@@ -495,12 +495,13 @@ class _Style:
 
     unit: str | None
     ascii: bool
+    newline: str = "\n"
 
     @classmethod
     def of(cls, raw: str) -> "_Style":
         m = re.match(r"\s*\{\r?\n([ \t]+)\"", raw)
         ascii_only = raw.isascii() and re.search(r"\\u[0-9a-fA-F]{4}", raw) is not None
-        return cls(m.group(1) if m else None, ascii_only)
+        return cls(m.group(1) if m else None, ascii_only, "\r\n" if "\r\n" in raw[:200] else "\n")
 
     def dump(self, source: str, raw: str, start: int, end: int) -> str:
         """`source` written as the value at raw[start:end] was: a string, or a list of
@@ -517,7 +518,8 @@ class _Style:
         before = raw[raw.rfind("\n", 0, start) + 1:start]  # `   "source": ` on its line
         key_indent = before[: len(before) - len(before.lstrip(" \t"))]
         inner = _item_indent(old) or key_indent + (self.unit or " ")
-        return "[\n" + ",\n".join(inner + item for item in items) + "\n" + key_indent + "]"
+        nl = self.newline
+        return "[" + nl + ("," + nl).join(inner + item for item in items) + nl + key_indent + "]"
 
 
 def _item_indent(old: str) -> str | None:

@@ -63,7 +63,9 @@ def python_compile(text: str, filename: str = "<memlint>", ast_only: bool = Fals
     flags = (ast.PyCF_ONLY_AST if ast_only else 0) | (ast.PyCF_ALLOW_TOP_LEVEL_AWAIT if top_level_await else 0)
     with warnings.catch_warnings(), python_recursion():
         warnings.simplefilter("ignore")
-        return compile(text, filename, "exec", flags=flags, dont_inherit=True)
+        # Not under the file's own name: CPython then reads the error's line from that file
+        # (a notebook's JSON, or an older version of it) and counts the column on it.
+        return compile(text, "<memlint>", "exec", flags=flags, dont_inherit=True)
 
 
 class TooComplex(ValueError):

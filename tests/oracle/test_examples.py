@@ -49,3 +49,24 @@ def test_from_array_memmap_stays_small_after_fix(tmp_path, memlint, oracle_env):
     # Growth, not the absolute peak: the interpreter with dask and numpy loaded is already
     # about 200 MB on some machines.
     assert peak - start < 100, after.stdout
+
+
+def test_memmap_layout_notebook_workers_see_the_right_rows_after_fix(tmp_path, memlint, oracle_env):
+    """The notebook reproduction's code cells, run in order as the kernel runs them (its
+    magics masked), scramble the rows under joblib 1.4.2 until `memlint --fix` fixes the
+    notebook."""
+    from memlint.engine.notebook import Notebook
+
+    python = str(oracle_env("joblib-1.4.2").python)
+    notebook = copy_examples(tmp_path, "joblib_memmap_layout.ipynb")
+
+    def run_cells() -> subprocess.CompletedProcess:
+        script = tmp_path / "cells.py"
+        script.write_text(Notebook.read(notebook.read_bytes()).text)
+        return run(python, script)
+
+    before = run_cells()
+    assert "workers saw SCRAMBLED values" in before.stdout, before
+    assert memlint("--fix", "--select", "MEM101", notebook.name, cwd=tmp_path).returncode == 0
+    after = run_cells()
+    assert "workers saw the right values" in after.stdout, after
