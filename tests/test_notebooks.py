@@ -201,11 +201,16 @@ def test_the_body_of_a_timed_cell_is_checked(inproc, tmp_path) -> None:
 @pytest.mark.parametrize("line", [
     "%time f()", "%%timeit", "!ls", "!!ls", "x = !ls", "a, b = %sx ls", "?obj", "obj?", "np.memmap??",
     "pip install numpy", "%matplotlib inline", "    !echo indented", "/f a", ",f a b",
+    "%timeit np.fromiter((a + b for a, b in zip(x, y)),\n                    dtype=x.dtype)",
+    "%time total = \\\n    f()", "!echo '('",
 ])
 def test_ipython_lines_are_masked(line: str) -> None:
+    """Each with the whole logical line IPython reads it as (open brackets, a backslash)."""
     text, originals = mask(line + "\nx = 1\n")
-    assert text.splitlines()[1] == "x = 1"
-    assert originals == [line + "\n"]
+    rows = line.count("\n") + 1
+    assert text.splitlines()[rows] == "x = 1"
+    assert "".join(originals) == line + "\n"
+    assert len({row[: len(row) - len(row.lstrip())] for row in text.splitlines()[:rows]}) == 1  # one indentation
 
 
 @pytest.mark.parametrize("source", [
@@ -362,6 +367,14 @@ def test_diff_shows_each_changed_cell_and_writes_nothing(inproc, explore) -> Non
     )
 
 
+def test_a_fix_after_empty_cells(inproc, explore) -> None:
+    cells = [*EXPLORE[:3], code(""), code("\n"), *EXPLORE[3:]]
+    path = write(explore, "explore.ipynb", jupyter(cells))
+    before = path.read_bytes()
+    inproc("--fix", "explore.ipynb", cwd=explore)
+    assert path.read_bytes() == before.replace(b"chunks=1000)", b"chunks=1000, name=False)")
+
+
 def test_a_fix_next_to_magics_gives_them_back(inproc, tmp_path) -> None:
     write(tmp_path, "pyproject.toml", PINNED)
     source = ("import numpy as np\nimport dask.array as da\n!ls\nraw = np.memmap('d.bin', mode='r')\n"
@@ -498,3 +511,37 @@ def test_a_fix_that_adds_a_line_to_a_cell_keeps_the_json_layout(inproc, tmp_path
     inproc("--fix", "--unsafe-fixes", "d.ipynb", cwd=tmp_path)
     cells[1] = code("lookup = dask.delayed(lookup)\nparts = [dask.delayed(join)(p, lookup) for p in paths]")
     assert path.read_text() == jupyter(cells)
+
+
+MAGIC_LINES = ["%matplotlib inline", "!ls -l data/", "files = !ls", "%time setup()", "np.memmap?",
+               "%timeit f(x,\n        y)", "pip install dask"]
+
+
+@pytest.mark.parametrize("rule, example", list(_examples()))
+def test_rule_examples_with_magics_between_statements_keep_their_findings(rule, example) -> None:
+    """Magic lines put at the start of cells change no finding, and a fix gives every one
+    of them back in its cell."""
+    import random
+
+    from memlint.api import _settings
+    from memlint.engine.checker import check_text, fix_text, lint_notebook
+
+    settings = _settings([rule.code, *example.extend_select], {rule.code: example.options}, example.versions,
+                         "assume-affected", "x")
+    rng = random.Random(f"{rule.code}:{example.source}")
+    pieces = _split_into_cells(example.source)
+    magics = {i: rng.choice(MAGIC_LINES) + "\n" for i in range(len(pieces)) if i and rng.random() < 0.5}
+    cells = [magics.get(i, "") + p for i, p in enumerate(pieces)]
+    notebook = Notebook.read(jupyter([code(c) for c in cells]).encode())
+    first_row = {i + 1: sum(p.count("\n") for p in pieces[:i]) + 1 for i in range(len(pieces))}
+
+    def source_row(d) -> int:
+        return first_row[d.cell] + d.location.row - 1 - magics.get(d.cell - 1, "").count("\n")
+
+    expected = [(d.code, d.location.row, d.location.column) for d in check_text(example.source, "x.py", settings)]
+    found = lint_notebook(notebook, "x.ipynb", settings)
+    assert [(d.code, source_row(d), d.location.column) for d in found] == expected
+    new_text, *_ = fix_text(notebook.text, "x.ipynb", settings, unsafe=example.unsafe, top_level_await=True)
+    after = Notebook.read(notebook.with_sources(notebook.sources_of(new_text)))
+    for i, magic in magics.items():
+        assert after.cells[i].source.startswith(magic), after.cells[i].source

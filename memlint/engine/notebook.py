@@ -185,7 +185,7 @@ class Notebook:
         back into the cells (a fix that crossed a cell boundary or took a magic's line)."""
         pieces = text.split(self.boundary)
         if len(pieces) != max(len(self.cells), 1) or any(
-            i and not pieces[i - 1].endswith(("\n", "\r")) for i in range(1, len(pieces))
+            pieces[i - 1] and not pieces[i - 1].endswith(("\n", "\r")) for i in range(1, len(pieces))
         ):
             raise NotebookError("a fix would cross a cell boundary")
         changed = {}
@@ -332,44 +332,49 @@ def mask(source: str) -> tuple[str, list[str]] | None:
     original text; None for a cell magic cell whose body is not Python."""
     lines = _LINE.findall(source)
     first = next((i for i, line in enumerate(lines) if line.strip()), None)
-    masked_rows: list[int] = []
+    groups: list[list[int]] = []
+    body = 0  # the row the Python starts on
     if first is not None and lines[first].lstrip().startswith("%%"):
         name = lines[first].lstrip()[2:].split(None, 1)
         if not name or name[0] not in TRANSPARENT_CELL_MAGICS:
             return None
-        masked_rows.append(first)
-    masked_rows.extend(r for r in _escape_rows(lines) if r not in masked_rows)
-    if not masked_rows:
+        groups.append([first])
+        body = first + 1
+    groups.extend(_escape_rows(lines, body))
+    if not groups:
         return source, []
     out = list(lines)
-    originals = []
-    for r in sorted(masked_rows):
-        line = lines[r]
-        body = line.rstrip("\r\n")
-        originals.append(line)
-        indent = body[: len(body) - len(body.lstrip(" \t"))]
-        out[r] = indent + _MASK_END + line[len(body):]
+    for group in groups:
+        # Each line of the escape becomes a statement at the indentation of its first.
+        head = lines[group[0]]
+        indent = head[: len(head) - len(head.lstrip(" \t"))]
+        for r in group:
+            line = lines[r]
+            out[r] = indent + _MASK_END + line[len(line.rstrip("\r\n")):]
+    originals = [lines[r] for group in sorted(groups) for r in group]
     return "".join(out), originals
 
 
-def _escape_rows(lines: list[str]) -> list[int]:
-    """The rows of lines IPython reads as its own syntax (and the lines they continue
-    onto with a backslash), found at the start of logical lines only."""
-    rows = []
+def _escape_rows(lines: list[str], start: int) -> list[list[int]]:
+    """The rows of each escape IPython reads as its own syntax (a line, and those its
+    logical line goes on to), found at the start of logical lines from row `start` on."""
+    groups: list[list[int]] = []
     scanner = _Scanner()
-    continuing_escape = False
-    for r, line in enumerate(lines):
-        body = line.rstrip("\r\n")
-        if continuing_escape:
-            rows.append(r)
-            continuing_escape = body.endswith("\\")
-            continue
-        if scanner.at_logical_start() and _is_escape(body):
-            rows.append(r)
-            continuing_escape = body.endswith("\\")
+    escape: _Scanner | None = None  # the logical line of an escape, while it goes on
+    for r in range(start, len(lines)):
+        body = lines[r].rstrip("\r\n")
+        if escape is None and scanner.at_logical_start() and _is_escape(body):
+            escape = _Scanner()
+            groups.append([])
+        if escape is not None:
+            # IPython reads the escape's whole logical line (open brackets, a backslash).
+            groups[-1].append(r)
+            escape.feed(body)
+            if escape.at_logical_start():
+                escape = None
             continue
         scanner.feed(body)
-    return rows
+    return groups
 
 
 def _is_escape(body: str) -> bool:
