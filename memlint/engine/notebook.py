@@ -202,6 +202,8 @@ class Notebook:
             spans = _source_spans(raw)
             style = _Style.of(raw)
             for number in sorted(sources, reverse=True):
+                if spans[number - 1] is None:
+                    raise NotebookError(f'cell {number} has no "source" to write to')
                 start, end = spans[number - 1]
                 value = style.dump(sources[number], raw, start, end)
                 raw = raw[:start] + value + raw[end:]
