@@ -486,7 +486,7 @@ def _rule_command(argv: list[str]) -> int:
         print(_RULE_USAGE, end="")
         return EXIT_OK
     if argv == ["--all"]:
-        print("\n\n".join(_rule_text(rule) for rule in all_rules().values()))
+        _write("\n\n".join(_rule_text(rule) for rule in all_rules().values()) + "\n")
         return EXIT_OK
     if len(argv) != 1 or argv[0].startswith("-"):
         raise UsageError("memlint: error: usage: memlint rule CODE | NAME | --all")
@@ -496,7 +496,7 @@ def _rule_command(argv: list[str]) -> int:
         close = difflib.get_close_matches(argv[0], [*all_rules(), *by_name], n=1, cutoff=0.6)
         hint = f"; did you mean {close[0]!r}?" if close else " (`memlint rules` lists them)"
         raise UsageError(f"memlint: error: unknown rule {argv[0]!r}{hint}")
-    print(_rule_text(rule))
+    _write(_rule_text(rule) + "\n")
     return EXIT_OK
 
 
@@ -522,7 +522,9 @@ def _rules_command(argv: list[str]) -> int:
         return EXIT_OK
     if fmt != "text":
         raise UsageError(f"memlint: error: unknown format {fmt!r} for `memlint rules`")
+    lines = []
     for code, rule in all_rules().items():
         fix = {"always": "fix", "sometimes": "fix", "none": ""}[rule.fix_availability]
-        print(f"{code}  {rule.name:<32} {fix:<4} {rule.summary}")
+        lines.append(f"{code}  {rule.name:<32} {fix:<4} {rule.summary}\n")
+    _write("".join(lines))
     return EXIT_OK

@@ -652,3 +652,19 @@ def test_a_reader_that_leaves_early_ends_the_report_quietly(tmp_path):
     assert proc.wait() == 1
     assert b"MEM101" in first
     assert "Traceback" not in err and "BrokenPipe" not in err
+
+
+@pytest.mark.parametrize("args", [["rule", "--all"], ["rule", "MEM101"], ["rules"], ["rules", "--format", "markdown"]])
+def test_rule_documentation_read_by_a_reader_that_leaves_early(tmp_path, args):
+    """`memlint rule --all | head -1`: no traceback either."""
+    import os
+    import subprocess
+    import sys
+
+    proc = subprocess.Popen([sys.executable, "-m", "memlint", *args], cwd=tmp_path, stdout=subprocess.PIPE,
+                            stderr=subprocess.PIPE, env={**os.environ, "PYTHONPATH": str(REPO)})
+    first = proc.stdout.readline()
+    proc.stdout.close()
+    err = proc.stderr.read().decode()
+    assert proc.wait() == 0 and first.strip()
+    assert "Traceback" not in err and "BrokenPipe" not in err
