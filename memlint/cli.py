@@ -1,4 +1,4 @@
-"""`memlint [check] [PATHS...]`, `memlint rule CODE`, `memlint rules`: arguments -> runner ->
+"""`memlint [check] [PATHS...]`, `memlint rule CODE`, `memlint rules`, `memlint server`: arguments -> runner ->
 reporter -> exit code (0 nothing found, 1 findings remain, 2 usage/config/internal error)."""
 
 from __future__ import annotations
@@ -12,7 +12,7 @@ from typing import Sequence
 from memlint import __version__
 
 EXIT_OK, EXIT_FINDINGS, EXIT_ERROR = 0, 1, 2
-COMMANDS = ("check", "rule", "rules")
+COMMANDS = ("check", "rule", "rules", "server")
 
 
 class UsageError(Exception):
@@ -109,6 +109,10 @@ def main(argv: Sequence[str] | None = None) -> int:
             return _rule_command(argv[1:])
         if argv and argv[0] == "rules":
             return _rules_command(argv[1:])
+        if argv and argv[0] == "server":
+            from memlint.server import main as serve
+
+            return serve(argv[1:])
         if argv and argv[0] == "check":
             argv = argv[1:]
         elif argv:
@@ -186,6 +190,7 @@ COMMANDS = {
     "check": "check files and directories (the default: `memlint PATHS` is `memlint check PATHS`)",
     "rule": "show a rule's documentation, by code or name (`memlint rule --all`: every rule)",
     "rules": "list every rule (`--format markdown` for the documentation of all)",
+    "server": "run the language server over stdio (for editors; needs the `lsp` extra)",
 }
 _TOP_HELP = (
     "usage: memlint [COMMAND] [OPTIONS] [PATHS...]\n\n"
