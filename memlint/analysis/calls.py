@@ -56,6 +56,8 @@ def literal(expr: cst.BaseExpression | None, default: Any = _MISSING) -> Any:
     try:
         if isinstance(expr, cst.Name) and expr.value in ("None", "True", "False"):
             return {"None": None, "True": True, "False": False}[expr.value]
+        if type(expr) in (cst.Integer, cst.Float, cst.SimpleString):
+            return ast.literal_eval(expr.value)  # its source text: no code to generate
         if isinstance(
             expr,
             (cst.Integer, cst.Float, cst.SimpleString, cst.ConcatenatedString, cst.UnaryOperation,

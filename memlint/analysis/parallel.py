@@ -220,6 +220,21 @@ def module_runs(model: "SemanticModel") -> tuple[ParallelRun, ...]:
     return found
 
 
+_PROCESS_ARGUMENTS: "weakref.WeakKeyDictionary[SemanticModel, tuple[cst.Arg, ...]]" = weakref.WeakKeyDictionary()
+
+
+def process_task_arguments(model: "SemanticModel") -> tuple[cst.Arg, ...]:
+    """The task arguments of the module's runs that may use worker processes (whose
+    backend is not certainly threads), in source order; found once per model (a rule asks
+    for each of its candidates)."""
+    found = _PROCESS_ARGUMENTS.get(model)
+    if found is None:
+        found = _PROCESS_ARGUMENTS[model] = tuple(
+            argument for run in module_runs(model) if thread_backend(run, model) is not True
+            for _task, argument in run.task_arguments())
+    return found
+
+
 def run_of_task_argument(node: cst.CSTNode, model: "SemanticModel") -> ParallelRun | None:
     """The run whose `delayed(f)(...)` task receives `node` (or an expression holding it)
     as an argument, when the task is written inside the `Parallel(...)(...)` call."""

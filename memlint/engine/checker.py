@@ -37,6 +37,10 @@ class Settings:
     # Check a large file with findings whole, never from its first pass's statements
     # alone: what --fix writes comes from the whole module.
     whole_files: bool = False
+    # Findings are likely (a document open in an editor, checked again at each edit): the
+    # first pass, which pays where most files have none, is skipped, and the statements it
+    # would keep are checked at once at their own positions (the findings are the same).
+    expect_findings: bool = False
     # The project index (memlint.index.ProjectIndex) of the files' project; None: the
     # file is checked alone (its own definitions are still followed).
     index: Any = None
@@ -414,7 +418,12 @@ def _lint_text(text: str, filename: str, settings: Settings) -> list[Diagnostic]
     out: list[Diagnostic] = []
     suppressions = None
     parsed = False
-    reported = _first_pass(text, filename, walkers, settings) if any(_hooks(r) for r in walkers) else set()
+    if not any(_hooks(r) for r in walkers):
+        reported = set()
+    elif settings.expect_findings:
+        reported = {r.code for r in walkers}
+    else:
+        reported = _first_pass(text, filename, walkers, settings)
     if reported is not None:
         walkers = [r for r in walkers if r.code in reported]
     if walkers and reported and not settings.whole_files and all(

@@ -4,7 +4,7 @@ import libcst as cst
 
 from memlint.analysis import memmap as mm
 from memlint.analysis.calls import arg, arg_value, is_builtin, literal, sole_binding
-from memlint.analysis.parallel import module_runs, run_of_task_argument, thread_backend
+from memlint.analysis.parallel import module_runs, process_task_arguments, run_of_task_argument, thread_backend
 from memlint.engine.rule import AddImport, FixSpec, Invalid, Option, Replace, Rule, Valid
 
 C_AFFECTED = "<1.5.0"
@@ -91,6 +91,7 @@ class MemmapReshape(Rule):
     )
     # Names: `np.memmap`, `open_memmap`, `mmap_mode=`; not `_memmap` or `memmap_backed`.
     name_triggers = frozenset({b"memmap", b"open_memmap", b"mmap_mode"})
+    _memmaps_in_tasks: "list | None" = None  # see _task_memmaps
     source_triggers = frozenset({b"memmap", b"open_memmap", b"mmap_mode"})
     fix_availability = "sometimes"
     options = {
@@ -434,25 +435,24 @@ class MemmapReshape(Rule):
         for the message), judging the whole chain of views up to the sink: a task argument
         of a `Parallel` run with worker processes in the module."""
         model = self.ctx.model
-        runs = [r for r in module_runs(model) if thread_backend(r, model) is not True]
-        for run in runs:
-            for _task, argument in run.task_arguments():
-                for m in mm.memmaps(argument.value, model):
-                    if m.reshape is node and mm.reshape_hazard(m, model) is not None:
-                        return _final_order(m, model), "the view is handed to `Parallel`'s worker processes"
+        for m in self._task_memmaps():
+            if m.reshape is node and mm.reshape_hazard(m, model) is not None:
+                return _final_order(m, model), "the view is handed to `Parallel`'s worker processes"
         return None
 
     def _source_reaches_sink(self, source: cst.Call) -> bool:
         """The memmap opened by `source` itself (no view of it) is a task argument of a
         `Parallel` run with worker processes."""
-        model = self.ctx.model
-        for run in module_runs(model):
-            if thread_backend(run, model) is True:
-                continue
-            for _task, argument in run.task_arguments():
-                if any(m.source is source and not m.ops for m in mm.memmaps(argument.value, model)):
-                    return True
-        return False
+        return any(m.source is source and not m.ops for m in self._task_memmaps())
+
+    def _task_memmaps(self) -> list:
+        """The memmaps the task arguments of `Parallel` runs with worker processes hold
+        (found once per module: each reshape asks)."""
+        if self._memmaps_in_tasks is None:
+            model = self.ctx.model
+            self._memmaps_in_tasks = [m for argument in process_task_arguments(model)
+                                      for m in mm.memmaps(argument.value, model)]
+        return self._memmaps_in_tasks
 
     def _transposed_at_once(self, node: cst.Call) -> bool:
         """`m.reshape(...).T`, `.transpose()`, `.swapaxes(...)` or `np.transpose(m.reshape(...))`."""

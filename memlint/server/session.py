@@ -119,7 +119,8 @@ class Session:
             return []
         filename = str(path)
         project = self.project_for(path)
-        found = check_text(text, filename, project.settings_for(filename))
+        settings = replace(project.settings_for(filename), expect_findings=True)
+        found = check_text(text, filename, settings)
         return [d for d in found if project.enabled(d.code, filename)
                 and (self.settings.showSyntaxErrors or d.code != "MEM001")]
 

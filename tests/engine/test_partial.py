@@ -427,6 +427,23 @@ def test_examples_padded_give_the_same_findings_with_the_pass(rule, example):
         ]
 
 
+@pytest.mark.parametrize("rule, example", list(_example_cases()))
+def test_examples_padded_give_the_same_findings_when_findings_are_expected(rule, example):
+    """`expect_findings` (the language server's documents) skips the first pass and checks
+    the statements it would keep at their own positions: the same findings, fixes too."""
+    from dataclasses import replace
+
+    from memlint.api import _settings
+
+    settings = _settings([rule.code, *example.extend_select], {rule.code: example.options}, example.versions,
+                         "assume-affected", "big.py")
+    for text in (example.source + "\n\n" + _light_filler(), _light_filler() + example.source):
+        if "__future__" in example.source and not text.startswith(example.source):
+            continue
+        expected = checker.check_text(text, "big.py", settings)
+        assert checker.check_text(text, "big.py", replace(settings, expect_findings=True)) == expected
+
+
 # -- classes, aliases and names the first pass must follow ----------------------------------
 
 def class_filler(n: int = 90) -> str:
