@@ -85,5 +85,6 @@ def test_readme_shows_every_pre_commit_hook():
     readme = (root / "README.md").read_text(encoding="utf-8")
     for hook in hooks:
         assert f"id: {hook['id']}" in readme
-    for section in ("### flake8", "### pre-commit", "### Editors", "**VS Code.**", "**Neovim.**"):
+    for section in ("### flake8", "### pre-commit", "### Editors", "**VS Code.**", "**Neovim**", "**Helix**",
+                    "source.fixAll.memlint", 'cmd = { "memlint", "server" }'):
         assert section in readme
