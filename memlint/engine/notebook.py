@@ -101,15 +101,26 @@ class Notebook:
         cells = document.get("cells")
         if not isinstance(cells, list):
             raise NotebookError('not a Jupyter notebook: it has no "cells" list')
-        code: list[_Cell] = []
+        sources = []
         if _is_python(document.get("metadata")):
             for number, cell in enumerate(cells, 1):
-                if not isinstance(cell, dict) or cell.get("cell_type") != "code":
-                    continue
-                source = _joined(cell.get("source", ""), number)
-                masked = mask(source)
-                if masked is not None:
-                    code.append(_cell(number, source, masked))
+                if isinstance(cell, dict) and cell.get("cell_type") == "code":
+                    sources.append((number, _joined(cell.get("source", ""), number)))
+        return cls._of_sources(raw, bom, sources)
+
+    @classmethod
+    def of_cells(cls, sources: Sequence[tuple[int, str]]) -> "Notebook":
+        """The notebook of these code cells ((number, source), in order), as an editor
+        holds them: there is no JSON text to write back to."""
+        return cls._of_sources("", False, sources)
+
+    @classmethod
+    def _of_sources(cls, raw: str, bom: bool, sources: Sequence[tuple[int, str]]) -> "Notebook":
+        code: list[_Cell] = []
+        for number, source in sources:
+            masked = mask(source)
+            if masked is not None:
+                code.append(_cell(number, source, masked))
         boundary, marker = _separators(code)
         return cls._assemble(raw, bom, code, boundary, marker)
 

@@ -37,7 +37,11 @@ class MemlintServer(LanguageServer):
     def __init__(self) -> None:
         # Full sync: the client sends the whole text, cut into lines by the protocol's own
         # line breaks only (an incremental change is applied to lines cut more finely).
-        super().__init__("memlint", __version__, text_document_sync_kind=types.TextDocumentSyncKind.Full)
+        super().__init__("memlint", __version__, text_document_sync_kind=types.TextDocumentSyncKind.Full,
+                         notebook_document_sync=types.NotebookDocumentSyncOptions(notebook_selector=[
+                             types.NotebookDocumentFilterWithCells(
+                                 cells=[types.NotebookCellLanguage(language="python")],
+                                 notebook="jupyter-notebook")], save=True))
         self.session = Session(self.show_error)
         self.pull = False  # the client pulls diagnostics
         self.refresh = False  # the client can be asked to pull again
@@ -45,6 +49,7 @@ class MemlintServer(LanguageServer):
         # The latest lint of each open document: (version, text, findings).
         self.results: dict[str, tuple[int | None, str, list[Diagnostic]]] = {}
         self._loops: dict[str, asyncio.Task] = {}
+        self.notebooks: dict[str, set[str]] = {}  # open notebook -> the cells it published to
         self._pending_messages: list[str] = []
         self._initialized = False
         self.event_loop: asyncio.AbstractEventLoop | None = None  # the server's, set on initialize
@@ -90,6 +95,8 @@ class MemlintServer(LanguageServer):
             self._loops[uri] = asyncio.ensure_future(self._lint_latest(uri, delay))
 
     def relint_all(self) -> None:
+        for uri in list(self.notebooks):
+            self.schedule_notebook(uri)
         if self.pull:
             if self.refresh:
                 asyncio.ensure_future(self.workspace_diagnostic_refresh_async(None))
@@ -113,12 +120,64 @@ class MemlintServer(LanguageServer):
                 return
             # The document changed while it was linted: lint what it is now.
 
+    # -- notebooks: the cells are checked as one module, the findings published per cell ----
+    def schedule_notebook(self, uri: str) -> None:
+        if uri not in self.notebooks:
+            return
+        running = self._loops.get(uri)
+        if running is None or running.done():
+            self._loops[uri] = asyncio.ensure_future(self._lint_notebook(uri))
+
+    def _cells(self, uri: str) -> tuple[list[tuple[int, str, str, int | None]], int]:
+        """(number, cell uri, text, version) of the notebook's Python cells, and its version."""
+        notebook = self.workspace.get_notebook_document(notebook_uri=uri)
+        cells = []
+        for number, cell in enumerate(notebook.cells, 1):
+            if cell.kind == types.NotebookCellKind.Code:
+                doc = self.document(cell.document)
+                if doc.language_id in (None, "python"):
+                    cells.append((number, cell.document, doc.source, doc.version))
+        return cells, notebook.version
+
+    async def _lint_notebook(self, uri: str) -> None:
+        while uri in self.notebooks:
+            cells, version = self._cells(uri)
+            path = self.path_of(uri)
+            try:
+                found = await asyncio.get_running_loop().run_in_executor(
+                    self.linter, self.session.lint_cells, path, [(n, text) for n, _, text, _ in cells])
+            except Exception as exc:  # noqa: BLE001 - one notebook must not end the server
+                log.exception("linting %s failed", uri)
+                self.log(f"memlint: linting {uri} failed: {type(exc).__name__}: {exc}", types.MessageType.Error)
+                return
+            if uri not in self.notebooks:
+                return
+            now, now_version = self._cells(uri)
+            if (now, now_version) != (cells, version):
+                continue  # edited meanwhile: check what it is now
+            published = set()
+            for number, cell_uri, text, cell_version in cells:
+                own = [d for d in found if d.cell == number]
+                self.results[cell_uri] = (cell_version, text, own)
+                self.publish(cell_uri, cell_version, own, text)
+                published.add(cell_uri)
+            for gone in self.notebooks[uri] - published:
+                self.results.pop(gone, None)
+                self.text_document_publish_diagnostics(types.PublishDiagnosticsParams(uri=gone, diagnostics=[]))
+            self.notebooks[uri] = published
+            return
+
+    def is_cell(self, uri: str) -> bool:
+        return self.workspace.get_notebook_document(cell_uri=uri) is not None
+
     async def findings(self, uri: str, version: int | None, text: str) -> list[Diagnostic] | None:
         """The document's findings at `version` (from the latest lint when it was of that
         version); None when linting failed (said in the log)."""
         cached = self.results.get(uri)
         if cached is not None and cached[0] == version and cached[1] == text:
             return cached[2]
+        if self.is_cell(uri):
+            return cached[2] if cached is not None else []  # checked with its notebook
         loop = asyncio.get_running_loop()
         try:
             found = await loop.run_in_executor(self.linter, self.session.lint, self.path_of(uri), text)
@@ -304,6 +363,30 @@ def create_server() -> MemlintServer:
     async def hover(ls: MemlintServer, params: types.HoverParams):
         return await _hover(ls, params)
 
+    @server.feature(types.NOTEBOOK_DOCUMENT_DID_OPEN)
+    def notebook_did_open(ls: MemlintServer, params: types.DidOpenNotebookDocumentParams) -> None:
+        ls.notebooks[params.notebook_document.uri] = set()
+        ls.schedule_notebook(params.notebook_document.uri)
+
+    @server.feature(types.NOTEBOOK_DOCUMENT_DID_CHANGE)
+    def notebook_did_change(ls: MemlintServer, params: types.DidChangeNotebookDocumentParams) -> None:
+        if ls.session.settings.run == "onType":
+            ls.schedule_notebook(params.notebook_document.uri)
+
+    @server.feature(types.NOTEBOOK_DOCUMENT_DID_SAVE)
+    def notebook_did_save(ls: MemlintServer, params: types.DidSaveNotebookDocumentParams) -> None:
+        ls.schedule_notebook(params.notebook_document.uri)
+
+    @server.feature(types.NOTEBOOK_DOCUMENT_DID_CLOSE)
+    def notebook_did_close(ls: MemlintServer, params: types.DidCloseNotebookDocumentParams) -> None:
+        cells = ls.notebooks.pop(params.notebook_document.uri, set())
+        running = ls._loops.pop(params.notebook_document.uri, None)
+        if running is not None:
+            running.cancel()
+        for cell_uri in cells:
+            ls.results.pop(cell_uri, None)
+            ls.text_document_publish_diagnostics(types.PublishDiagnosticsParams(uri=cell_uri, diagnostics=[]))
+
     @server.feature(types.WORKSPACE_DID_CHANGE_CONFIGURATION)
     async def did_change_configuration(ls: MemlintServer, params: types.DidChangeConfigurationParams) -> None:
         if params.settings:
@@ -381,6 +464,8 @@ async def _code_actions(ls: MemlintServer, params: types.CodeActionParams) -> li
                     title=f"memlint: Disable {finding.code} for this line", kind=types.CodeActionKind.QuickFix,
                     diagnostics=[d], edit=types.WorkspaceEdit(changes={uri: [edit]})))
     fixable = any(d.data.get("fix") for d in ours)
+    if ls.is_cell(uri):
+        return actions  # (the quick fixes: a cell is not fixed alone)
     if (only and wanted(FIX_ALL)) or (not only and fixable):
         loop = asyncio.get_running_loop()
         try:

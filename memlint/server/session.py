@@ -124,6 +124,21 @@ class Session:
         return [d for d in found if project.enabled(d.code, filename)
                 and (self.settings.showSyntaxErrors or d.code != "MEM001")]
 
+    def lint_cells(self, path: Path, cells: list[tuple[int, str]]) -> list[Diagnostic]:
+        """The findings of a notebook's code cells ((number, source), in order), each with
+        its cell and its row in that cell, as `memlint check` reports them for the file."""
+        from memlint.engine.checker import lint_notebook
+        from memlint.engine.notebook import Notebook
+
+        if sum(len(source) for _, source in cells) > self.settings.maxFileSize:
+            return []
+        filename = str(path)
+        project = self.project_for(path)
+        settings = replace(project.settings_for(filename), expect_findings=True)
+        found = lint_notebook(Notebook.of_cells(cells), filename, settings)
+        return [d for d in found if project.enabled(d.code, filename)
+                and (self.settings.showSyntaxErrors or d.code != "MEM001")]
+
     def fix_all(self, path: Path, text: str) -> str:
         """`text` with every fix `memlint --fix` would apply (and the unsafe ones with the
         unsafeFixes setting)."""

@@ -82,13 +82,18 @@ async def diagnostics_of(client: LanguageClient, uri: str, profile: str, version
             types.DocumentDiagnosticParams(text_document=types.TextDocumentIdentifier(uri=uri)))
         return list(report.items)
 
-    async def published():
-        while True:
-            params = await client.wait_for_notification(types.TEXT_DOCUMENT_PUBLISH_DIAGNOSTICS)
-            if params.uri == uri and (version is None or params.version == version):
-                return list(params.diagnostics)
+    return list((await published_after(client, len(client.published), uri, version, timeout)).diagnostics)
 
-    return await asyncio.wait_for(published(), timeout)
+
+async def published_after(client: LanguageClient, start: int, uri: str, version: int | None = None,
+                          timeout: float = 30.0) -> types.PublishDiagnosticsParams:
+    """The first publish for `uri` (and `version`) among those recorded from `start` on."""
+    for _ in range(int(timeout * 20)):
+        for params in client.published[start:]:
+            if params.uri == uri and (version is None or params.version == version):
+                return params
+        await asyncio.sleep(0.05)
+    raise AssertionError(f"no diagnostics published for {uri} (version {version})")
 
 
 @pytest.fixture
@@ -100,13 +105,31 @@ def workspace(tmp_path: Path) -> Path:
 @pytest_lsp.fixture(config=SERVER)
 async def client(lsp_client: LanguageClient):
     lsp_client.registrations = []
+    # Every publish, in order (the client itself keeps only the latest per document).
+    lsp_client.published = []
+    handle = lsp_client.protocol._handle_notification
+
+    def record(method: str, params) -> None:
+        if method == types.TEXT_DOCUMENT_PUBLISH_DIAGNOSTICS:
+            lsp_client.published.append(params)
+        handle(method, params)
+
+    lsp_client.protocol._handle_notification = record
 
     @lsp_client.feature(types.CLIENT_REGISTER_CAPABILITY)
     def register(params: types.RegistrationParams) -> None:  # as VS Code and Neovim answer it
         lsp_client.registrations.extend(params.registrations)
 
     yield
-    await lsp_client.shutdown_session()
+    try:
+        await asyncio.wait_for(lsp_client.shutdown_session(), 20)
+    finally:
+        # A test that failed before `initialize` leaves the server waiting for it: a
+        # server left running would hold the whole run.
+        server = lsp_client._server
+        if server is not None and server.returncode is None:
+            server.kill()
+            await server.wait()
 
 
 # -- capabilities, push and pull -----------------------------------------------------------------
@@ -140,7 +163,7 @@ async def test_a_finding_is_reported_with_its_code_link_and_fix(client: Language
 async def test_diagnostics_are_pushed_to_a_client_that_cannot_pull(client: LanguageClient, workspace: Path) -> None:
     await start(client, workspace, "bare")
     uri = await open_doc(client, workspace / "a.py", RESHAPE)
-    params = await client.wait_for_notification(types.TEXT_DOCUMENT_PUBLISH_DIAGNOSTICS)
+    params = await published_after(client, 0, uri)
     assert (params.uri, params.version, [d.code for d in params.diagnostics]) == (uri, 1, ["MEM101"])
 
 
@@ -148,27 +171,25 @@ async def test_a_burst_of_edits_ends_with_the_last_version(client: LanguageClien
     await start(client, workspace, "bare")
     uri = await open_doc(client, workspace / "a.py", RESHAPE)
     await diagnostics_of(client, uri, "bare", version=1)
-    published: list[types.PublishDiagnosticsParams] = []
+    mark = len(client.published)
     for version in range(2, 11):
         # Every other version has the finding; the last one (10) has it.
         text = RESHAPE if version % 2 == 0 else RESHAPE.replace(".reshape(5, 3)", "")
         await change(client, uri, text, version)
-    while True:
-        params = await asyncio.wait_for(client.wait_for_notification(types.TEXT_DOCUMENT_PUBLISH_DIAGNOSTICS), 30)
-        published.append(params)
-        if params.version == 10:
-            break
+    last = await published_after(client, mark, uri, 10)
     await asyncio.sleep(1.0)  # anything older arriving late would be recorded now
-    assert [p.version for p in published] == sorted(p.version for p in published)
-    assert client.diagnostics[uri] and [d.code for d in client.diagnostics[uri]] == ["MEM101"]
+    published = [p for p in client.published[mark:] if p.uri == uri]
+    assert published[-1] is last and [p.version for p in published] == sorted({p.version for p in published})
+    assert [d.code for d in last.diagnostics] == ["MEM101"]
 
 
 async def test_closing_a_document_clears_its_diagnostics(client: LanguageClient, workspace: Path) -> None:
     await start(client, workspace, "bare")
     uri = await open_doc(client, workspace / "a.py", RESHAPE)
     await diagnostics_of(client, uri, "bare", version=1)
+    mark = len(client.published)
     client.text_document_did_close(types.DidCloseTextDocumentParams(text_document=types.TextDocumentIdentifier(uri=uri)))
-    params = await asyncio.wait_for(client.wait_for_notification(types.TEXT_DOCUMENT_PUBLISH_DIAGNOSTICS), 30)
+    params = await published_after(client, mark, uri)
     assert (params.uri, list(params.diagnostics)) == (uri, [])
 
 
@@ -431,3 +452,50 @@ async def test_the_same_findings_as_the_command_for_every_rule_example(client: L
         uri = await open_doc(client, path, example.source)
         found = await diagnostics_of(client, uri, "bare", version=1)
         assert [(d.code, d.range.start.line, d.range.start.character, d.message) for d in found] == expected, name
+
+
+# -- notebooks ---------------------------------------------------------------------------------------
+
+NOTEBOOK_CLIENT = types.ClientCapabilities(notebook_document=types.NotebookDocumentClientCapabilities(
+    synchronization=types.NotebookDocumentSyncClientCapabilities()))
+
+
+async def test_notebook_cells_are_checked_as_one_module(client: LanguageClient, workspace: Path) -> None:
+    await client.initialize_session(types.InitializeParams(capabilities=NOTEBOOK_CLIENT, root_uri=uri_of(workspace)))
+    notebook = uri_of(workspace / "explore.ipynb")
+    sources = ["import numpy as np\nimport dask.array as da\n!ls", "# Notes", "raw = np.memmap('d.bin', mode='r')",
+               "%%time\narr = da.from_array(raw, chunks=100)"]
+    kinds = [types.NotebookCellKind.Code, types.NotebookCellKind.Markup, types.NotebookCellKind.Code,
+             types.NotebookCellKind.Code]
+    cells = [f"vscode-notebook-cell:{notebook[len('file:'):]}#cell{i}" for i in range(len(sources))]
+    client.notebook_document_did_open(types.DidOpenNotebookDocumentParams(
+        notebook_document=types.NotebookDocument(
+            uri=notebook, notebook_type="jupyter-notebook", version=1,
+            cells=[types.NotebookCell(kind=k, document=c) for k, c in zip(kinds, cells)]),
+        cell_text_documents=[
+            types.TextDocumentItem(uri=c, language_id="python" if k == types.NotebookCellKind.Code else "markdown",
+                                   version=1, text=t)
+            for c, k, t in zip(cells, kinds, sources)]))
+
+    async def until(test) -> None:
+        """(Publishes for several cells come at once: the client's record is watched.)"""
+        for _ in range(300):
+            if test():
+                return
+            await asyncio.sleep(0.1)
+        raise AssertionError("nothing published")
+
+    await until(lambda: cells[3] in client.diagnostics)
+    [d] = client.diagnostics[cells[3]]
+    assert (d.code, d.range.start.line, d.range.start.character) == ("MEM201", 1, 6)
+    assert all(list(client.diagnostics.get(c, [])) == [] for c in cells[:3])
+    [quick] = [a for a in await actions_for(client, cells[3], [d]) if a.is_preferred]
+    assert apply(sources[3], quick.edit.changes[cells[3]]).endswith("chunks=100, name=False)")
+    # An edit of the third cell (the memmap is gone) clears the fourth's finding.
+    client.notebook_document_did_change(types.DidChangeNotebookDocumentParams(
+        notebook_document=types.VersionedNotebookDocumentIdentifier(uri=notebook, version=2),
+        change=types.NotebookDocumentChangeEvent(cells=types.NotebookDocumentCellChanges(text_content=[
+            types.NotebookDocumentCellContentChanges(
+                document=types.VersionedTextDocumentIdentifier(uri=cells[2], version=2),
+                changes=[types.TextDocumentContentChangeWholeDocument(text="raw = np.zeros(3)")])]))))
+    await until(lambda: not client.diagnostics[cells[3]])
