@@ -54,8 +54,11 @@ class MemlintServer(LanguageServer):
         self._initialized = False
         self.event_loop: asyncio.AbstractEventLoop | None = None  # the server's, set on initialize
         previous = threading.stack_size(LINT_STACK_BYTES)
-        self.linter = ThreadPoolExecutor(1, thread_name_prefix="memlint-lint")
-        threading.stack_size(previous)
+        try:
+            self.linter = ThreadPoolExecutor(1, thread_name_prefix="memlint-lint")
+            self.linter.submit(int).result()  # its thread starts now, with that stack
+        finally:
+            threading.stack_size(previous)
 
     # -- messages --------------------------------------------------------------------------
     def show_error(self, message: str) -> None:
