@@ -113,14 +113,18 @@ class Session:
     # -- findings and fixes --------------------------------------------------------------------
     def lint(self, path: Path, text: str) -> list[Diagnostic]:
         """The findings of `text`, the document at `path`, as `memlint check` reports them."""
-        from memlint.engine.checker import check_text
+        from memlint.engine.checker import check_notebook, check_text
+        from memlint.engine.notebook import is_notebook
 
         if len(text) > self.settings.maxFileSize:
             return []
         filename = str(path)
         project = self.project_for(path)
         settings = replace(project.settings_for(filename), expect_findings=True)
-        found = check_text(text, filename, settings)
+        if is_notebook(filename):  # a notebook opened as its JSON text
+            found = _in_json(text, check_notebook(text.encode("utf-8"), filename, settings).diagnostics)
+        else:
+            found = check_text(text, filename, settings)
         return [d for d in found if project.enabled(d.code, filename)
                 and (self.settings.showSyntaxErrors or d.code != "MEM001")]
 
@@ -143,10 +147,13 @@ class Session:
         """`text` with every fix `memlint --fix` would apply (and the unsafe ones with the
         unsafeFixes setting)."""
         from memlint.engine.checker import fix_text
+        from memlint.engine.notebook import is_notebook
 
         if len(text) > self.settings.maxFileSize:
             return text
         filename = str(path)
+        if is_notebook(filename):
+            return text  # (its cells are fixed through the notebook, not its JSON text)
         settings = self.project_for(path).settings_for(filename)
         fixed, _, _, _ = fix_text(text, filename, settings, unsafe=self.settings.unsafeFixes)
         return fixed
@@ -175,6 +182,21 @@ class Session:
             lines += [_first_paragraph(rule.doc_sections().get("What it does", "")), ""]
         lines.append(f"[{rule.code} documentation]({diagnostic.url if diagnostic else _url(code)})")
         return "\n".join(lines)
+
+
+def _in_json(raw: str, found: list[Diagnostic]) -> list[Diagnostic]:
+    """Findings in a notebook's cells placed where those lines are in its JSON text (their
+    fixes are edits of the cells, not of that text, and are left out)."""
+    from memlint.engine.notebook import file_position
+
+    out = []
+    for d in found:
+        if d.cell is not None:
+            start = file_position(raw, d.cell, d.location) or d.location
+            end = file_position(raw, d.cell, d.end_location) or start
+            d = replace(d, location=start, end_location=end, noqa_row=start.row, fix=None, cell=None)
+        out.append(d)
+    return out
 
 
 def _first_paragraph(text: str) -> str:

@@ -499,3 +499,17 @@ async def test_notebook_cells_are_checked_as_one_module(client: LanguageClient, 
                 document=types.VersionedTextDocumentIdentifier(uri=cells[2], version=2),
                 changes=[types.TextDocumentContentChangeWholeDocument(text="raw = np.zeros(3)")])]))))
     await until(lambda: not client.diagnostics[cells[3]])
+
+
+async def test_a_notebook_opened_as_its_json_text_gets_its_findings_in_that_text(client: LanguageClient,
+                                                                                workspace: Path) -> None:
+    cells = [{"cell_type": "code", "execution_count": None, "metadata": {}, "outputs": [],
+              "source": FROM_ARRAY.splitlines(keepends=True)}]
+    text = json.dumps({"cells": cells, "metadata": {}, "nbformat": 4, "nbformat_minor": 5}, indent=1) + "\n"
+    await start(client, workspace, "bare")
+    uri = await open_doc(client, workspace / "n.ipynb", text)
+    [d] = await diagnostics_of(client, uri, "bare", version=1)
+    line = next(i for i, s in enumerate(text.splitlines()) if "da.from_array" in s)
+    assert (d.code, d.range.start.line) == ("MEM201", line)
+    assert text.splitlines()[line][d.range.start.character:].startswith("da.from_array")
+    assert d.data["fix"] is None
