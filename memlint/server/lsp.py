@@ -453,11 +453,14 @@ async def _code_actions(ls: MemlintServer, params: types.CodeActionParams) -> li
                     title=f"memlint: {fix.get('message') or 'Fix ' + str(d.code)}" + ("" if safe else " (unsafe)"),
                     kind=types.CodeActionKind.QuickFix, diagnostics=[d], is_preferred=safe,
                     edit=types.WorkspaceEdit(changes={uri: _edits(fix, lines, codec)})))
+        # A cell's magics are masked first, as `--add-noqa` masks them (the lines the
+        # directive goes on are the same).
+        plain = _masked_cell(text) if ls.is_cell(uri) else text
         for d in ours:
             finding = _from_data(path, d)
             if finding is None or finding.code == "MEM001":
                 continue
-            found = noqa_line(text, finding)
+            found = noqa_line(plain, finding)
             if found is not None:
                 row, new_line = found
                 old = lines[row - 1]
@@ -482,6 +485,12 @@ async def _code_actions(ls: MemlintServer, params: types.CodeActionParams) -> li
                 title="memlint: Fix all auto-fixable problems", kind=FIX_ALL,
                 edit=types.WorkspaceEdit(changes={uri: edits})))
     return actions
+
+
+def _masked_cell(text: str) -> str:
+    from memlint.engine.notebook import Notebook
+
+    return Notebook.of_cells([(1, text)]).cell_text(1) or text
 
 
 async def _hover(ls: MemlintServer, params: types.HoverParams) -> types.Hover | None:

@@ -487,6 +487,8 @@ async def test_notebook_cells_are_checked_as_one_module(client: LanguageClient, 
 
     await until(lambda: cells[3] in client.diagnostics)
     [d] = client.diagnostics[cells[3]]
+    [disable] = [a for a in await actions_for(client, cells[3], [d]) if "Disable MEM201" in a.title]
+    assert apply(sources[3], disable.edit.changes[cells[3]]) == sources[3] + "  # noqa: MEM201"
     assert (d.code, d.range.start.line, d.range.start.character) == ("MEM201", 1, 6)
     assert all(list(client.diagnostics.get(c, [])) == [] for c in cells[:3])
     [quick] = [a for a in await actions_for(client, cells[3], [d]) if a.is_preferred]
