@@ -334,7 +334,7 @@ def test_fix_keeps_the_layout_of_notebooks_other_tools_wrote(inproc, tmp_path) -
     assert path.read_text() == text.replace("da.from_array(raw)", "da.from_array(raw, name=False)")
 
 
-def test_fix_inserts_an_import_into_the_first_code_cell(inproc, tmp_path) -> None:
+def test_fix_inserts_an_import_after_the_imports_past_a_magic(inproc, tmp_path) -> None:
     write(tmp_path, "pyproject.toml", PINNED + "[tool.memlint.rules.MEM101]\nrequire-sink = false\n")
     cells = [
         markdown("Setup"),
@@ -345,8 +345,8 @@ def test_fix_inserts_an_import_into_the_first_code_cell(inproc, tmp_path) -> Non
     run = inproc("--fix", "--unsafe-fixes", "r.ipynb", cwd=tmp_path)
     assert "fixed" in run.stdout, (run.stdout, run.stderr)
     sources = ["".join(c["source"]) for c in json.loads(path.read_text())["cells"]]
-    # (A magic line ends the leading imports, as any statement does: the import goes first.)
-    assert sources[1] == "import os\n%load_ext autoreload\nimport numpy as np"
+    # (A magic line, masked, does not end the leading imports.)
+    assert sources[1] == "%load_ext autoreload\nimport numpy as np\nimport os"
     assert sources[2] == ("data = np.memmap('d.bin', dtype='f8', mode='r', "
                           "shape=(os.path.getsize('d.bin') // (np.dtype('f8').itemsize * 3), 3))")
 

@@ -91,8 +91,9 @@ def _import_edit(
     index: LineIndex,
     position: Callable[["cst.CSTNode"], tuple[Location, Location]],
 ) -> Edit | None:
-    """Insert `text` after the docstring, `__future__` imports and the leading imports,
-    unless the module already holds that exact statement."""
+    """Insert `text` after the docstring, `__future__` imports and the leading imports
+    (`pass` lines among them do not end them), unless the module already holds that exact
+    statement."""
     import libcst as cst
 
     insert_after = None
@@ -109,6 +110,8 @@ def _import_edit(
         if is_doc or isinstance(first, (cst.Import, cst.ImportFrom)):
             insert_after = stmt
             continue
+        if len(stmt.body) == 1 and isinstance(first, cst.Pass):
+            continue  # does nothing: a notebook's masked magic line (`%load_ext ...`), say
         break
     # The import may also sit further down among other top-level imports.
     for stmt in module.body:
