@@ -545,3 +545,35 @@ def test_rule_examples_with_magics_between_statements_keep_their_findings(rule, 
     after = Notebook.read(notebook.with_sources(notebook.sources_of(new_text)))
     for i, magic in magics.items():
         assert after.cells[i].source.startswith(magic), after.cells[i].source
+
+
+# -- damaged notebooks ------------------------------------------------------------------------------
+
+DAMAGE = [b'"', b'\\', b'[', b']', b'{', b'}', b',', b'\\n', b'!ls', b'%%time\\n', b'%', b'\\u00e9', b'null',
+          b'"source": 5', b'"cell_type": "code"', b'\n', b'"x = (\\n",', b'"  %time f(\\n",', b'"\\"\\"\\"\\n",']
+
+
+def test_damaged_notebooks_are_findings_never_crashes(explore) -> None:
+    """300 notebooks with bytes cut, added or replaced (in their JSON and in their cells):
+    checked and fixed, each is MEM001 or its findings, and a fixed one is valid JSON."""
+    import random
+
+    from memlint.config import Config
+    from memlint.engine.runner import FixOptions, Project, check_one
+
+    project = Project(Config(root=explore))
+    seed = jupyter(EXPLORE).encode()
+    rng = random.Random(20261203)
+    for _ in range(300):
+        data = bytearray(seed)
+        for _ in range(rng.randint(1, 4)):
+            at = rng.randrange(len(data))
+            if rng.random() < 0.4:
+                del data[at:at + rng.randint(1, 20)]
+            else:
+                data[at:at] = rng.choice(DAMAGE)
+        for opts in (FixOptions(), FixOptions(fix=True, unsafe=True)):
+            result, fixed, _ = check_one(bytes(data), str(explore / "x.ipynb"), project, opts)
+            assert not any("could not analyse" in d.message for d in result.diagnostics), bytes(data)
+            if fixed is not None:
+                json.loads(fixed)
