@@ -281,7 +281,7 @@ def syntax_error(filename: str, text: str, fallback: Exception | None = None) ->
 
     row, col, msg = 1, 1, str(fallback) if fallback else "invalid syntax"
     try:
-        python_compile(text, filename, ast_only=True)
+        python_compile(text, ast_only=True)
     except SyntaxError as exc:
         row = exc.lineno or 1
         col = exc.offset or 1
@@ -491,7 +491,7 @@ def _padded_pass(text: str, filename: str, rules: Sequence[type[Rule]], settings
     from memlint.engine.parsing import python_compile
 
     try:
-        python_compile(text, filename)
+        python_compile(text)
         module = parse_module(padded)
     except Exception:  # noqa: BLE001 - the whole-file parse decides what to say
         return None
@@ -649,7 +649,7 @@ def _judge(judges, suppressions, filename: str, text: str, settings: Settings, p
         from memlint.engine.parsing import python_compile
 
         try:
-            python_compile(text, filename, ast_only=True)
+            python_compile(text, ast_only=True)
         except (SyntaxError, ValueError, RecursionError, MemoryError):
             return []
     kinds = ("noqa", "ignore") if settings.apply_noqa else ("ignore",)
@@ -775,7 +775,7 @@ def _broken_cells(notebook, filename: str) -> tuple[list[Diagnostic], str]:
     pieces = []
     for number, piece in cell_texts(notebook):
         try:
-            python_compile(piece, filename, ast_only=True)
+            python_compile(piece, ast_only=True)
         except (SyntaxError, ValueError, RecursionError, MemoryError) as exc:
             found = syntax_error(filename, piece, exc)
             broken.append(replace(found, cell=number))
@@ -806,7 +806,7 @@ def fix_text(
         from memlint.engine.parsing import python_compile
 
         try:
-            python_compile(text, filename, top_level_await=top_level_await)
+            python_compile(text, top_level_await=top_level_await)
         except (SyntaxError, ValueError, RecursionError, MemoryError) as exc:
             return text, 0, [syntax_error(filename, text, exc)], None
     original = text
@@ -867,7 +867,7 @@ def _parse_problem(text: str, filename: str) -> str | None:
 
     try:
         parse_module(text)
-        python_compile(text, filename, ast_only=True)
+        python_compile(text, ast_only=True)
     except Exception as exc:  # noqa: BLE001 - any failure means: keep the original
         return _first_line(str(exc))
     return None

@@ -13,6 +13,7 @@ notebook's cells, markdown included, as ruff counts them) and its row in that ce
 
 from __future__ import annotations
 
+import functools
 import json
 import re
 from dataclasses import dataclass, field, replace
@@ -51,10 +52,9 @@ def is_notebook(filename: str) -> bool:
 class _Cell:
     number: int  # 1-based among all cells
     source: str  # as the notebook holds it
-    masked: str  # with IPython's syntax masked
+    text: str  # as the module holds it: IPython's syntax masked, a final line break
     magics: list[str]  # the original text of each masked line, in order
-    newline_added: bool  # the masked text got a final line break the source lacks
-    text: str = ""  # as it is in the module: masked lines marked
+    newline_added: bool  # the text got a final line break the source lacks
 
 
 @dataclass
@@ -116,24 +116,19 @@ class Notebook:
 
     @classmethod
     def _of_sources(cls, raw: str, bom: bool, sources: Sequence[tuple[int, str]]) -> "Notebook":
-        code: list[_Cell] = []
+        boundary, marker = _separators([source for _, source in sources])
+        cells: list[_Cell] = []
         for number, source in sources:
-            masked = mask(source)
+            masked = mask(source, marker)
             if masked is not None:
-                code.append(_cell(number, source, masked))
-        boundary, marker = _separators(code)
-        return cls._assemble(raw, bom, code, boundary, marker)
-
-    @classmethod
-    def _assemble(cls, raw, bom, cells, boundary, marker) -> "Notebook":
+                cells.append(_cell(number, source, masked))
         pieces, rows = [], []
         for i, cell in enumerate(cells):
             if i:
                 pieces.append(boundary)
-                rows.append((cells[i - 1].number, _row_count(cells[i - 1].masked) + 1))
-            text = cell.text = _marked(cell, marker)
-            pieces.append(text)
-            rows.extend((cell.number, r) for r in range(1, _row_count(text) + 1))
+                rows.append((cells[i - 1].number, _row_count(cells[i - 1].text) + 1))
+            pieces.append(cell.text)
+            rows.extend((cell.number, r) for r in range(1, _row_count(cell.text) + 1))
         return cls(raw, bom, cells, "".join(pieces), boundary, marker, rows)
 
     # -- findings ----------------------------------------------------------------------------
@@ -287,29 +282,15 @@ def _row_count(text: str) -> int:
     return len(_LINE.findall(text))
 
 
-def _separators(cells: Sequence[_Cell]) -> tuple[str, str]:
-    """A boundary line and a masked-line marker that no cell's text holds."""
-    texts = [c.source for c in cells]
+def _separators(texts: Sequence[str]) -> tuple[str, str]:
+    """A boundary line and a masked-line marker that none of the cells' sources holds."""
     salt = 0
     while True:
         boundary = f"# memlint cell boundary {salt:x}" if salt else "# memlint cell boundary"
-        marker = f"  # memlint masked {salt:x}" if salt else "  # memlint masked"
+        marker = f"{DEFAULT_MARKER} {salt:x}" if salt else DEFAULT_MARKER
         if not any(boundary in t or marker in t for t in texts):
             return boundary + "\n", marker
         salt += 1
-
-
-def _marked(cell: _Cell, marker: str) -> str:
-    """The cell's masked text with the marker after each masked line."""
-    if not cell.magics:
-        return cell.masked
-    out = []
-    for line in _LINE.findall(cell.masked):
-        body = line.rstrip("\r\n")
-        if body.endswith(_MASK_END):
-            line = body[: -len(_MASK_END)] + "pass" + marker + line[len(body):]
-        out.append(line)
-    return "".join(out)
 
 
 def _unmarked(piece: str, cell: _Cell, marker: str) -> str:
@@ -335,14 +316,13 @@ def _unmarked(piece: str, cell: _Cell, marker: str) -> str:
     return "".join(out)
 
 
-# A masked line ends with this while masking (replaced by `pass` and the marker).
-_MASK_END = "\0"
+DEFAULT_MARKER = "  # memlint masked"
 
 
-def mask(source: str) -> tuple[str, list[str]] | None:
+def mask(source: str, marker: str = DEFAULT_MARKER) -> tuple[str, list[str]] | None:
     """The cell's source with every line IPython reads as its own syntax (magics, shell
-    escapes, help requests, automagics) replaced by a masked line, and those lines'
-    original text; None for a cell magic cell whose body is not Python."""
+    escapes, help requests, automagics) replaced by `pass` and the marker, and those
+    lines' original text; None for a cell magic cell whose body is not Python."""
     lines = _LINE.findall(source)
     first = next((i for i, line in enumerate(lines) if line.strip()), None)
     groups: list[list[int]] = []
@@ -363,7 +343,7 @@ def mask(source: str) -> tuple[str, list[str]] | None:
         indent = head[: len(head) - len(head.lstrip(" \t"))]
         for r in group:
             line = lines[r]
-            out[r] = indent + _MASK_END + line[len(line.rstrip("\r\n")):]
+            out[r] = indent + "pass" + marker + line[len(line.rstrip("\r\n")):]
     originals = [lines[r] for group in sorted(groups) for r in group]
     return "".join(out), originals
 
@@ -462,9 +442,11 @@ def _string_end(line: str, i: int, quote: str) -> int:
 _WS = re.compile(r"[ \t\n\r]*")
 
 
-def _source_spans(raw: str) -> list[tuple[int, int] | None]:
+@functools.lru_cache(maxsize=4)
+def _source_spans(raw: str) -> tuple[tuple[int, int] | None, ...]:
     """For each cell, the span of its "source" value in the JSON text (the last one, as
-    json.loads reads duplicate keys)."""
+    json.loads reads duplicate keys). Kept for the last few texts: a report asks for the
+    positions of each finding of a notebook."""
     decoder = json.JSONDecoder()
     spans: list[tuple[int, int] | None] = []
 
@@ -503,7 +485,7 @@ def _source_spans(raw: str) -> list[tuple[int, int] | None]:
         return i + 1
 
     members(_WS.match(raw, 0).end(), top)
-    return spans
+    return tuple(spans)
 
 
 @dataclass
@@ -584,10 +566,6 @@ def _item_starts(raw: str, start: int) -> list[int]:
 def _file_location(raw: str, quote: int, prefix: str) -> Location:
     """The position in `raw` of the character after `prefix` in the string at `quote`
     (escapes counted as json writes them)."""
-    at = quote + 1 + len(json.dumps(prefix, ensure_ascii=not _non_ascii(raw))) - 2
+    at = quote + 1 + len(json.dumps(prefix, ensure_ascii=_Style.of(raw).ascii)) - 2
     line_start = raw.rfind("\n", 0, at) + 1
     return Location(raw.count("\n", 0, at) + 1, at - line_start + 1)
-
-
-def _non_ascii(raw: str) -> bool:
-    return not raw.isascii()

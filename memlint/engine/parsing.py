@@ -51,8 +51,7 @@ def python_recursion():
             sys.setrecursionlimit(before)
 
 
-def python_compile(text: str, filename: str = "<memlint>", ast_only: bool = False,
-                   top_level_await: bool = False):
+def python_compile(text: str, ast_only: bool = False, top_level_await: bool = False):
     """`text` compiled as CPython compiles it (to bytecode, stricter than the AST, or only
     to the AST, which is returned), without its warnings (`x is 1`: not ours to say) and
     under Python's own recursion limit; raises what `compile` raises. `top_level_await`:
@@ -63,8 +62,8 @@ def python_compile(text: str, filename: str = "<memlint>", ast_only: bool = Fals
     flags = (ast.PyCF_ONLY_AST if ast_only else 0) | (ast.PyCF_ALLOW_TOP_LEVEL_AWAIT if top_level_await else 0)
     with warnings.catch_warnings(), python_recursion():
         warnings.simplefilter("ignore")
-        # Not under the file's own name: CPython then reads the error's line from that file
-        # (a notebook's JSON, or an older version of it) and counts the column on it.
+        # Never under the file's own name: CPython would read the error's line from that
+        # file (a notebook's JSON, or an older version of it) and count the column on it.
         return compile(text, "<memlint>", "exec", flags=flags, dont_inherit=True)
 
 

@@ -10,7 +10,7 @@ from dataclasses import dataclass, fields, replace
 from pathlib import Path
 from typing import Any, Callable, Mapping
 
-from memlint.diagnostics import Diagnostic
+from memlint.diagnostics import Diagnostic, rule_url
 
 # Files an edit of which changes findings of other files: configuration, and the lock and
 # requirements files versions come from (glob patterns for the client's file watcher).
@@ -45,9 +45,8 @@ class ServerSettings:
         if not isinstance(options, Mapping):
             return settings, [f"memlint: settings must be an object, not {type(options).__name__}"]
         flat = dict(options)
-        for section in ("lint",):  # `{"lint": {"run": "onSave"}}` as ruff spells it
-            if isinstance(flat.get(section), Mapping):
-                flat.update(flat.pop(section))
+        if isinstance(flat.get("lint"), Mapping):  # `{"lint": {"run": "onSave"}}`, as ruff spells it
+            flat.update(flat.pop("lint"))
         known = {f.name: f for f in fields(cls)}
         changes, problems = {}, []
         for key, value in flat.items():
@@ -119,14 +118,12 @@ class Session:
         if len(text) > self.settings.maxFileSize:
             return []
         filename = str(path)
-        project = self.project_for(path)
-        settings = replace(project.settings_for(filename), expect_findings=True)
+        project, settings = self._document_settings(path)
         if is_notebook(filename):  # a notebook opened as its JSON text
             found = _in_json(text, check_notebook(text.encode("utf-8"), filename, settings).diagnostics)
         else:
             found = check_text(text, filename, settings)
-        return [d for d in found if project.enabled(d.code, filename)
-                and (self.settings.showSyntaxErrors or d.code != "MEM001")]
+        return self._shown(project, filename, found)
 
     def lint_cells(self, path: Path, cells: list[tuple[int, str]]) -> list[Diagnostic]:
         """The findings of a notebook's code cells ((number, source), in order), each with
@@ -136,10 +133,17 @@ class Session:
 
         if sum(len(source) for _, source in cells) > self.settings.maxFileSize:
             return []
-        filename = str(path)
+        project, settings = self._document_settings(path)
+        found = lint_notebook(Notebook.of_cells(cells), str(path), settings)
+        return self._shown(project, str(path), found)
+
+    def _document_settings(self, path: Path):
+        """The project of an open document, and its settings (findings are expected)."""
         project = self.project_for(path)
-        settings = replace(project.settings_for(filename), expect_findings=True)
-        found = lint_notebook(Notebook.of_cells(cells), filename, settings)
+        return project, replace(project.settings_for(str(path)), expect_findings=True)
+
+    def _shown(self, project, filename: str, found: list[Diagnostic]) -> list[Diagnostic]:
+        """The findings the configuration and the server's settings let through."""
         return [d for d in found if project.enabled(d.code, filename)
                 and (self.settings.showSyntaxErrors or d.code != "MEM001")]
 
@@ -180,7 +184,7 @@ class Session:
             lines += ["Versions for this file: " + "; ".join(described) + ".", ""]
         else:
             lines += [_first_paragraph(rule.doc_sections().get("What it does", "")), ""]
-        lines.append(f"[{rule.code} documentation]({diagnostic.url if diagnostic else _url(code)})")
+        lines.append(f"[{rule.code} documentation]({rule_url(rule.code)})")
         return "\n".join(lines)
 
 
@@ -201,12 +205,6 @@ def _in_json(raw: str, found: list[Diagnostic]) -> list[Diagnostic]:
 
 def _first_paragraph(text: str) -> str:
     return text.strip().split("\n\n")[0].replace("\n", " ")
-
-
-def _url(code: str) -> str:
-    from memlint.diagnostics import rule_url
-
-    return rule_url(code)
 
 
 _LINE_BREAK = re.compile(r"\r\n|\r|\n")
@@ -235,15 +233,18 @@ def noqa_line(text: str, diagnostic: Diagnostic) -> tuple[int, str] | None:
     return None
 
 
-_NOQA_CODE = re.compile(r"#\s*noqa\s*:\s*(?P<codes>[A-Z]+[0-9]+(?:[\s,]+[A-Z]+[0-9]+)*)", re.IGNORECASE)
 _CODE = re.compile(r"[A-Za-z]+[0-9]+")
 
 
 def code_at(line: str, column: int) -> str | None:
     """The rule code under `column` (0-based, in characters) of a `# noqa: ...` or
-    `# memlint: ignore[...]` comment on `line`."""
-    for directive in (_NOQA_CODE, re.compile(r"#\s*memlint:\s*ignore\[(?P<codes>[^\]]*)\]", re.IGNORECASE)):
+    `# memlint: ignore[...]` comment on `line` (read as suppressions are read)."""
+    from memlint.engine.suppression import IGNORE_RE, NOQA_RE
+
+    for directive in (NOQA_RE, IGNORE_RE):
         for m in directive.finditer(line):
+            if m.group("codes") is None:
+                continue
             start = m.start("codes")
             for code in _CODE.finditer(m.group("codes")):
                 if start + code.start() <= column <= start + code.end():
