@@ -268,6 +268,7 @@ def _glob_match(pattern: str, rel: str, name: str) -> bool:
 LOCK_FILES = ("uv.lock", "poetry.lock", "pdm.lock", "pylock.toml")
 ROOT_MARKERS = (*LOCK_FILES, "requirements.txt", "requirements", "environment.yml", "environment.yaml", ".git")
 _ROOT_PATTERNS = ("pylock.*.toml", "requirements*.txt")
+_PATTERN_STARTS = ("pylock.", "requirements")
 
 
 def find_project_root(path: Path, memo: dict | None = None) -> Path:
@@ -282,41 +283,74 @@ def find_project_root(path: Path, memo: dict | None = None) -> Path:
     if not current.is_dir():
         current = current.parent
     memo = {} if memo is None else memo
-    found = _nearest(current, memo, "config", lambda d: any((d / n).is_file() for n in CONFIG_FILES))
+    found = _nearest(current, memo, 0)
     if found is None:
-        found = _nearest(current, memo, "marker", _holds_marker)
-    return found if found is not None else _import_root(current)
+        found = _nearest(current, memo, 1)
+    return found if found is not None else _import_root(current, memo)
 
 
-def _import_root(directory: Path) -> Path:
+def _import_root(directory: Path, memo: dict | None = None) -> Path:
     """The folder a module's imports start from: above its top-level package (the last of
     the folders holding `__init__.py` on the way up), or its own folder."""
-    while (directory / "__init__.py").is_file() and directory.parent != directory:
+    memo = {} if memo is None else memo
+    while _holds(directory, memo)[2] and directory.parent != directory:
         directory = directory.parent
     return directory
 
 
-def _nearest(start: Path, memo: dict, kind: str, holds) -> Path | None:
+def _nearest(start: Path, memo: dict, kind: int) -> Path | None:
+    """The nearest directory from `start` up holding a config file (`kind` 0) or a root
+    marker (1)."""
     passed: list[Path] = []
     found: Path | None = None
-    for directory in (start, *start.parents):
+    directory = start
+    while True:
         key = (kind, directory)
         if key in memo:
             found = memo[key]
             break
         passed.append(directory)
-        if holds(directory):
+        if _holds(directory, memo)[kind]:
             found = directory
             break
+        if directory.parent == directory:
+            break
+        directory = directory.parent
     for directory in passed:
         memo[(kind, directory)] = found
     return found
 
 
-def _holds_marker(directory: Path) -> bool:
-    if any((directory / name).exists() for name in ROOT_MARKERS):
-        return True
-    return any(next(directory.glob(pattern), None) is not None for pattern in _ROOT_PATTERNS)
+def _holds(directory: Path, memo: dict) -> tuple[bool, bool, bool]:
+    """Whether `directory` holds a config file, a root marker, and `__init__.py`: one
+    listing of it (a walk up a tree asks this of every folder, where a test of each name
+    cost 14 system calls)."""
+    key = ("holds", directory)
+    found = memo.get(key)
+    if found is None:
+        config = marker = package = False
+        try:
+            with os.scandir(directory) as entries:
+                for entry in entries:
+                    name = entry.name
+                    if name == "__init__.py":
+                        package = _is_file(entry)
+                    elif name in CONFIG_FILES and not config:
+                        config = _is_file(entry)
+                    elif name in ROOT_MARKERS or (name.startswith(_PATTERN_STARTS)
+                                                  and any(fnmatchcase(name, p) for p in _ROOT_PATTERNS)):
+                        marker = True
+        except OSError:
+            pass
+        found = memo[key] = (config, marker, package)
+    return found
+
+
+def _is_file(entry: os.DirEntry) -> bool:
+    try:
+        return entry.is_file()
+    except OSError:
+        return False
 
 
 def load_config(start: Path, config_path: Path | None = None) -> Config:

@@ -28,7 +28,39 @@ def def_body(data: bytes, found: "re.Match[bytes]") -> bytes:
 
 @functools.lru_cache(maxsize=None)
 def _dedent(indent: int) -> "re.Pattern[bytes]":
-    return re.compile(rb"\n[ \t]{0,%d}(?=[^\s#])" % indent)
+    # A line opening with a closing bracket continues the signature (`):` of a split def).
+    return re.compile(rb"\n[ \t]{0,%d}(?=[^\s#)\]}])" % indent)
+
+
+_INIT = re.compile(rb"^([ \t]+)(?:async[ \t]+)?def[ \t]+__init__[ \t]*\(([^)]*)\)", re.M)
+_FROM_IMPORT_AS = re.compile(rb"^[ \t]*from[ \t]+[\w.]+[ \t]+import[ \t]*(?:\(([^)]*)\)|([^\n#]*))", re.M)
+_AS_NAME = re.compile(rb"\bas[ \t]+([A-Za-z_]\w*)")
+
+
+@functools.lru_cache(maxsize=4)
+def init_bodies(data: bytes) -> "tuple[bytes, ...]":
+    """The bodies of the `__init__` methods a class body defines (indented defs), for
+    the rules about what an instance stores as it is made."""
+    return tuple(def_body(data, found) for found in _INIT.finditer(data))
+
+
+@functools.lru_cache(maxsize=4)
+def import_aliases(data: bytes) -> "re.Pattern[bytes] | None":
+    """A pattern finding a call of a function imported under another name (`from glob
+    import glob as g`: `g(`), which a shape filter's plain names would miss (a renamed
+    module keeps its functions' names: `js.load(`); None when no import renames."""
+    names = {n for m in _FROM_IMPORT_AS.finditer(data) for n in _AS_NAME.findall(m.group(1) or m.group(2))}
+    if not names:
+        return None
+    return re.compile(rb"\b(?:%s)[ \t]*\(" % b"|".join(sorted(map(re.escape, names))))
+
+
+def in_an_init(data: bytes, pattern: "re.Pattern[bytes]") -> bool:
+    """Whether the body of some `__init__` of a class holds `pattern`, or a call of a
+    function an import renames."""
+    aliases = import_aliases(data)
+    return any(pattern.search(body) is not None or (aliases is not None and aliases.search(body) is not None)
+               for body in init_bodies(data))
 
 
 def first_def(data: bytes, name: bytes) -> "re.Match[bytes] | None":

@@ -6,17 +6,20 @@ import re
 import libcst as cst
 
 from memlint.analysis import loaders
+from memlint.engine import shapes
 from memlint.engine.rule import Invalid, Rule, Valid, one_line
 
-# The shape, as text: what fills a container with one Python object per item of the data.
+# The shape, as text, in a class's `__init__`: what fills a container with one Python
+# object per item of the data (a loop, a listing, a reader, a parser, a range).
 _GROWS = re.compile(
-    rb"\b(?:glob|iglob|rglob|listdir|scandir|walk|readlines|splitlines|tolist|reader|DictReader)\("
-    rb"|\bjson\.loads?\(|\bpickle\.loads?\(|\bsafe_load\(|\bread_\w+\(|\.append\(|\.extend\(|\bfor\b"
+    rb"\b(?:glob|iglob|rglob|listdir|scandir|walk|readlines|splitlines|tolist|reader|DictReader|"
+    rb"range|open|loads?|safe_load)\(|\bread_\w+\(|\.(?:append|extend|add|insert|update|setdefault)\("
+    rb"|\b(?:for|while)\b"
 )
 
 
 def _could_hold_objects(data: bytes) -> bool:
-    return _GROWS.search(data) is not None
+    return shapes.in_an_init(data, _GROWS)
 
 
 class DatasetPythonContainers(Rule):
@@ -167,6 +170,68 @@ class DatasetPythonContainers(Rule):
         ),
     )
     invalid = (
+        Invalid(
+            """
+            import os
+            from torch.utils.data import DataLoader, Dataset
+
+            class Crops(Dataset):
+                def __init__(
+                    self, root, size=(224, 224),
+                ):
+                    self.names = os.listdir(root)
+                    self.size = size
+
+                def __len__(self):
+                    return len(self.names)
+
+                def __getitem__(self, i):
+                    return self.names[i]
+
+            loader = DataLoader(Crops("crops"), num_workers=2)
+            """,
+            lines=[8],
+            message="may be",
+        ),
+        Invalid(
+            """
+            from glob import glob as find
+            from torch.utils.data import DataLoader, Dataset
+
+            class Tiles(Dataset):
+                def __init__(self, root):
+                    self.paths = find(root + "/*.png")
+
+                def __len__(self):
+                    return len(self.paths)
+
+                def __getitem__(self, i):
+                    return self.paths[i]
+
+            loader = DataLoader(Tiles("tiles"), num_workers=2)
+            """,
+            lines=[6],
+        ),
+        Invalid(
+            """
+            from torch.utils.data import DataLoader, Dataset
+
+            class Shuffled(Dataset):
+                def __init__(self, data, n):
+                    self.data = data
+                    self.order = list(range(n))
+
+                def __len__(self):
+                    return len(self.order)
+
+                def __getitem__(self, i):
+                    return self.data[self.order[i]]
+
+            loader = DataLoader(Shuffled(data, 10**7), num_workers=2)
+            """,
+            lines=[6],
+            message="may be",
+        ),
         Invalid(
             """
             import glob

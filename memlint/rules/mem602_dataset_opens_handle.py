@@ -6,13 +6,15 @@ import re
 import libcst as cst
 
 from memlint.analysis import loaders, pools
+from memlint.engine import shapes
 from memlint.engine.rule import Invalid, Rule, Valid, one_line
 
+# The shape, as text, in a class's `__init__`: a call opening a file or a connection.
 _OPENS = re.compile(rb"\b(?:File|open|open_file|connect|Dataset|ZipFile)\(")
 
 
 def _could_open(data: bytes) -> bool:
-    return _OPENS.search(data) is not None
+    return shapes.in_an_init(data, _OPENS)
 
 
 class DatasetOpensHandle(Rule):
@@ -155,6 +157,25 @@ class DatasetOpensHandle(Rule):
         ),
     )
     invalid = (
+        Invalid(
+            """
+            from h5py import File as H5File
+            from torch.utils.data import DataLoader, Dataset
+
+            class Frames(Dataset):
+                def __init__(self, path):
+                    self.file = H5File(path, "r")
+
+                def __len__(self):
+                    return len(self.file["x"])
+
+                def __getitem__(self, i):
+                    return self.file["x"][i]
+
+            loader = DataLoader(Frames("frames.h5"), num_workers=4, multiprocessing_context="spawn")
+            """,
+            lines=[6],
+        ),
         Invalid(
             """
             import h5py
