@@ -46,7 +46,7 @@ def _settings(select, options, versions, unknown, filename):
         for r in rules
     }
     resolver = StaticVersions(versions or {}, unknown)
-    return Settings(rules, opts, resolver.resolve, resolver.affected)
+    return Settings([r.configured(opts[r.code]) for r in rules], opts, resolver.resolve, resolver.affected)
 
 
 def check_source(

@@ -202,6 +202,14 @@ class Rule:
         return []
 
     @classmethod
+    def configured(cls, options: Mapping[str, Any]) -> "type[Rule]":
+        """The rule as its `options` make it: itself, or a variant of it (a subclass, same
+        code) whose file filter is sharper because under these options some of its
+        triggers lead to no finding (MEM101 reporting only views that reach a `Parallel`
+        run of the module needs `Parallel` in the file)."""
+        return cls
+
+    @classmethod
     def could_match(cls, data: bytes) -> bool:
         """Whether `data` holds every trigger of some group (a name trigger as a word)."""
         from memlint.engine.checker import could_match

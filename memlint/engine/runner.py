@@ -83,6 +83,7 @@ class Project:
             rules = [all_rules()[code] for code in key]
             options = {r.code: cfg.options_for(r.code, {k: o.default for k, o in r.options.items()})
                        for r in rules}
+            rules = [r.configured(options[r.code]) for r in rules]
             found = self._settings[key] = Settings(rules, options, self.resolve, self.affected,
                                                    index=self.index)
         return found

@@ -102,6 +102,14 @@ class MemmapReshape(Rule):
         ),
     }
 
+    WithSink: "type[MemmapReshape]"  # the rule as configured by default (below)
+
+    @classmethod
+    def configured(cls, options) -> "type[MemmapReshape]":
+        # Reporting only views that reach a `Parallel` run of the module (the default),
+        # the rule has nothing to say in a file without `Parallel`.
+        return MemmapReshape.WithSink if options.get("require-sink", True) else MemmapReshape
+
     valid = (
         Valid(
             """
@@ -743,3 +751,15 @@ def _final_order(m: mm.Memmap, model) -> str | None:
     if m.layout in ("C", "F"):
         return m.layout
     return mm.reshape_info(m.reshape, model)[2] if m.reshape is not None else None
+
+
+def _holds_parallel(data: bytes) -> bool:
+    return b"Parallel" in data
+
+
+# MEM101 with `require-sink` on: its file filter also asks for `Parallel`. A class
+# attribute, so that it pickles by name and the registry still sees one rule here.
+MemmapReshape.WithSink = type("WithSink", (MemmapReshape,), {
+    "__module__": __name__, "__qualname__": "MemmapReshape.WithSink", "__doc__": MemmapReshape.__doc__,
+    "shape_filter": staticmethod(_holds_parallel),
+})

@@ -609,3 +609,16 @@ def test_no_counted_fix_where_the_path_or_the_mode_forbids_it():
         """
     assert len(findings(code)) == 4
     assert _unsafe_fix(code) == _src(code)
+
+
+def test_by_default_a_file_without_parallel_is_not_considered() -> None:
+    # Reporting only views that reach a `Parallel` run of the module, the rule has nothing
+    # to parse in a file without one; with `require-sink = false` it has.
+    from memlint.engine.registry import get_rule
+
+    rule = get_rule("MEM101")
+    source = b"import numpy as np\nm = np.memmap('f')\nr = m.reshape(2, 3)\n"
+    assert not rule.configured({"require-sink": True}).could_match(source)
+    assert rule.configured({"require-sink": False}).could_match(source)
+    assert rule.configured({"require-sink": True}).could_match(source + b"from joblib import Parallel\n")
+    assert rule.configured({"require-sink": True}).code == "MEM101"
