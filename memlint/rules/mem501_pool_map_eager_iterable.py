@@ -28,7 +28,19 @@ _CALLED = re.compile(rb"(?:enumerate\(|zip\()?\s*([A-Za-z_][\w.]{0,100})\b\s*(\(
 
 @functools.lru_cache(maxsize=4)
 def _looks_lazy(data: bytes) -> bool:
-    for m in _MAP_CALL.finditer(data):
+    return _lazy_map_in(data, data)
+
+
+@functools.lru_cache(maxsize=4)
+def _lazy_in_def(data: bytes):
+    """The shape's test for one def of the file: a map call of its own that looks lazy
+    (the names it is given are looked up in the whole file, as the rule follows them)."""
+    return lambda code: _lazy_map_in(code.encode("utf-8", "surrogatepass"), data)
+
+
+def _lazy_map_in(text: bytes, data: bytes) -> bool:
+    """Whether a map call in `text`, a part of the file `data`, looks lazy."""
+    for m in _MAP_CALL.finditer(text):
         rest = m.group(1)
         if _LAZY_TEXT.search(rest):
             return True
@@ -147,6 +159,7 @@ class PoolMapEagerIterable(Rule):
     # Sharp strings only: "map" alone is in half the files of a scientific project.
     triggers = tuple((pool, call) for pool in (b"Pool", b"get_context") for call in (b".map", b"starmap"))
     shape_filter = staticmethod(_looks_lazy)
+    unit_shape = staticmethod(_lazy_in_def)
     fix_availability = "sometimes"
     local_fixes = True
 

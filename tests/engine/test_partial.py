@@ -737,7 +737,8 @@ def test_examples_through_the_first_pass_give_the_same_findings(rule, example, m
     monkeypatch.setattr(partial, "MAX_KEPT_SHARE", 10.0)
     monkeypatch.setattr(partial, "reduce_source", lambda *a, **k: reduced.append(real(*a, **k)) or reduced[-1])
     assert check_source(example.source, "example.py", **kwargs) == direct
-    if rule.partial_parse and checker.could_match(example.source.encode(), [rule], project=False):
+    configured = rule.configured({**{k: o.default for k, o in rule.options.items()}, **example.options})
+    if rule.partial_parse and checker.could_match(example.source.encode(), [configured], project=False):
         assert reduced and reduced[0] is not None, "the first pass should have run"
 
 
