@@ -7,7 +7,9 @@ statements a position is asked for, starting at the line the statement starts on
 the lexical scan of memlint.engine.partial gives (the line of its first code token, less
 the comment and blank lines libcst attaches to it). The generated code is compared with
 the text at that place; on any disagreement the whole module's positions are computed
-the usual way, so the answer is always libcst's own.
+the usual way, so the answer is always libcst's own. In a class only the member holding
+the node is generated (a large class's other methods cost most of it), placed where its
+code is found, once, in the text after the class starts.
 """
 
 from __future__ import annotations
@@ -30,28 +32,79 @@ class Positions:
         self.done: set[int] = set()  # ids of top-level statements generated
         self.code_starts: list[int] | None = None
         self.whole = False  # set once the whole module's positions were computed
+        self.members: list = []  # (ranges of a class member generated alone, rows to add)
         self.body_index = {id(stmt): i for i, stmt in enumerate(module.body)}
 
     def __call__(self, node) -> tuple[Location, Location]:
-        rng = self.ranges.get(node)
+        rng, shift = self._found(node)
         if rng is None:
             if not self.whole:
-                top = self._top_statement(node)
-                if top is None or not self._generate(top):
+                top, member = self._top_statement(node)
+                if top is None or not (member is not None and self._generate_member(top, member)
+                                       or self._generate(top)):
                     self._whole_module()
-            rng = self.ranges[node]
+            rng, shift = self._found(node)
         return (
-            Location(rng.start.line, rng.start.column + 1),
-            Location(rng.end.line, rng.end.column + 1),
+            Location(rng.start.line + shift, rng.start.column + 1),
+            Location(rng.end.line + shift, rng.end.column + 1),
         )
 
+    def _found(self, node):
+        """The node's range as generated, and the rows to add to it."""
+        rng = self.ranges.get(node)
+        if rng is not None:
+            return rng, 0
+        for ranges, shift in self.members:
+            rng = ranges.get(node)
+            if rng is not None:
+                return rng, shift
+        return None, 0
+
     def _top_statement(self, node):
-        current = node
-        while id(current) not in self.body_index:
-            current = self.parent.get(current)
-            if current is None:
-                return None
-        return current
+        """The top-level statement holding `node`, and the member of its body holding it
+        when that statement is a class (else None)."""
+        path = [node]
+        while id(path[-1]) not in self.body_index:
+            up = self.parent.get(path[-1])
+            if up is None:
+                return None, None
+            path.append(up)
+        top = path[-1]
+        if (len(path) >= 3 and type(top).__name__ == "ClassDef" and path[-2] is top.body
+                and type(top.body).__name__ == "IndentedBlock"):
+            return top, path[-3]
+        return top, None
+
+    def _generate_member(self, top, member) -> bool:
+        """Positions for the nodes of one member of the class `top`, generated alone and
+        placed where its code is, once, in the text after the class starts; False when it
+        cannot be placed with certainty."""
+        from libcst.metadata.position_provider import PositionProvider, PositionProvidingCodegenState
+
+        if id(member) in self.done or id(top) in self.done:
+            return False
+        starts = self._code_starts()
+        if starts is None or len(starts) != len(self.module.body):
+            return False
+        provider = PositionProvider()
+        state = PositionProvidingCodegenState(
+            default_indent=self.module.default_indent,
+            default_newline=self.module.default_newline,
+            provider=provider,
+            line=1,
+            column=0,
+        )
+        indent = top.body.indent
+        state.increase_indent(self.module.default_indent if indent is None else indent)
+        member._codegen(state)
+        code = "".join(state.tokens)
+        text = self.text
+        at = text.find(code, starts[self.body_index[id(top)]])
+        if not code or at < 0 or (at > 0 and text[at - 1] not in "\n\r") or text.find(code, at + 1) >= 0:
+            return False
+        self.members.append((provider._computed, bisect_right(self.line_starts, at) - 1))
+        self.done.add(id(member))
+        return True
 
     def _generate(self, stmt) -> bool:
         """Positions for the nodes of one top-level statement; False when its start
