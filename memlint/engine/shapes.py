@@ -64,10 +64,18 @@ def in_an_init(data: bytes, pattern: "re.Pattern[bytes]") -> bool:
 
 
 def first_def(data: bytes, name: bytes) -> "re.Match[bytes] | None":
-    for found in DEF.finditer(data):
-        if found.group(2) == name:
-            return found
-    return None
+    return next(defs_of(data, name), None)
+
+
+def defs_of(data: bytes, name: bytes) -> "Iterator[re.Match[bytes]]":
+    """The defs of `name` (matches of DEF), in text order: found from where the name is
+    spelled, a search the engine does at memory speed, not by trying DEF at every line."""
+    at = data.find(name)
+    while at >= 0:
+        found = DEF.match(data, data.rfind(b"\n", 0, at) + 1)
+        if found is not None and found.start(2) == at and found.group(2) == name:
+            yield found
+        at = data.find(name, at + len(name))
 
 
 def enclosing_line(data: bytes, found: "re.Match[bytes]", limit: int = 5000) -> bytes:
@@ -90,7 +98,9 @@ def enclosing_line(data: bytes, found: "re.Match[bytes]", limit: int = 5000) -> 
     return b""
 
 
-_POOL_MADE = re.compile(rb"(?:(?<!Thread)Pool|ProcessPoolExecutor)\(|get_context\(")
+# What makes a process pool, each a literal the regex engine skips to (an alternation of
+# them, with the look-behind for thread pools, was tried at every `P` and `g`).
+_POOL_MADE = (re.compile(rb"Pool\("), re.compile(rb"ProcessPoolExecutor\("), re.compile(rb"get_context\("))
 _POOL_CALL = re.compile(
     rb"\.(?P<method>submit|apply_async|apply|i?map\w{0,10}|starmap\w{0,6})\("
     rb"\s*(?P<function>[A-Za-z_][\w.]{0,100})?(?P<rest>[^\n]*)"
@@ -115,11 +125,11 @@ def _process_pool_calls(data: bytes) -> "Iterator[re.Match[bytes]]":
     Groups: method, function (the first argument, when a name), rest (the line after
     it)."""
     lines = {}
-    for made in _POOL_MADE.finditer(data):
-        start = data.rfind(b"\n", 0, made.start()) + 1
+    for begin, end in _pools_made(data):
+        start = data.rfind(b"\n", 0, begin) + 1
         # `with Pool(...) as pool:` may spread its arguments over lines: what follows the
         # constructor, up to a bound, may hold the `as` name.
-        lines[start] = data[start:made.start()], data[made.end():made.end() + 1000]
+        lines[start] = data[start:begin], data[end:end + 1000]
     if not lines:
         return
     pools = set()
@@ -136,6 +146,13 @@ def _process_pool_calls(data: bytes) -> "Iterator[re.Match[bytes]]":
                 yield m
         elif data.rfind(b"\n", 0, m.start()) + 1 in lines:  # `Pool(4).map(` on the line
             yield m
+
+
+def _pools_made(data: bytes) -> "list[tuple[int, int]]":
+    """Where `Pool(` (not `ThreadPool(`), `ProcessPoolExecutor(` and `get_context(` are
+    called, in text order."""
+    found = [m.span() for pattern in _POOL_MADE for m in pattern.finditer(data)]
+    return sorted(span for span in found if data[max(span[0] - 6, 0):span[0]] != b"Thread")
 
 
 def imported_from_project(data: bytes, name: bytes) -> bool:

@@ -43,9 +43,7 @@ def _writing_workers(data: bytes) -> frozenset[bytes]:
         return frozenset()
     defined = set()
     found = set()
-    for m in shapes.DEF.finditer(data):
-        if m.group(2) not in workers:
-            continue
+    for m in (m for name in sorted(workers) for m in shapes.defs_of(data, name)):
         defined.add(m.group(2))
         written = {next(g for g in w.groups() if g) for w in _WRITTEN.finditer(shapes.def_body(data, m))}
         if set(_parameters(m.group(3))) & written:

@@ -30,7 +30,12 @@ _BUILTINS = ("sum", "min", "max")
 _REDUCER = (rb"(?:\breduce\(\s*[\w.]+\s*,\s*"  # reduce(f, items): the items come second
             rb"|\b(?:sum|min|max|mean|nanmean|nansum|prod|concatenate|[vh]?stack)\(\s*)")
 _DIRECT = re.compile(_REDUCER + rb"Parallel\(|\bfor\s+\w+\s+in\s+Parallel\(")
-_BOUND = re.compile(rb"\b(\w+)\s*=\s*Parallel\(|\bParallel\([^\n]*\)\s+as\s+(\w+)\s*:")
+_BOUND_NAME = re.compile(rb"\b(\w+)\s*=\s*Parallel\(")
+_BOUND_WITH = re.compile(rb"Parallel\([^\n]*\)\s+as\s+(\w+)\s*:")
+# How far before a `Parallel(` the reduction or the name bound to it is looked for: the
+# patterns ending at `Parallel(` have no literal start the regex engine can skip to, and
+# searched over a whole file cost more than the rest of the filter.
+_REACH = 2000
 # What is reduced or looped over: a name (group 1) or a call of a name (group 2).
 _REDUCED = re.compile(
     _REDUCER + rb"([A-Za-z_]\w*)\b(\s*\()?|^[ \t]*for[ \t]+\w+[ \t]+in[ \t]+([A-Za-z_]\w*)\b(\s*\()?", re.M
@@ -52,21 +57,37 @@ def _reduced_in_def(data: bytes):
 
 
 def _reduced_here(data: bytes) -> bool:
-    if _DIRECT.search(data):
+    if next(_ending_at_a_run(_DIRECT, data), None) is not None:
         return True
-    for m in _BOUND.finditer(data):
+    for m in _ending_at_a_run(_BOUND_NAME, data):
+        # `out = Parallel(...)(...)`: `out` reduced, and used nowhere else
+        later = _rest_of_function(data, m.start(), m.end())
+        names, _ = _reduced(later)
+        if m.group(1) in names and _WORD.findall(later).count(m.group(1)) == 1:
+            return True
+    for m in _BOUND_WITH.finditer(data):
+        # `with Parallel() as par:`: `par(...)` reduced, or bound then reduced
         later = _rest_of_function(data, m.start(), m.end())
         names, calls = _reduced(later)
-        if m.group(1):  # `out = Parallel(...)(...)`: `out` reduced, and used nowhere else
-            if m.group(1) in names and _WORD.findall(later).count(m.group(1)) == 1:
-                return True
-            continue
-        run = m.group(2)  # `with Parallel() as par:`: `par(...)` reduced, or bound then reduced
+        run = m.group(1)
         if run in calls:
             return True
         if any(a.group(2) == run and a.group(1) in names for a in _ASSIGNED_CALL.finditer(later)):
             return True
     return False
+
+
+def _ending_at_a_run(pattern: "re.Pattern[bytes]", data: bytes):
+    """The matches of `pattern`, which ends at `Parallel(`, each found in the _REACH
+    bytes before a `Parallel(` (once, however many windows hold it)."""
+    seen: set[int] = set()
+    at = data.find(b"Parallel(")
+    while at >= 0:
+        for m in pattern.finditer(data, max(0, at - _REACH), at + 9):
+            if m.start() not in seen:
+                seen.add(m.start())
+                yield m
+        at = data.find(b"Parallel(", at + 9)
 
 
 def _reduced(text: bytes) -> tuple[set[bytes], set[bytes]]:
