@@ -376,7 +376,8 @@ async def test_settings_from_the_client(client: LanguageClient, workspace: Path)
 
 async def test_a_syntax_error_is_a_finding_and_the_server_goes_on(client: LanguageClient, workspace: Path) -> None:
     await start(client, workspace, "bare")
-    uri = await open_doc(client, workspace / "a.py", "import numpy as np\nx = np.memmap('f').reshape(5,\n")
+    broken = "import numpy as np\nfrom joblib import Parallel\nx = np.memmap('f').reshape(5,\n"
+    uri = await open_doc(client, workspace / "a.py", broken)
     [d] = await diagnostics_of(client, uri, "bare", version=1)
     assert (d.code, d.severity) == ("MEM001", types.DiagnosticSeverity.Error)
     await change(client, uri, RESHAPE, 2)
