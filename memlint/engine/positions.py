@@ -79,38 +79,24 @@ class Positions:
         """Positions for the nodes of one member of the class `top`, generated alone and
         placed where its code is, once, in the text after the class starts; False when it
         cannot be placed with certainty."""
-        from libcst.metadata.position_provider import PositionProvider, PositionProvidingCodegenState
-
         if id(member) in self.done or id(top) in self.done:
             return False
         starts = self._code_starts()
         if starts is None or len(starts) != len(self.module.body):
             return False
-        provider = PositionProvider()
-        state = PositionProvidingCodegenState(
-            default_indent=self.module.default_indent,
-            default_newline=self.module.default_newline,
-            provider=provider,
-            line=1,
-            column=0,
-        )
         indent = top.body.indent
-        state.increase_indent(self.module.default_indent if indent is None else indent)
-        member._codegen(state)
-        code = "".join(state.tokens)
+        code, computed = self._codegen(member, 1, self.module.default_indent if indent is None else indent)
         text = self.text
         at = text.find(code, starts[self.body_index[id(top)]])
         if not code or at < 0 or (at > 0 and text[at - 1] not in "\n\r") or text.find(code, at + 1) >= 0:
             return False
-        self.members.append((provider._computed, bisect_right(self.line_starts, at) - 1))
+        self.members.append((computed, bisect_right(self.line_starts, at) - 1))
         self.done.add(id(member))
         return True
 
     def _generate(self, stmt) -> bool:
         """Positions for the nodes of one top-level statement; False when its start
         cannot be placed with certainty."""
-        from libcst.metadata.position_provider import PositionProvider, PositionProvidingCodegenState
-
         if id(stmt) in self.done:
             return False  # generated already, yet the node was not found in it
         starts = self._code_starts()
@@ -125,6 +111,19 @@ class Positions:
         line = first_row - leading
         if line < 1:
             return False
+        code, computed = self._codegen(stmt, line)
+        offset = self.line_starts[line - 1]
+        if self.text[offset : offset + len(code)] != code:
+            return False
+        self.ranges.update(computed)
+        self.done.add(id(stmt))
+        return True
+
+    def _codegen(self, node, line: int, indent: str | None = None):
+        """The code libcst generates for `node` from row `line` (inside a block indented by
+        `indent`), and the ranges of its nodes."""
+        from libcst.metadata.position_provider import PositionProvider, PositionProvidingCodegenState
+
         provider = PositionProvider()
         state = PositionProvidingCodegenState(
             default_indent=self.module.default_indent,
@@ -133,14 +132,10 @@ class Positions:
             line=line,
             column=0,
         )
-        stmt._codegen(state)
-        code = "".join(state.tokens)
-        offset = self.line_starts[line - 1]
-        if self.text[offset : offset + len(code)] != code:
-            return False
-        self.ranges.update(provider._computed)
-        self.done.add(id(stmt))
-        return True
+        if indent is not None:
+            state.increase_indent(indent)
+        node._codegen(state)
+        return "".join(state.tokens), provider._computed
 
     def _code_starts(self) -> list[int] | None:
         if self.code_starts is None:
